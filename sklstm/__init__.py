@@ -8,6 +8,8 @@ Keras runs on JAX unless ``KERAS_BACKEND`` names another backend before
 sklstm (or Keras) is first imported; ``sklstm.show_versions()`` reports it.
 """
 
+import importlib
+
 from . import _backend  # noqa: F401  (picks the Keras backend before Keras loads)
 from ._framing import make_supervised
 from ._regressor import LSTMRegressor
@@ -16,10 +18,34 @@ from ._windower import SequenceWindower
 
 __version__ = "0.1.0"
 
+# Loaded on first use, so `import sklstm` stays as light as Keras allows.
+_LAZY = {
+    "LSTMForecaster": "._forecaster",
+    "PersistenceRegressor": "._baselines",
+    "forecast": "._forecast",
+    "save_estimator": "._persistence",
+    "load_estimator": "._persistence",
+}
+
 __all__ = [
+    "LSTMForecaster",
     "LSTMRegressor",
+    "PersistenceRegressor",
     "SequenceWindower",
+    "forecast",
+    "load_estimator",
     "make_supervised",
+    "save_estimator",
     "show_versions",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module 'sklstm' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -264,6 +264,8 @@ class LSTMRegressor(KerasRegressor):
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
+        if not reset:
+            self._check_window_shape(np.shape(X))
         params = dict(
             reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
         )
@@ -286,15 +288,18 @@ class LSTMRegressor(KerasRegressor):
                 self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
                 self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
                 self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-        elif tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has windows of shape (sequence_length, n_features)={tuple(X.shape[1:])}, "
-                f"but LSTMRegressor was fitted on {self.input_shape_}; window new data "
-                "exactly as the training data (same sequence_length and features)."
-            )
         if y is not None and not reset and y.ndim != self.y_ndim_:
             raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
         return X, y
+
+    def _check_window_shape(self, shape):
+        window = tuple(shape[1:]) + ((1,) if len(shape) == 2 else ())
+        if len(shape) in (2, 3) and window != self.input_shape_:
+            raise ValueError(
+                f"X has windows of shape (sequence_length, n_features)={window}, "
+                f"but LSTMRegressor was fitted on {self.input_shape_}; window new data "
+                "exactly as the training data (same sequence_length and features)."
+            )
 
     def _initialize(self, X, y):
         self._check_params()

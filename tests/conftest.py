@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import sklstm  # noqa: F401  (picks the JAX backend before any test imports Keras)
+
 
 @pytest.fixture(scope="module")
 def sine_frame():

@@ -1,0 +1,196 @@
+import pickle
+import subprocess
+import sys
+
+import joblib
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone, is_regressor
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils import get_tags
+
+from sklstm import LSTMRegressor, SequenceWindower
+from sklstm import _engine
+from sklstm._model import build_lstm_model
+
+TINY = dict(units=4, epochs=3, batch_size=16, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def windows(sine_xy):
+    X, y = sine_xy
+    return SequenceWindower(5).fit_transform(X), y
+
+
+@pytest.fixture(scope="module")
+def fitted(windows):
+    return LSTMRegressor(**TINY).fit(*windows)
+
+
+def test_tags_make_it_a_regressor_everywhere():
+    reg = LSTMRegressor()
+    assert is_regressor(reg)
+    assert is_regressor(Pipeline([("lstm", reg)]))
+    assert is_regressor(TransformedTargetRegressor(regressor=reg))
+    tags = get_tags(reg)
+    assert tags.input_tags.three_d_array and tags.input_tags.allow_nan
+    assert tags.target_tags.multi_output and tags.target_tags.required
+
+
+def test_one_finite_prediction_per_row_and_history(fitted, windows):
+    X, y = windows
+    pred = fitted.predict(X)
+    assert pred.shape == y.shape and np.isfinite(pred).all()
+    assert set(fitted.history_) == {"loss", "val_loss"}
+    assert len(fitted.history_["loss"]) == 3
+    assert fitted.input_shape_ == (5, 2) and fitted.n_outputs_ == 1
+
+
+def test_same_random_state_same_predictions_other_state_differs(fitted, windows):
+    X, y = windows
+    again = LSTMRegressor(**TINY).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), fitted.predict(X))
+    other = LSTMRegressor(**{**TINY, "random_state": 1}).fit(X, y)
+    assert not np.allclose(other.predict(X), fitted.predict(X))
+
+
+def test_compiled_step_reuse_does_not_change_results(fitted, windows):
+    X, y = windows
+    _engine.clear_cache()
+    fresh = LSTMRegressor(**TINY).fit(X, y)
+    np.testing.assert_allclose(fresh.predict(X), fitted.predict(X), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("dump, load", [
+    (pickle.dumps, pickle.loads),
+    (lambda est: joblib.dump(est, "_est.joblib") and "_est.joblib", joblib.load),
+], ids=["pickle", "joblib"])
+def test_pickle_and_joblib_round_trips(fitted, windows, dump, load, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    restored = load(dump(fitted))
+    np.testing.assert_array_equal(restored.predict(windows[0]), fitted.predict(windows[0]))
+
+
+def test_clone_get_params_set_params(fitted, windows):
+    reg = LSTMRegressor(units=(8, 4), optimizer__beta_1=0.8)
+    params = reg.get_params()
+    assert params["units"] == (8, 4) and params["optimizer__beta_1"] == 0.8
+    cloned = clone(reg)
+    assert cloned.get_params() == params
+    cloned.set_params(units=3, optimizer__beta_1=0.7)
+    assert cloned.units == 3 and cloned.optimizer__beta_1 == 0.7
+    refit = clone(fitted).fit(*windows)
+    np.testing.assert_array_equal(refit.predict(windows[0]), fitted.predict(windows[0]))
+
+
+def test_routed_optimizer_params_and_learning_rate_reach_keras(windows):
+    reg = LSTMRegressor(**{**TINY, "epochs": 1}, learning_rate=0.01, optimizer__beta_1=0.5)
+    reg.fit(*windows)
+    assert reg.model_.optimizer.learning_rate.numpy() == pytest.approx(0.01)
+    assert reg.model_.optimizer.beta_1 == 0.5
+
+
+def test_stacked_units_build_two_lstm_layers(windows):
+    reg = LSTMRegressor(**{**TINY, "units": (6, 3), "epochs": 1}).fit(*windows)
+    lstms = [layer for layer in reg.model_.layers if isinstance(layer, keras.layers.LSTM)]
+    assert [layer.units for layer in lstms] == [6, 3]
+
+
+def test_custom_model_hook_gets_meta_and_routed_params(windows):
+    seen = {}
+
+    def build(meta, compile_kwargs, hidden):
+        seen.update(meta=meta, hidden=hidden)
+        inputs = keras.Input(meta["input_shape_"])
+        x = keras.layers.GRU(hidden)(keras.layers.Masking()(inputs))
+        model = keras.Model(inputs, keras.layers.Dense(meta["n_outputs_"])(x))
+        model.compile(**compile_kwargs)
+        return model
+
+    X = np.nan_to_num(windows[0])
+    reg = LSTMRegressor(build, model__hidden=3, epochs=1, random_state=0).fit(X, windows[1])
+    assert seen["hidden"] == 3 and seen["meta"]["input_shape_"] == (5, 2)
+    assert any(isinstance(layer, keras.layers.GRU) for layer in reg.model_.layers)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_multi_output_y_trains_one_wide_head(windows):
+    X, y = windows
+    Y = np.column_stack([y, 2 * y, -y])
+    reg = LSTMRegressor(**TINY).fit(X, Y)
+    assert reg.model_.layers[-1].units == 3
+    assert reg.predict(X).shape == (len(X), 3)
+
+
+def test_2d_input_is_read_as_univariate_sequences():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 6))
+    reg = LSTMRegressor(**TINY).fit(X, X.sum(axis=1))
+    assert reg.input_shape_ == (6, 1)
+    assert reg.predict(X).shape == (40,)
+
+
+def test_masked_steps_are_skipped(fitted):
+    """A window [nan, nan, a, b, c] gives the prediction of the LSTM on [a, b, c] alone."""
+    rng = np.random.default_rng(1)
+    real = rng.standard_normal((4, 3, 2))
+    padded = np.concatenate([np.full((4, 2, 2), np.nan), real], axis=1)
+    short = build_lstm_model(sequence_length=3, n_features=2, n_outputs=1,
+                             units=(4,), dropout=0.0, seed=0)
+    short.set_weights(fitted.model_.get_weights())
+    np.testing.assert_allclose(
+        fitted.predict(padded), short.predict(real, verbose=0)[:, 0], rtol=1e-5, atol=1e-6
+    )
+
+
+def test_early_stopping_uses_the_last_rows_and_stops(windows):
+    X, y = windows
+    reg = LSTMRegressor(units=4, epochs=200, learning_rate=0.05, n_iter_no_change=2,
+                        validation_fraction=0.2, random_state=0).fit(X, y)
+    assert len(reg.history_["val_loss"]) < 200
+    # the kept weights are the best validation epoch's
+    val_pred = reg.predict(X[-40:])
+    best = min(reg.history_["val_loss"])
+    assert np.mean((val_pred - y[-40:]) ** 2) == pytest.approx(best, rel=1e-4)
+
+
+def test_keras_callbacks_are_called(windows):
+    losses = []
+    cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: losses.append(logs["loss"]))
+    reg = LSTMRegressor(**TINY, callbacks=[cb]).fit(*windows)
+    assert losses == reg.history_["loss"]
+
+
+def test_verbose_shows_a_progress_bar(windows, capsys):
+    LSTMRegressor(**{**TINY, "epochs": 2}, verbose=1).fit(*windows)
+    err = capsys.readouterr().err
+    assert "epoch" in err and "loss" in err
+
+
+def test_keras_fit_path_for_other_backends(windows, monkeypatch):
+    monkeypatch.setattr(_engine, "uses_jax_engine", lambda: False)
+    X, y = windows
+    reg = LSTMRegressor(**TINY).fit(X, y)
+    assert set(reg.history_) >= {"loss", "val_loss"}
+    assert np.isfinite(reg.predict(X)).all()
+
+
+@pytest.mark.parametrize("env, expected", [({}, "jax"), ({"KERAS_BACKEND": "numpy"}, "numpy")])
+def test_import_picks_jax_and_honours_keras_backend(env, expected):
+    code = "import sklstm, keras; print(keras.backend.backend())"
+    base = {k: v for k, v in __import__("os").environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
+
+
+def test_sample_weight_zero_rows_are_ignored(windows):
+    X, y = windows
+    w = np.ones(len(y))
+    w[:50] = 0
+    reg = LSTMRegressor(**TINY).fit(X, y, sample_weight=w)
+    dropped = LSTMRegressor(**TINY).fit(X[50:], y[50:])
+    np.testing.assert_allclose(reg.predict(X), dropped.predict(X), rtol=1e-6)
