@@ -264,15 +264,20 @@ class LSTMRegressor(KerasRegressor):
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
-        if not reset:
-            self._check_window_shape(np.shape(X))
         params = dict(
             reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
         )
-        if y is None:
-            X = validate_data(self, X, **params)
-        else:
-            X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
+        try:
+            if y is None:
+                X = validate_data(self, X, **params)
+            else:
+                X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
+        except ValueError as exc:
+            if not reset and "features, but" in str(exc) and np.ndim(X) == 3:
+                raise ValueError(f"{exc} {self._window_shape_message(np.shape(X))}") from None
+            raise
+        if not reset and self._window_shape(X.shape) != self.input_shape_:
+            raise ValueError(self._window_shape_message(X.shape))
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
         if X.ndim != 3:
@@ -292,14 +297,17 @@ class LSTMRegressor(KerasRegressor):
             raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
         return X, y
 
-    def _check_window_shape(self, shape):
-        window = tuple(shape[1:]) + ((1,) if len(shape) == 2 else ())
-        if len(shape) in (2, 3) and window != self.input_shape_:
-            raise ValueError(
-                f"X has windows of shape (sequence_length, n_features)={window}, "
-                f"but LSTMRegressor was fitted on {self.input_shape_}; window new data "
-                "exactly as the training data (same sequence_length and features)."
-            )
+    @staticmethod
+    def _window_shape(shape):
+        return tuple(shape[1:]) + ((1,) if len(shape) == 2 else ())
+
+    def _window_shape_message(self, shape):
+        return (
+            f"X has windows of shape (sequence_length, n_features)="
+            f"{self._window_shape(shape)}, but LSTMRegressor was fitted on "
+            f"{self.input_shape_}; window new data exactly as the training data "
+            "(same sequence_length and features)."
+        )
 
     def _initialize(self, X, y):
         self._check_params()
