@@ -1,0 +1,616 @@
+"""Plots for forecasts, time-series folds, grid searches and training curves.
+
+Every function draws on the matplotlib Axes it is given (or on a new
+figure), returns that Axes and never calls ``plt.show()``, so the plots
+compose into larger figures and work the same in scripts, notebooks and on
+headless machines.
+"""
+
+import math
+import numbers
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.patches import Rectangle
+
+__all__ = ["plot_cv_folds", "plot_forecast", "plot_grid_search", "plot_history"]
+
+
+def _get_ax(ax, figsize):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        return ax
+    if not isinstance(ax, Axes):
+        raise TypeError(
+            f"ax must be a matplotlib Axes or None, got {type(ax).__name__}; "
+            "e.g. fig, ax = plt.subplots(); plot_...(..., ax=ax)."
+        )
+    return ax
+
+
+def _format_dates(ax):
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+# --- plot_forecast ---------------------------------------------------------
+
+
+def _as_series(values, name, *, index=None):
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise ValueError(
+                f"{name} must be one series, got a DataFrame with columns "
+                f"{list(values.columns)}; pass one column, e.g. frame['temp_max']."
+            )
+        values = values.iloc[:, 0]
+    if isinstance(values, pd.Series):
+        return values
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {array.shape}.")
+    if index is not None and len(array) != len(index):
+        raise ValueError(
+            f"{name} has {len(array)} values but history has {len(index)}; an array "
+            "must hold one value per history row (NaN where there is none), or "
+            "pass a Series indexed like history."
+        )
+    return pd.Series(array, index=index)
+
+
+def _check_numeric_series(series, name):
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        raise TypeError(f"{name} must be numeric, got dtype {series.dtype}.")
+
+
+def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=None):
+    """Plot the observed series, out-of-fold predictions and a future forecast.
+
+    Parameters
+    ----------
+    history : pandas.Series or array-like of shape (n_samples,)
+        Observations in time order; a ``DatetimeIndex`` puts dates on the x
+        axis.
+
+    cv_predictions : pandas.Series or array-like, default=None
+        Out-of-fold cross-validation predictions of the same quantity. A
+        Series is drawn at its own index (which must be part of history's);
+        an array must have one value per history row, NaN where a row was
+        never in a test fold.
+
+    forecast : pandas.DataFrame or pandas.Series, default=None
+        Predictions beyond the history, e.g. from :func:`sklstm.forecast`:
+        a column ``forecast`` and optionally ``lower`` and ``upper``, drawn
+        as a shaded interval. Its index continues history's index.
+
+    tail : int or None, default=None
+        Show only the last ``tail`` observations (and the predictions within
+        them), so a short forecast is visible after a long history.
+
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on: one line per series given, a filled band for the
+        interval.
+
+    See Also
+    --------
+    sklstm.forecast : Makes the ``forecast`` DataFrame.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import pandas as pd
+    >>> from sklstm.plotting import plot_forecast
+    >>> days = pd.date_range("2024-01-01", periods=6, freq="D")
+    >>> history = pd.Series([3.0, 4.0, 5.0, 4.0, 6.0, 7.0], index=days, name="temp")
+    >>> future = pd.DataFrame(
+    ...     {"forecast": [7.5, 8.0], "lower": [6.5, 6.8], "upper": [8.5, 9.2]},
+    ...     index=pd.date_range("2024-01-07", periods=2, freq="D"))
+    >>> ax = plot_forecast(history, forecast=future)
+    >>> [line.get_label() for line in ax.lines]
+    ['temp', 'forecast']
+    >>> plt.close(ax.figure)
+    """
+    if tail is not None and not (
+        isinstance(tail, numbers.Integral) and not isinstance(tail, bool) and tail >= 1
+    ):
+        raise ValueError(f"tail must be a positive int or None, got {tail!r}; e.g. tail=90.")
+    if isinstance(history, pd.DataFrame) and history.shape[1] != 1:
+        raise ValueError(
+            f"history must be one series, got a DataFrame with columns "
+            f"{list(history.columns)}; pass the target column, e.g. frame['temp_max']."
+        )
+    history = _as_series(history, "history")
+    _check_numeric_series(history, "history")
+    dated = isinstance(history.index, pd.DatetimeIndex)
+    full_index = history.index
+    start = history.index[-tail] if tail is not None and tail < len(history) else None
+    if start is not None:
+        history = history.iloc[-tail:]
+
+    pred = None
+    if cv_predictions is not None:
+        if isinstance(cv_predictions, pd.Series):
+            if dated != isinstance(cv_predictions.index, pd.DatetimeIndex):
+                raise ValueError(
+                    "cv_predictions must be indexed like history: one has a "
+                    "DatetimeIndex and the other does not."
+                )
+            outside = ~cv_predictions.index.isin(full_index)
+            if outside.any():
+                raise ValueError(
+                    f"cv_predictions has {int(outside.sum())} index values that are not "
+                    f"in history's index (first: {cv_predictions.index[outside][0]!r}); "
+                    "index each prediction by the time it predicts."
+                )
+            pred = cv_predictions
+        else:
+            pred = _as_series(cv_predictions, "cv_predictions", index=full_index)
+        _check_numeric_series(pred, "cv_predictions")
+        if start is not None:
+            pred = pred.loc[start:]
+
+    frame = None
+    if forecast is not None:
+        frame = forecast.to_frame("forecast") if isinstance(forecast, pd.Series) else forecast
+        if not isinstance(frame, pd.DataFrame) or "forecast" not in frame.columns:
+            got = (list(frame.columns) if isinstance(frame, pd.DataFrame)
+                   else type(forecast).__name__)
+            raise ValueError(
+                "forecast must be a DataFrame with a 'forecast' column (and optionally "
+                f"'lower' and 'upper'), as returned by sklstm.forecast; got {got}."
+            )
+        if ("lower" in frame.columns) != ("upper" in frame.columns):
+            raise ValueError(
+                "forecast has only one of the 'lower' and 'upper' columns; an "
+                "interval needs both."
+            )
+        if dated != isinstance(frame.index, pd.DatetimeIndex):
+            raise ValueError(
+                "forecast must be indexed like history: one has a DatetimeIndex "
+                "and the other does not."
+            )
+
+    ax = _get_ax(ax, (10, 4))
+    ax.plot(history.index, history.to_numpy(), color="0.25", lw=1.0,
+            label=history.name if history.name is not None else "observed")
+    if pred is not None:
+        ax.plot(pred.index, pred.to_numpy(), color="C0", lw=1.0, alpha=0.9,
+                label="out-of-fold CV prediction")
+    if frame is not None:
+        if "lower" in frame.columns:
+            coverage = frame.attrs.get("coverage")
+            band = (f"{coverage:.0%} prediction interval" if coverage is not None
+                    else "prediction interval")
+            ax.fill_between(frame.index, frame["lower"].to_numpy(dtype=float),
+                            frame["upper"].to_numpy(dtype=float),
+                            color="C3", alpha=0.2, lw=0, label=band)
+        ax.plot(frame.index, frame["forecast"].to_numpy(dtype=float), color="C3",
+                lw=1.5, marker="o", markersize=3, label="forecast")
+
+    if dated:
+        _format_dates(ax)
+        ax.set_xlabel(history.index.name or "date")
+    else:
+        ax.set_xlabel(history.index.name or "time step")
+    ax.set_ylabel(history.name if history.name is not None else "value")
+    if frame is not None:
+        ax.set_title(f"Forecast of the next {len(frame)} steps", fontsize="medium")
+    elif cv_predictions is not None:
+        ax.set_title("Out-of-fold cross-validation predictions", fontsize="medium")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+# --- plot_cv_folds -----------------------------------------------------------
+
+
+def _runs(indices):
+    """Contiguous runs ``[(start, stop), ...]`` of sorted row positions."""
+    indices = np.sort(np.asarray(indices))
+    if indices.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(indices) != 1)
+    starts = np.r_[indices[0], indices[breaks + 1]]
+    stops = np.r_[indices[breaks], indices[-1]] + 1
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def plot_cv_folds(cv, X, ax=None):
+    """Draw the train and test spans of every split of a time-series splitter.
+
+    Parameters
+    ----------
+    cv : cross-validation splitter
+        A scikit-learn splitter (``split`` and ``get_n_splits``), e.g.
+        :class:`~sklearn.model_selection.TimeSeriesSplit`.
+
+    X : array-like, pandas object or pandas.DatetimeIndex
+        The rows to split; a ``DatetimeIndex`` (of X, or X itself) puts
+        dates on the x axis.
+
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on: one horizontal bar per contiguous train or test
+        span, fold 1 at the top.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn.model_selection import TimeSeriesSplit
+    >>> from sklstm.plotting import plot_cv_folds
+    >>> ax = plot_cv_folds(TimeSeriesSplit(n_splits=3), np.zeros((40, 1)))
+    >>> len(ax.patches)  # a train bar and a test bar per fold
+    6
+    >>> plt.close(ax.figure)
+    """
+    if not (callable(getattr(cv, "split", None)) and hasattr(cv, "get_n_splits")):
+        raise TypeError(
+            f"cv must be a cross-validation splitter with a split method, got "
+            f"{cv!r}; e.g. TimeSeriesSplit(n_splits=5)."
+        )
+    if isinstance(X, pd.DatetimeIndex):
+        dates = X
+    else:
+        dates = getattr(X, "index", None)
+        dates = dates if isinstance(dates, pd.DatetimeIndex) else None
+    n_samples = len(X)
+    splits = list(cv.split(X))
+
+    if dates is not None:
+        positions = mdates.date2num(dates.to_pydatetime())
+        step = float(np.median(np.diff(positions))) if n_samples > 1 else 1.0
+        edges = np.r_[positions, positions[-1] + step]
+    else:
+        edges = np.arange(n_samples + 1, dtype=float)
+
+    ax = _get_ax(ax, (10, 0.9 + 0.45 * len(splits)))
+    colors = {"train": "C0", "test": "C1"}
+    labelled = set()
+    for fold, (train, test) in enumerate(splits):
+        for kind, rows in (("train", train), ("test", test)):
+            for begin, end in _runs(rows):
+                ax.barh(fold, edges[end] - edges[begin], left=edges[begin], height=0.6,
+                        color=colors[kind], edgecolor="white", linewidth=0.5,
+                        label=kind if kind not in labelled else None)
+                labelled.add(kind)
+        ax.annotate(f"{len(train)} / {len(test)}", (1.0, fold),
+                    xycoords=("axes fraction", "data"), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize="small")
+
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(len(splits) - 0.5, -0.5)  # fold 1 at the top
+    ax.set_yticks(range(len(splits)), [f"fold {k + 1}" for k in range(len(splits))])
+    if dates is not None:
+        ax.xaxis_date()
+        _format_dates(ax)
+        ax.set_xlabel(dates.name or "date")
+    else:
+        ax.set_xlabel("row")
+    name = type(cv).__name__
+    ax.set_title(f"{name}: {len(splits)} splits of {n_samples} rows "
+                 "(train / test rows at right)", fontsize="medium")
+    # expanding-window splits leave the top right free
+    ax.legend(loc="upper right", ncols=2, fontsize="small", frameon=True)
+    ax.grid(axis="x", alpha=0.3)
+    return ax
+
+
+# --- plot_grid_search --------------------------------------------------------
+
+
+def _format_mean_std(mean, std=None, *, digits=3, sep=" ± "):
+    """``mean ± std`` with ``digits`` significant digits in the mean, both
+    to the same decimal place."""
+    scale = math.floor(math.log10(abs(mean))) if np.isfinite(mean) and mean != 0 else 0
+    decimals = max(0, digits - 1 - scale)
+    text = f"{mean:.{decimals}f}"
+    if std is not None and np.isfinite(std):
+        text += f"{sep}{std:.{decimals}f}"
+    return text
+
+
+def _resolve_param(name, param_names, axis):
+    if name in param_names:
+        return name
+    matches = [p for p in param_names if p.endswith("__" + name)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise ValueError(
+            f"{axis}={name!r} is not a searched parameter; the grid has "
+            f"{sorted(param_names)}. Pass one of them (the part after the last "
+            "'__' is enough when unique)."
+        )
+    raise ValueError(
+        f"{axis}={name!r} matches several searched parameters {sorted(matches)}; "
+        "pass the full name."
+    )
+
+
+def _sorted_values(values):
+    unique = list(dict.fromkeys(values))
+    try:
+        return sorted(unique)
+    except TypeError:
+        return sorted(unique, key=str)
+
+
+def _score_column(results, score, scoring, refit):
+    means = sorted(c for c in results.columns if c.startswith("mean_test_"))
+    if score is None:
+        if "mean_test_score" in results.columns:
+            column, metric = "mean_test_score", None
+        elif isinstance(refit, str) and f"mean_test_{refit}" in results.columns:
+            column, metric = f"mean_test_{refit}", refit
+        else:
+            raise ValueError(
+                f"cv_results has several scores {means}; choose one with "
+                f"score=..., e.g. score={means[0][len('mean_test_'):]!r}."
+                if means else "cv_results has no mean_test_* column; pass the "
+                "cv_results_ of a fitted GridSearchCV."
+            )
+    elif f"mean_test_{score}" in results.columns:
+        column, metric = f"mean_test_{score}", score
+    elif score in results.columns:
+        column = score
+        metric = score[len("mean_test_"):] if score.startswith("mean_test_") else None
+    else:
+        raise ValueError(f"score={score!r} is not in cv_results; available: {means}.")
+    scorer = scoring.get(metric) if isinstance(scoring, dict) else scoring
+    return column, scorer
+
+
+def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
+                     score=None, ax=None):
+    """Heatmap of the mean cross-validated score over two searched parameters.
+
+    Parameters
+    ----------
+    search_or_cv_results : GridSearchCV, dict or pandas.DataFrame
+        A fitted search (anything with ``cv_results_``) or its
+        ``cv_results_``.
+
+    x, y : str, default="sequence_length", "units"
+        Parameters on the horizontal and vertical axes, with or without
+        their pipeline prefix: ``"sequence_length"`` finds
+        ``regressor__window__sequence_length``.
+
+    score : str or None, default=None
+        Which score: a scorer name of a multi-metric search (``"mae"``) or a
+        column (``"mean_test_mae"``). None takes ``mean_test_score``, or the
+        ``refit`` metric of a multi-metric search.
+
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on: one image cell per (x, y) pair, annotated with the
+        mean and standard deviation over the folds; the best cell is
+        outlined.
+
+    Notes
+    -----
+    Given a search whose scorer is a ``"neg_..."`` string (such as
+    ``"neg_mean_absolute_error"``), the error itself is shown (lower is
+    better). When other parameters vary too, each cell shows the best
+    candidate among those sharing its ``(x, y)``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+    >>> from sklearn.pipeline import Pipeline
+    >>> from sklstm import SequenceWindower
+    >>> from sklstm.plotting import plot_grid_search
+    >>> t = np.arange(80.0)
+    >>> X, y = np.sin(t / 5)[:-1, None], np.sin(t / 5)[1:]
+    >>> pipe = Pipeline([("window", SequenceWindower(flatten=True, padding="edge")),
+    ...                  ("ridge", Ridge())])
+    >>> search = GridSearchCV(
+    ...     pipe, {"window__sequence_length": [2, 4, 8], "ridge__alpha": [0.1, 1.0]},
+    ...     cv=TimeSeriesSplit(n_splits=3), scoring="neg_mean_absolute_error").fit(X, y)
+    >>> ax = plot_grid_search(search, x="sequence_length", y="alpha")
+    >>> ax.images[0].get_array().shape  # (len(alpha), len(sequence_length))
+    (2, 3)
+    >>> plt.close(ax.figure)
+    """
+    scoring = refit = None
+    if isinstance(search_or_cv_results, pd.DataFrame):
+        results = search_or_cv_results
+    elif isinstance(search_or_cv_results, dict):
+        results = pd.DataFrame(search_or_cv_results)
+    elif hasattr(search_or_cv_results, "cv_results_"):
+        results = pd.DataFrame(search_or_cv_results.cv_results_)
+        scoring = getattr(search_or_cv_results, "scoring", None)
+        refit = getattr(search_or_cv_results, "refit", None)
+    elif hasattr(search_or_cv_results, "param_grid") or hasattr(
+            search_or_cv_results, "param_distributions"):
+        raise ValueError(
+            f"{type(search_or_cv_results).__name__} is not fitted yet (no "
+            "cv_results_); call fit first."
+        )
+    else:
+        raise TypeError(
+            "search_or_cv_results must be a fitted search (GridSearchCV), its "
+            f"cv_results_ dict or a DataFrame of it, got "
+            f"{type(search_or_cv_results).__name__}."
+        )
+    param_names = [c[len("param_"):] for c in results.columns if c.startswith("param_")]
+    x_name = _resolve_param(x, param_names, "x")
+    y_name = _resolve_param(y, param_names, "y")
+    if x_name == y_name:
+        raise ValueError(f"x and y must be two different parameters, both are {x_name!r}.")
+    column, scorer = _score_column(results, score, scoring, refit)
+    std_column = "std_" + column[len("mean_"):] if column.startswith("mean_") else None
+
+    table = pd.DataFrame({
+        "x": results[f"param_{x_name}"], "y": results[f"param_{y_name}"],
+        "mean": results[column].astype(float),
+        "std": results[std_column].astype(float)
+        if std_column in results.columns else np.nan,
+    }).dropna(subset=["x", "y"])
+    if table.empty:
+        raise ValueError(f"no candidate in cv_results sets both {x_name!r} and {y_name!r}.")
+    table["x"] = table["x"].map(lambda v: tuple(v) if isinstance(v, list) else v)
+    table["y"] = table["y"].map(lambda v: tuple(v) if isinstance(v, list) else v)
+    shared = table.duplicated(["x", "y"]).any()
+    # best candidate per cell (scores: higher is better)
+    table = table.sort_values("mean", ascending=False).drop_duplicates(["x", "y"])
+
+    negated = isinstance(scorer, str) and scorer.startswith("neg_")
+    if negated:
+        table["mean"] = -table["mean"]
+        label = scorer[len("neg_"):].replace("_", " ")
+    else:
+        label = column
+    xs, ys = _sorted_values(table["x"]), _sorted_values(table["y"])
+    grid = np.full((len(ys), len(xs)), np.nan)
+    spread = np.full_like(grid, np.nan)
+    for row in table.itertuples():
+        grid[ys.index(row.y), xs.index(row.x)] = row.mean
+        spread[ys.index(row.y), xs.index(row.x)] = row.std
+
+    ax = _get_ax(ax, (1.6 + 1.3 * len(xs), 1.4 + 0.75 * len(ys)))
+    image = ax.imshow(grid, origin="lower", aspect="auto",
+                      cmap="viridis_r" if negated else "viridis")
+    best = np.unravel_index(np.nanargmin(grid) if negated else np.nanargmax(grid), grid.shape)
+    for (i, j), value in np.ndenumerate(grid):
+        if np.isnan(value):
+            continue
+        text = _format_mean_std(value, spread[i, j], sep="\n±")
+        r, g, b = to_rgb(image.cmap(image.norm(value)))
+        color = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
+        ax.text(j, i, text, ha="center", va="center", color=color, fontsize="small",
+                fontweight="bold" if (i, j) == best else "normal")
+    ax.add_patch(Rectangle((best[1] - 0.5, best[0] - 0.5), 1, 1, fill=False,
+                           edgecolor="red", linewidth=2.5))
+    ax.set_xticks(range(len(xs)), [str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [str(v) for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    colorbar = ax.figure.colorbar(image, ax=ax)
+    colorbar.set_label(f"{label} (CV mean)" + (", best per cell" if shared else ""))
+    ax.set_title(f"Grid search: best {x}={xs[best[1]]}, {y}={ys[best[0]]}",
+                 fontsize="medium")
+    return ax
+
+
+# --- plot_history ------------------------------------------------------------
+
+
+def _find_history(obj, depth=0):
+    """The loss history held by ``obj`` or by an estimator inside it."""
+    if isinstance(obj, dict):
+        return obj if "loss" in obj else None
+    history = getattr(obj, "history_", None)
+    if history is not None:
+        return history
+    keras_history = getattr(obj, "history", None)  # keras.callbacks.History
+    if isinstance(keras_history, dict) and "loss" in keras_history:
+        return keras_history
+    if depth > 4:
+        return None
+    inner = []
+    if isinstance(getattr(obj, "steps", None), list) and obj.steps:
+        inner.append(obj.steps[-1][1])
+    # fitted sub-estimators: best_estimator_, regressor_, estimator_, ...
+    inner += [v for k, v in getattr(obj, "__dict__", {}).items()
+              if k.endswith("_") and not k.startswith("_") and hasattr(v, "get_params")]
+    for candidate in inner:
+        found = _find_history(candidate, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def plot_history(estimator_or_history, ax=None):
+    """Plot the training loss and validation loss per epoch.
+
+    Parameters
+    ----------
+    estimator_or_history : estimator or dict
+        A fitted :class:`~sklstm.LSTMRegressor`, anything holding one (a
+        Pipeline, TransformedTargetRegressor, fitted GridSearchCV, ...), or a
+        history dict with ``"loss"`` and optionally ``"val_loss"``.
+
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on; None makes a new figure.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes drawn on: a ``loss`` line, a ``val_loss`` line when there is
+        one, and a marker at the epoch of lowest validation loss (the weights
+        kept by early stopping).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from sklstm.plotting import plot_history
+    >>> ax = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.7]})
+    >>> [line.get_label() for line in ax.lines]
+    ['loss', 'val_loss']
+    >>> plt.close(ax.figure)
+    """
+    history = _find_history(estimator_or_history)
+    if history is None:
+        kind = type(estimator_or_history).__name__
+        if isinstance(estimator_or_history, dict):
+            raise ValueError(
+                f"the history dict has no 'loss' key, got keys "
+                f"{list(estimator_or_history)}; pass LSTMRegressor.history_."
+            )
+        if hasattr(estimator_or_history, "get_params"):
+            raise ValueError(
+                f"{kind} holds no training history (history_); fit it first, and "
+                "check it contains an LSTMRegressor."
+            )
+        raise TypeError(
+            f"estimator_or_history must be a fitted LSTMRegressor, an estimator "
+            f"holding one, or a history dict, got {kind}."
+        )
+    if "loss" not in history or len(history["loss"]) == 0:
+        raise ValueError("the training history has no 'loss' values to plot.")
+
+    ax = _get_ax(ax, (6, 3.5))
+    loss = np.asarray(history["loss"], dtype=float)
+    epochs = np.arange(1, len(loss) + 1)
+    ax.plot(epochs, loss, color="C0", label="loss")
+    val = history.get("val_loss")
+    if val is not None and len(val):
+        val = np.asarray(val, dtype=float)
+        ax.plot(np.arange(1, len(val) + 1), val, color="C1", label="val_loss")
+        best = int(np.nanargmin(val))
+        ax.scatter([best + 1], [val[best]], color="C1", zorder=3, edgecolor="black",
+                   label=f"lowest val_loss (epoch {best + 1})")
+    values = np.r_[loss, val if val is not None else []]
+    values = values[np.isfinite(values)]
+    if values.size and values.min() > 0 and values.max() / values.min() > 30:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.set_title("Training history", fontsize="medium")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize="small")
+    return ax
