@@ -1,0 +1,319 @@
+"""Forecast quality of LSTMForecaster against persistence and Ridge.
+
+Two studies, each printing a table (results and the exact commands are in
+``benchmarks/forecast_quality.md`` and ``docs/forecasting.md``):
+
+``quality`` (the bar of issue 3)
+    One-step-ahead MAE over 5-fold ``TimeSeriesSplit`` on three series:
+    Seattle daily ``temp_max`` (real), a strongly trending synthetic series
+    and a strongly seasonal synthetic series (both with a fixed seed). Three
+    models, each selected by a grid search *nested inside every outer fold's
+    training rows* (``GridSearchCV(cv=TimeSeriesSplit(3))``), so the test
+    folds never choose anything:
+
+    - ``PersistenceRegressor`` (no parameters),
+    - ``SequenceWindower(flatten=True, padding="edge") + Ridge`` over
+      ``sequence_length`` in {7, 14} and ``alpha`` in {0.1, 1, 10},
+    - ``LSTMForecaster(random_state=0)`` with its defaults over
+      ``sequence_length`` in {7, 14}, ``units`` in {16, 32} and ``trend`` in
+      {"none", "diff", "highway"},
+
+    and, for reference, ``LSTMForecaster(random_state=0)`` with its defaults
+    and no search ("lstm defaults").
+
+    Each outer test fold is predicted with the training rows before it as
+    history (``predict`` on rows ``0 .. end of test fold``, scored on the test
+    rows), as a forecast made day by day would be.
+
+    A second table checks direct 7-step forecasts and 90% split-conformal
+    intervals on Seattle (fixed recipe, no grid): MAE per horizon against
+    persistence and the empirical coverage on the test folds.
+
+``defaults``
+    How the defaults of LSTMForecaster (learning rate, batch size, early
+    stopping patience, trend) were chosen, on six *other* synthetic series
+    (three shapes, 500 and 5000 points); Seattle and the quality series are
+    not used. Each candidate is fitted on the first 80% of a series and
+    scored on the last 20%, as MAE relative to persistence, with fit time;
+    candidates vary one setting at a time around a base, each with three
+    seeds (``random_state`` 0, 1, 2).
+
+Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_forecast_quality.py quality
+    PYTHONPATH=. python benchmarks/bench_forecast_quality.py defaults
+
+``--fast`` shrinks everything to a smoke test (numbers then mean nothing).
+"""
+
+import argparse
+import itertools
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+
+from sklstm import (
+    LSTMForecaster,
+    PersistenceRegressor,
+    SequenceWindower,
+    make_supervised,
+)
+from sklstm.datasets import load_seattle_weather
+
+warnings.filterwarnings("ignore", category=UserWarning)
+
+
+# --- series --------------------------------------------------------------------
+
+
+def ar1(n, phi, sigma, rng):
+    """AR(1) noise ``e[t] = phi * e[t-1] + N(0, sigma)``."""
+    shocks = rng.normal(0.0, sigma, n)
+    out = np.zeros(n)
+    for t in range(1, n):
+        out[t] = phi * out[t - 1] + shocks[t]
+    return out
+
+
+def trending_series(n=1000, seed=0):
+    """Linear growth of 0.3 per step under AR(1) noise (phi=0.5, sigma=1).
+
+    Over 1000 steps the level rises by 300 against noise of about 1.2: every
+    test fold lies far above the training range, which is where a MinMax-
+    scaled LSTM that learns levels fails. Persistence misses the growth and
+    copies today's noise; the best possible one-step MAE is about 0.8.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.Series(0.3 * t + ar1(n, 0.5, 1.0, rng), name="trending")
+
+
+def seasonal_series(n=1000, seed=1):
+    """A weekly profile (amplitude about 6) under AR(1) noise (phi=0.5, sigma=1).
+
+    Like daily sales with a strong day-of-week pattern: persistence copies
+    yesterday's weekday effect into today, so it is off by the profile's
+    day-to-day change; a model that knows the last week is not.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    profile = np.array([0.0, 1.0, 2.0, 1.5, 3.0, 6.0, 4.5])
+    profile -= profile.mean()
+    return pd.Series(20.0 + 2.0 * profile[t % 7] + ar1(n, 0.5, 1.0, rng), name="seasonal")
+
+
+def defaults_series(seed=10):
+    """Series for choosing defaults, none of them used in the quality study."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for n in (500, 5000):
+        t = np.arange(n)
+        out[f"monthly-like seasonal AR(2), n={n}"] = (
+            5 * np.sin(2 * np.pi * t / 12) + ar1(n, 0.8, 1.0, rng) + 0.5 * rng.normal(size=n)
+        )
+        out[f"random walk with drift, n={n}"] = np.cumsum(0.1 + rng.normal(size=n))
+        out[f"two cycles (24 and 168) + noise, n={n}"] = (
+            3 * np.sin(2 * np.pi * t / 24) + 2 * np.sin(2 * np.pi * t / 168)
+            + ar1(n, 0.6, 0.7, rng)
+        )
+    return out
+
+
+# --- evaluation --------------------------------------------------------------------
+
+
+def mae(a, b):
+    return float(np.mean(np.abs(np.asarray(a) - np.asarray(b))))
+
+
+def predict_with_history(model, X, test_idx):
+    """Predict test rows, windows reaching back into the rows before them."""
+    return model.predict(X[: test_idx[-1] + 1])[test_idx]
+
+
+def make_models(fast):
+    lstm_grid = {
+        "sequence_length": [7, 14],
+        "units": [16, 32],
+        "trend": ["none", "diff", "highway"],
+    }
+    ridge_grid = {"window__sequence_length": [7, 14], "ridge__alpha": [0.1, 1.0, 10.0]}
+    lstm = LSTMForecaster(random_state=0)
+    if fast:
+        lstm_grid = {"sequence_length": [7], "units": [8], "trend": ["none", "diff"]}
+        lstm = LSTMForecaster(random_state=0, epochs=3)
+    ridge = Pipeline([
+        ("window", SequenceWindower(padding="edge", flatten=True)),
+        ("ridge", Ridge()),
+    ])
+    inner = TimeSeriesSplit(3)
+    scoring = "neg_mean_absolute_error"
+    return {
+        "persistence": PersistenceRegressor(),
+        "ridge": GridSearchCV(ridge, ridge_grid, cv=inner, scoring=scoring),
+        "lstm": GridSearchCV(lstm, lstm_grid, cv=inner, scoring=scoring),
+        # no search: what a user gets from the defaults alone
+        "lstm defaults": LSTMForecaster(random_state=0, epochs=3 if fast else 200),
+    }
+
+
+def quality_one_series(name, X, y, fast):
+    outer = TimeSeriesSplit(2 if fast else 5)
+    rows = []
+    for fold, (train, test) in enumerate(outer.split(X)):
+        row = {"series": name, "fold": fold, "n_train": len(train)}
+        for model_name, model in make_models(fast).items():
+            start = time.perf_counter()
+            model.fit(X[train], y[train])
+            row[model_name] = mae(predict_with_history(model, X, test), y[test])
+            row[f"{model_name}_s"] = time.perf_counter() - start
+            if hasattr(model, "best_params_"):
+                row[f"{model_name}_params"] = model.best_params_
+        rows.append(row)
+        print(
+            f"  {name} fold {fold}: persistence {row['persistence']:.3f}  "
+            f"ridge {row['ridge']:.3f}  lstm {row['lstm']:.3f}  "
+            f"lstm defaults {row['lstm defaults']:.3f}  "
+            f"({row['lstm_s']:.0f} s)  lstm picked {row['lstm_params']}",
+            flush=True,
+        )
+    return rows
+
+
+def seattle_xy():
+    weather = load_seattle_weather()
+    X, y = make_supervised(weather, "temp_max", features=["temp_max"])
+    return X.to_numpy(), y.to_numpy()
+
+
+def univariate_xy(series):
+    X, y = make_supervised(series, series.name)
+    return X.to_numpy(), y.to_numpy()
+
+
+def multistep_seattle(fast):
+    """Direct 7-step forecasts and 90% intervals on Seattle, fixed recipe."""
+    weather = load_seattle_weather()
+    X, y = make_supervised(weather, "temp_max", horizon=7, features=["temp_max"])
+    X, y = X.to_numpy(), y.to_numpy()
+    lstm_mae, pers_mae, covered = [], [], []
+    for train, test in TimeSeriesSplit(2 if fast else 5).split(X):
+        model = LSTMForecaster(trend="diff", random_state=0, epochs=3 if fast else 200)
+        model.fit(X[train], y[train])
+        pred = predict_with_history(model, X, test)
+        lower, upper = model.predict_interval(X[: test[-1] + 1], coverage=0.9)
+        lower, upper = lower[test], upper[test]
+        lstm_mae.append(np.mean(np.abs(pred - y[test]), axis=0))
+        pers_mae.append(np.mean(np.abs(X[test, :1] - y[test]), axis=0))
+        covered.append(np.mean((lower <= y[test]) & (y[test] <= upper), axis=0))
+    table = pd.DataFrame(
+        {
+            "persistence MAE": np.mean(pers_mae, axis=0),
+            "LSTM MAE": np.mean(lstm_mae, axis=0),
+            "90% interval coverage": np.mean(covered, axis=0),
+        },
+        index=pd.Index([f"t+{k}" for k in range(1, 8)], name="horizon"),
+    )
+    return table
+
+
+def run_quality(fast):
+    datasets = {
+        "seattle temp_max": seattle_xy(),
+        "trending (synthetic)": univariate_xy(trending_series()),
+        "seasonal (synthetic)": univariate_xy(seasonal_series()),
+    }
+    rows = []
+    for name, (X, y) in datasets.items():
+        print(f"{name}: {len(X)} rows", flush=True)
+        rows += quality_one_series(name, X, y, fast)
+    frame = pd.DataFrame(rows)
+    summary = frame.groupby("series", sort=False)[
+        ["persistence", "ridge", "lstm", "lstm defaults", "lstm_s"]
+    ].mean()
+    summary["lstm / persistence"] = summary["lstm"] / summary["persistence"]
+    summary["lstm / ridge"] = summary["lstm"] / summary["ridge"]
+    summary = summary.rename(columns={"lstm_s": "lstm fit+grid s/fold"})
+    pd.set_option("display.width", 200)
+    pd.set_option("display.max_colwidth", 80)
+    print("\nPer fold (MAE; lstm_params = the grid's pick on that fold's training rows):")
+    print(frame[["series", "fold", "n_train", "persistence", "ridge", "lstm", "lstm defaults",
+                 "lstm_params"]]
+          .to_string(index=False, float_format="%.3f"))
+    print("\nMean MAE over the outer folds, one step ahead:")
+    print(summary.to_string(float_format="%.3f"))
+    print("\nSeattle temp_max, direct 7-step head (trend='diff', defaults), 90% intervals:")
+    print(multistep_seattle(fast).to_string(float_format="%.3f"))
+
+
+def run_defaults(fast):
+    series = defaults_series()
+    if fast:
+        series = dict(itertools.islice(series.items(), 2))
+    base = {"learning_rate": 0.003, "batch_size": 32, "n_iter_no_change": 10, "trend": "diff"}
+    candidates = [base]
+    for key, values in [
+        ("trend", ["none", "last", "highway"]),
+        ("learning_rate", [0.001, 0.01]),
+        ("batch_size", [64, 128]),
+        ("n_iter_no_change", [5, 20]),
+    ]:
+        candidates += [{**base, key: v} for v in values]
+    seeds = (0, 1, 2)
+    if fast:
+        candidates, seeds = candidates[:2], (0,)
+    rows = []
+    for name, values in series.items():
+        frame = pd.Series(values, name="y")
+        X, y = make_supervised(frame, "y")
+        X, y = X.to_numpy(), y.to_numpy()
+        split = int(0.8 * len(X))
+        test = np.arange(split, len(X))
+        pers = mae(X[test, 0], y[test])
+        for params, seed in itertools.product(candidates, seeds):
+            start = time.perf_counter()
+            model = LSTMForecaster(random_state=seed, epochs=3 if fast else 200, **params)
+            model.fit(X[:split], y[:split])
+            seconds = time.perf_counter() - start
+            rel = mae(predict_with_history(model, X, test), y[test]) / pers
+            rows.append({
+                "series": name,
+                "candidate": ", ".join(f"{k}={v}" for k, v in params.items() if base.get(k) != v)
+                or "base",
+                "seed": seed,
+                "MAE / persistence": rel,
+                "epochs run": len(model.history_["loss"]),
+                "fit s": seconds,
+            })
+            print(f"  {name:40s} {rows[-1]['candidate']:22s} seed {seed} {rel:.3f} "
+                  f"{rows[-1]['epochs run']:4d} ep {seconds:6.1f} s", flush=True)
+    frame = pd.DataFrame(rows)
+    pd.set_option("display.width", 250)
+    print(f"\nMAE relative to persistence (lower is better), mean over seeds {seeds}:")
+    print(frame.pivot_table(index="candidate", columns="series", values="MAE / persistence")
+          .to_string(float_format="%.3f"))
+    per_seed = frame.groupby(["candidate", "seed"])["MAE / persistence"].mean().unstack()
+    summary = frame.groupby("candidate")[["MAE / persistence", "epochs run", "fit s"]].mean()
+    summary["sd over seeds"] = per_seed.std(axis=1)
+    print("\nMean over the six series and the seeds (sd: of the per-seed means):")
+    print(summary.sort_values("MAE / persistence").to_string(float_format="%.3f"))
+    print(f"\nbase = {base}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("study", choices=["quality", "defaults"], nargs="?", default="quality")
+    parser.add_argument("--fast", action="store_true", help="smoke test: tiny grids, 3 epochs")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    (run_quality if args.study == "quality" else run_defaults)(args.fast)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""PersistenceRegressor: the naive forecast "tomorrow = today"."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+
+from ._checks import check_numeric
+
+
+def resolve_target_column(estimator, target_column, n_features):
+    """Position of ``target_column`` among the features seen in fit.
+
+    ``target_column`` is an int position (negative counts from the end) or,
+    when fit saw a DataFrame, a column name.
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    owner = type(estimator).__name__
+    if isinstance(target_column, str):
+        if names is None:
+            raise ValueError(
+                f"{owner}: target_column={target_column!r} is a column name, but X "
+                "has no column names; pass X as a pandas DataFrame, or give "
+                "target_column as an int position such as target_column=0."
+            )
+        matches = np.flatnonzero(np.asarray(names, dtype=object) == target_column)
+        if not len(matches):
+            raise ValueError(
+                f"{owner}: target_column={target_column!r} is not a column of X; "
+                f"columns are {list(names)}."
+            )
+        return int(matches[0])
+    if isinstance(target_column, (bool, np.bool_)) or not isinstance(
+        target_column, numbers.Integral
+    ):
+        raise TypeError(
+            f"{owner}: target_column must be an int position or a column name, "
+            f"got {target_column!r} of type {type(target_column).__name__}; "
+            "e.g. target_column=0 for the first column."
+        )
+    if not -n_features <= target_column < n_features:
+        raise ValueError(
+            f"{owner}: target_column={target_column} is out of range for X with "
+            f"{n_features} column(s); pass a position in [{-n_features}, {n_features - 1}]."
+        )
+    return int(target_column) % n_features
+
+
+class PersistenceRegressor(RegressorMixin, BaseEstimator):
+    """Naive forecast: the next value equals the last observed one.
+
+    The baseline every forecaster must beat ("tomorrow = today"): the
+    prediction for row ``t`` of X is ``X[t, target_column]``. When ``fit``
+    saw a 2-D ``y`` of width ``h`` (direct multi-step targets, e.g. from
+    :func:`make_supervised` with ``horizon=h``), the last value is repeated
+    for all ``h`` steps.
+
+    Parameters
+    ----------
+    target_column : int or str, default=0
+        Column of X holding the series' current value: an int position, or
+        a column name when X is a pandas DataFrame.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`, when X has string column
+        names.
+
+    target_index_ : int
+        Position of ``target_column`` among the features.
+
+    n_outputs_ : int
+        Width of ``y`` seen in fit (1 for 1-D ``y``).
+
+    See Also
+    --------
+    LSTMForecaster : Learns the change from this very baseline.
+    make_supervised : Frames a series as ``(X, y)`` with X rows at time t.
+
+    Notes
+    -----
+    Fitting learns nothing from the values; it records the input layout and
+    the shape of ``y`` so that ``predict`` returns the same shape.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm import PersistenceRegressor, make_supervised
+    >>> s = pd.Series([1.0, 3.0, 2.0, 5.0, 4.0], name="temp")
+    >>> X, y = make_supervised(s, "temp", horizon=2)
+    >>> PersistenceRegressor(target_column="temp").fit(X, y).predict(X)
+    array([[1., 1.],
+           [3., 3.],
+           [2., 2.]])
+    """
+
+    def __init__(self, target_column=0):
+        self.target_column = target_column
+
+    def fit(self, X, y):
+        """Record the column to repeat and the width of ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows at time t.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets at t+1 (or t+1 .. t+n_outputs).
+
+        Returns
+        -------
+        self : PersistenceRegressor
+            The fitted baseline.
+        """
+        check_numeric(X, type(self).__name__)
+        X, y = validate_data(
+            self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
+        )
+        self.target_index_ = resolve_target_column(
+            self, self.target_column, self.n_features_in_
+        )
+        self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+        self._y_ndim = y.ndim
+        return self
+
+    def predict(self, X):
+        """Repeat the current value of the target column.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows at time t.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
+            ``X[:, target_index_]``, tiled to the width of the training ``y``.
+        """
+        check_is_fitted(self)
+        check_numeric(X, type(self).__name__)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        last = X[:, self.target_index_]
+        if self._y_ndim == 1:
+            return last.copy()
+        return np.repeat(last[:, np.newaxis], self.n_outputs_, axis=1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        # on i.i.d. data the last value is no forecast at all
+        tags.regressor_tags.poor_score = True
+        return tags

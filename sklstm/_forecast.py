@@ -1,0 +1,258 @@
+"""Forecast beyond the data with a fitted estimator and the history."""
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_is_fitted
+
+from ._checks import check_choice, check_fraction, check_positive_int
+
+METHODS = ("direct", "recursive")
+
+
+def _as_frame(data, target):
+    if isinstance(data, pd.Series):
+        name = data.name if data.name is not None else (target if target is not None else "y")
+        if target is not None and target != name:
+            raise ValueError(
+                f"target={target!r} does not match the Series name {name!r}; pass "
+                "target=None (or the Series name) for a Series."
+            )
+        return data.to_frame(name=name), name
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"data must be a pandas Series or DataFrame of the history, got "
+            f"{type(data).__name__}; wrap arrays with pandas.Series(...) or "
+            "pandas.DataFrame(...)."
+        )
+    if target not in data.columns:
+        raise ValueError(
+            f"target={target!r} is not a column of data; columns are {list(data.columns)}."
+        )
+    return data, target
+
+
+def _feature_columns(estimator, frame, target, features):
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if features is None:
+        if fitted is not None:
+            features = list(fitted)
+        else:
+            features = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    features = list(features)
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"features {missing} are not columns of data; columns are {list(frame.columns)}."
+        )
+    n_in = getattr(estimator, "n_features_in_", None)
+    if n_in is not None and n_in != len(features):
+        raise ValueError(
+            f"the estimator was fitted on {n_in} feature(s), but features={features} "
+            f"has {len(features)}; pass the columns used in fit, in the same order."
+        )
+    return features
+
+
+def _model_input(estimator, frame, features):
+    """X as the estimator saw it in fit: a DataFrame only if fit had names."""
+    X = frame[features]
+    if getattr(estimator, "feature_names_in_", None) is None:
+        return X.to_numpy(dtype=float)
+    return X
+
+
+def future_index(index, horizon):
+    """The ``horizon`` labels after ``index``.
+
+    Dates continue with the index's ``freq`` (or the one pandas infers),
+    periods with their own frequency, and anything else as a
+    :class:`~pandas.RangeIndex` continuing the data's positions.
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq or (pd.DatetimeIndex(index, freq="infer").freq if len(index) >= 3 else None)
+        if freq is None:
+            raise ValueError(
+                "cannot tell the frequency of data's DatetimeIndex (no freq, and "
+                "pandas cannot infer one from irregular or too few dates); "
+                "give it one, e.g. data.asfreq('D')."
+            )
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
+    if isinstance(index, pd.RangeIndex):
+        step = index.step
+        start = index[-1] + step if len(index) else index.start
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
+    return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
+
+
+def forecast(
+    estimator, data, *, target, features=None, horizon=None, method="direct", coverage=None
+):
+    """Forecast the values after the end of ``data`` with a fitted estimator.
+
+    The estimator must have been fitted on rows at time ``t`` (for example
+    from :func:`make_supervised`) and targets after ``t``: an
+    :class:`LSTMForecaster`, a :class:`~sklearn.pipeline.Pipeline` or
+    :class:`~sklearn.compose.TransformedTargetRegressor` around
+    :class:`LSTMRegressor`, a ``search.best_estimator_`` or any regressor
+    of that form. ``data`` is the history, its last row the latest
+    observation.
+
+    Parameters
+    ----------
+    estimator : fitted regressor
+        Its ``predict`` maps rows of ``features`` to the target's next
+        value (1-D output) or next ``h`` values (output of width ``h``).
+
+    data : pandas.Series or pandas.DataFrame
+        The history, in time order, with at least the rows the estimator
+        needs to window (its ``sequence_length``).
+
+    target : str or None
+        Column being forecast; for a Series, None or its name.
+
+    features : list of str or None, default=None
+        Columns given to the estimator; None uses the names it was fitted
+        on, or else every numeric column of ``data``.
+
+    horizon : int or None, default=None
+        Number of future steps. With ``method="direct"`` it defaults to the
+        width of the estimator's output and may not exceed it; with
+        ``method="recursive"`` it is required.
+
+    method : {"direct", "recursive"}, default="direct"
+        ``"direct"`` reads all steps from the multi-output head at the last
+        row. ``"recursive"`` rolls a one-step univariate model forward,
+        appending each forecast to the history before the next step.
+
+    coverage : float or None, default=None
+        If given, also return a ``coverage`` prediction interval, from the
+        estimator's ``predict_interval`` (direct method only).
+
+    Returns
+    -------
+    forecast : pandas.DataFrame of shape (horizon, 1 or 3)
+        Column ``forecast`` (plus ``lower`` and ``upper`` with
+        ``coverage``), indexed by the future dates when ``data`` has a
+        DatetimeIndex (its ``freq``, or the one pandas infers) or a
+        PeriodIndex, else by a RangeIndex continuing the data's.
+        ``attrs`` records ``method`` and ``coverage`` (read by
+        :func:`sklstm.plotting.plot_forecast` to label the interval).
+
+    See Also
+    --------
+    make_supervised : Frames the training data for a horizon.
+    LSTMForecaster.predict_interval : The intervals behind ``coverage``.
+
+    Notes
+    -----
+    Recursive forecasts feed predictions back as inputs, so errors
+    compound and there is no calibrated interval for them; prefer a direct
+    model (``make_supervised(..., horizon=h)``) when you need ``h`` steps.
+    Recursion needs the future of every input, so it works only for a model
+    of the target alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklstm import PersistenceRegressor, forecast, make_supervised
+    >>> history = pd.Series([1.0, 2.0, 4.0, 3.0], name="temp",
+    ...                     index=pd.date_range("2024-01-01", periods=4, freq="D"))
+    >>> X, y = make_supervised(history, "temp", horizon=2)
+    >>> model = PersistenceRegressor().fit(X, y)
+    >>> forecast(model, history, target="temp")
+                forecast
+    2024-01-05       3.0
+    2024-01-06       3.0
+    """
+    check_choice("method", method, METHODS)
+    if horizon is not None:
+        check_positive_int("horizon", horizon, fix="e.g. horizon=7 for a week of daily data")
+    if coverage is not None:
+        check_fraction(
+            "coverage", coverage, low_inclusive=False,
+            fix="e.g. coverage=0.9 for a 90% interval, or None for no interval",
+        )
+    check_is_fitted(estimator)
+    frame, target = _as_frame(data, target)
+    if len(frame) == 0:
+        raise ValueError("data is empty; pass the history to forecast from.")
+    features = _feature_columns(estimator, frame, target, features)
+
+    if method == "direct":
+        out = _direct(estimator, frame, features, horizon, coverage)
+    else:
+        out = _recursive(estimator, frame, target, features, horizon, coverage)
+    out.index = future_index(frame.index, len(out))
+    out.attrs.update(method=method, coverage=coverage)
+    return out
+
+
+def _width(y_pred):
+    return 1 if y_pred.ndim == 1 else y_pred.shape[1]
+
+
+def _direct(estimator, frame, features, horizon, coverage):
+    X = _model_input(estimator, frame, features)
+    y_pred = np.asarray(estimator.predict(X))
+    width = _width(y_pred)
+    if horizon is None:
+        horizon = width
+    if horizon > width:
+        raise ValueError(
+            f"horizon={horizon} is longer than the estimator's output ({width} "
+            f"step(s)); refit on make_supervised(..., horizon={horizon}), or use "
+            "method='recursive' with a one-step univariate model."
+        )
+    out = pd.DataFrame({"forecast": y_pred.reshape(len(y_pred), -1)[-1, :horizon]})
+    if coverage is not None:
+        interval_owner = getattr(estimator, "best_estimator_", estimator)
+        if not hasattr(interval_owner, "predict_interval"):
+            raise TypeError(
+                f"coverage={coverage} needs an estimator with predict_interval "
+                f"(such as LSTMForecaster), but {type(interval_owner).__name__} has "
+                "none; pass coverage=None."
+            )
+        lower, upper = interval_owner.predict_interval(X, coverage=coverage)
+        out["lower"] = np.asarray(lower).reshape(len(y_pred), -1)[-1, :horizon]
+        out["upper"] = np.asarray(upper).reshape(len(y_pred), -1)[-1, :horizon]
+    return out
+
+
+def _recursive(estimator, frame, target, features, horizon, coverage):
+    if horizon is None:
+        raise ValueError(
+            "method='recursive' needs horizon, the number of steps to roll "
+            "forward, e.g. horizon=7."
+        )
+    if coverage is not None:
+        raise ValueError(
+            f"coverage={coverage} is not available with method='recursive': "
+            "one-step intervals do not cover errors that compound over steps; "
+            "fit a direct model on make_supervised(..., horizon=h) and use "
+            "method='direct'."
+        )
+    if list(features) != [target]:
+        raise ValueError(
+            f"method='recursive' needs a model of the target alone, but features="
+            f"{list(features)}: the future of the other columns is unknown. Fit on "
+            f"features=[{target!r}], or use method='direct' with a multi-step model."
+        )
+    history = frame[[target]].astype(float)
+    values = []
+    for step in range(horizon):
+        y_pred = np.asarray(estimator.predict(_model_input(estimator, history, features)))
+        if _width(y_pred) != 1:
+            raise ValueError(
+                f"method='recursive' needs a one-step model, but the estimator "
+                f"predicts {_width(y_pred)} steps at once; use method='direct'."
+            )
+        value = float(y_pred.reshape(-1)[-1])
+        values.append(value)
+        history = pd.concat(
+            [history, pd.DataFrame({target: [value]}, index=[len(history)])],
+            ignore_index=True,
+        )
+    return pd.DataFrame({"forecast": np.asarray(values, dtype=float)})

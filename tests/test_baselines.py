@@ -1,0 +1,77 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import mean_absolute_error
+from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sklstm import PersistenceRegressor, make_supervised
+
+
+@parametrize_with_checks([PersistenceRegressor(), PersistenceRegressor(target_column=-1)])
+def test_sklearn_compatible_estimator(estimator, check):
+    # no expected failures: every scikit-learn check passes
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pd.DataFrame(
+        {"wind": [9.0, 8.0, 7.0, 6.0, 5.0], "temp": [1.0, 3.0, 2.0, 5.0, 4.0]}
+    )
+
+
+@pytest.mark.parametrize("target_column", [1, -1, "temp"])
+def test_predicts_the_target_column_at_t(frame, target_column):
+    X, y = make_supervised(frame, "temp")
+    model = PersistenceRegressor(target_column=target_column).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), [1.0, 3.0, 2.0, 5.0])
+    assert model.target_index_ == 1
+    assert model.predict(X).shape == y.shape
+
+
+def test_tiles_the_last_value_over_a_multi_step_horizon(frame):
+    X, y = make_supervised(frame, "temp", horizon=3)
+    model = PersistenceRegressor(target_column="temp").fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), [[1.0, 1.0, 1.0], [3.0, 3.0, 3.0]])
+    assert model.n_outputs_ == 3
+
+
+def test_mae_equals_the_mean_absolute_one_step_change():
+    series = pd.Series([2.0, 5.0, 4.0, 4.0, 8.0, 7.0], name="s")
+    X, y = make_supervised(series, "s")
+    pred = PersistenceRegressor().fit(X, y).predict(X)
+    # |5-2|, |4-5|, |4-4|, |8-4|, |7-8|
+    assert mean_absolute_error(y, pred) == pytest.approx((3 + 1 + 0 + 4 + 1) / 5)
+
+
+def test_works_in_cross_validation_with_time_series_split():
+    series = pd.Series(np.arange(30.0), name="s")
+    X, y = make_supervised(series, "s")
+    scores = cross_val_score(
+        PersistenceRegressor(), X, y, cv=TimeSeriesSplit(3), scoring="neg_mean_absolute_error"
+    )
+    np.testing.assert_allclose(scores, -1.0)  # a unit-slope line is always one behind
+
+
+@pytest.mark.parametrize(
+    "X, target_column, error, match",
+    [
+        (np.ones((4, 2)), "temp", ValueError, "is a column name, but X has no column names"),
+        (pd.DataFrame({"a": [1.0, 2.0]}), "temp", ValueError, r"not a column of X; columns are \['a'\]"),
+        (np.ones((4, 2)), 2, ValueError, r"out of range for X with 2 column\(s\)"),
+        (np.ones((4, 2)), -3, ValueError, "out of range"),
+        (np.ones((4, 2)), 1.0, TypeError, "must be an int position or a column name"),
+        (np.ones((4, 2)), True, TypeError, "must be an int position or a column name"),
+    ],
+)
+def test_bad_target_column_is_named_in_the_error(X, target_column, error, match):
+    with pytest.raises(error, match=match):
+        PersistenceRegressor(target_column=target_column).fit(X, np.ones(len(X)))
+
+
+def test_does_not_mutate_the_input(frame):
+    X, y = make_supervised(frame, "temp")
+    before = X.copy()
+    PersistenceRegressor(target_column="temp").fit(X, y).predict(X)[:] = -1
+    pd.testing.assert_frame_equal(X, before)
