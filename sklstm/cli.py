@@ -1,0 +1,542 @@
+"""The ``sklstm`` command line.
+
+``sklstm forecast [data.csv] --target COLUMN`` frames a series with
+:func:`sklstm.make_supervised`, grid-searches an :class:`sklstm.LSTMForecaster`
+with ``GridSearchCV(cv=TimeSeriesSplit(...))``, compares every candidate with
+the persistence baseline on the same folds, refits the best one, forecasts
+the next ``--horizon`` steps and writes CSV files and plots. Without a CSV it
+runs on the embedded Seattle weather data (target ``temp_max``).
+
+Bad input (a missing file, an unknown or non-numeric column, unparsable
+dates, too few rows) is reported as one line on standard error with exit
+code 2.
+"""
+
+import argparse
+import difflib
+import itertools
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["main"]
+
+DEFAULT_TARGET = "temp_max"
+DEFAULT_HORIZON = 7
+DEFAULT_SEQUENCE_LENGTHS = (7, 14, 28)
+DEFAULT_UNITS = (16, 32)
+DEFAULT_SPLITS = 5
+DEFAULT_EPOCHS = 100
+DEFAULT_COVERAGE = 0.9
+DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds")
+FILES = {
+    "forecast.csv": "the forecast",
+    "cv_results.csv": "CV error of every candidate and of persistence, per fold",
+    "cv_predictions.csv": "out-of-fold predictions of the best parameters",
+    "forecast.png": "history, out-of-fold CV predictions and the forecast",
+    "cv_folds.png": "the TimeSeriesSplit folds",
+    "grid_search.png": "CV MAE over sequence_length x units",
+    "training_history.png": "loss curves of the final model",
+}
+
+
+class _CLIError(Exception):
+    """Bad input: reported as one line on standard error, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise _CLIError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text!r}")
+    return value
+
+
+def _n_jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or -1 for all cores, got {text!r}")
+    return value
+
+
+def _fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
+    return value
+
+
+def _build_parser():
+    """The argument parser of the ``sklstm`` command."""
+    from . import __version__
+
+    parser = _Parser(
+        prog="sklstm",
+        description="LSTM forecasting with scikit-learn: cross-validate, grid-search, forecast.",
+    )
+    parser.add_argument("--version", action="version", version=f"sklstm {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    fc = commands.add_parser(
+        "forecast",
+        help="grid-search an LSTM with time-series CV and forecast the next steps",
+        description=(
+            "Frame the series (X at t, target at t+1..t+horizon), grid-search "
+            "LSTMForecaster over --sequence-length x --units with "
+            "TimeSeriesSplit(--splits), compare each candidate with persistence on "
+            "the same folds, refit the best on all rows and forecast the next "
+            "--horizon steps. Without DATA, runs on the embedded Seattle weather "
+            "data (target temp_max)."
+        ),
+    )
+    fc.add_argument("data", nargs="?", metavar="DATA.csv",
+                    help="CSV file with one row per time step, in time order")
+    fc.add_argument("--target", metavar="COLUMN",
+                    help="column to forecast (default: temp_max for the embedded data, "
+                         "the only numeric column of a CSV)")
+    fc.add_argument("--date-column", metavar="COLUMN",
+                    help="column of dates (default: a column named date, datetime, "
+                         "time, timestamp or ds, if any)")
+    fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
+                    help="extra (exogenous) input columns; the target is always an input")
+    fc.add_argument("--horizon", type=_positive_int, default=DEFAULT_HORIZON,
+                    help="number of future steps to forecast (default: %(default)s)")
+    fc.add_argument("--sequence-length", type=_positive_int, nargs="+",
+                    default=list(DEFAULT_SEQUENCE_LENGTHS), metavar="L",
+                    help="window lengths to search (default: 7 14 28)")
+    fc.add_argument("--units", type=_positive_int, nargs="+", default=list(DEFAULT_UNITS),
+                    metavar="U", help="LSTM sizes to search (default: 16 32)")
+    fc.add_argument("--splits", type=_positive_int, default=DEFAULT_SPLITS,
+                    help="number of TimeSeriesSplit folds (default: %(default)s)")
+    fc.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+                    help="maximum epochs per fit; early stopping usually ends sooner "
+                         "(default: %(default)s)")
+    fc.add_argument("--coverage", type=_fraction, default=DEFAULT_COVERAGE,
+                    help="coverage of the forecast interval (default: %(default)s)")
+    fc.add_argument("--out", default="sklstm-out", metavar="DIR",
+                    help="directory for the CSV files and plots (default: %(default)s)")
+    fc.add_argument("--seed", type=_seed, default=0,
+                    help="random seed of every fit (default: %(default)s)")
+    fc.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N",
+                    help="parallel fits (joblib processes; -1 uses all cores; "
+                         "default: %(default)s)")
+    fc.add_argument("--quiet", action="store_true",
+                    help="no progress bar and no preamble; print the results only")
+    fc.set_defaults(run=_run_forecast)
+    return parser
+
+
+def main(argv=None):
+    """Run the ``sklstm`` command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : list of str or None, default=None
+        Arguments after the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 on success, 2 on bad input (one line on standard error), 130 when
+        interrupted.
+
+    Examples
+    --------
+    >>> from sklstm.cli import main
+    >>> main(["forecast", "no-such-file.csv", "--target", "y"])
+    2
+    """
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            raise _CLIError("choose a command: forecast (see 'sklstm --help')")
+        return args.run(args)
+    except _CLIError as error:
+        print(f"sklstm: error: {error}", file=sys.stderr)
+        return 2
+    except SystemExit as exit_:  # --help and --version
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except KeyboardInterrupt:
+        print("sklstm: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `sklstm forecast | head`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+# --- data ----------------------------------------------------------------------
+
+
+def _unknown_column(name, option, columns):
+    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return _CLIError(f"unknown column {name!r} for {option}: the columns are {list(columns)}{hint}")
+
+
+def _read_csv(path):
+    path = Path(path)
+    if not path.exists():
+        raise _CLIError(f"data file {str(path)!r} not found")
+    if path.is_dir():
+        raise _CLIError(f"data file {str(path)!r} is a directory; pass a CSV file")
+    try:
+        frame = pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise _CLIError(f"data file {str(path)!r} is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise _CLIError(f"could not read {str(path)!r} as CSV: {first}") from None
+    if frame.empty:
+        raise _CLIError(f"data file {str(path)!r} has a header but no rows")
+    return frame
+
+
+def _when(stamp):
+    """A timestamp as text, without a midnight time."""
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+
+
+def _parse_dates(frame, column):
+    raw = frame[column]
+    dates = pd.to_datetime(raw, errors="coerce")
+    bad = dates.isna() & raw.notna()
+    if raw.isna().any():
+        row = int(np.flatnonzero(raw.isna())[0])
+        raise _CLIError(f"date column {column!r} is empty on data row {row + 1}")
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise _CLIError(
+            f"could not parse {raw.iloc[row]!r} (data row {row + 1}) as a date in column "
+            f"{column!r}; use one format such as 2024-01-31, or pick another "
+            "--date-column"
+        )
+    index = pd.DatetimeIndex(dates, name=column)
+    if index.has_duplicates:
+        raise _CLIError(f"date column {column!r} repeats {_when(index[index.duplicated()][0])}; "
+                       "keep one row per time step")
+    if not index.is_monotonic_increasing:
+        row = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
+        raise _CLIError(f"dates in column {column!r} are not in time order (data row "
+                       f"{row + 1}: {_when(index[row])} after {_when(index[row - 1])}); "
+                       "sort the file")
+    if len(index) >= 3:
+        index = pd.DatetimeIndex(index, freq="infer")  # a regular step becomes .freq
+    if index.freq is None:
+        raise _CLIError(
+            f"the dates in column {column!r} have no regular step (such as daily or "
+            "monthly), so the forecast dates are undefined; resample the file to a "
+            "regular step"
+        )
+    return frame.drop(columns=column).set_index(index)
+
+
+def _load_data(args):
+    """The frame to forecast (dates in the index if any), its target and a description."""
+    if args.data is None:
+        from .datasets import load_seattle_weather
+
+        if args.date_column is not None:
+            raise _CLIError("--date-column applies to a CSV file, but no DATA.csv was given")
+        frame = load_seattle_weather()
+        source = "Seattle weather (embedded)"
+        target = args.target or DEFAULT_TARGET
+    else:
+        frame = _read_csv(args.data)
+        source = str(args.data)
+        date_column = args.date_column
+        if date_column is not None and date_column not in frame.columns:
+            raise _unknown_column(date_column, "--date-column", frame.columns)
+        if date_column is None:
+            found = [c for c in frame.columns if str(c).strip().lower() in DATE_NAMES]
+            date_column = found[0] if found else None
+        if date_column is not None:
+            frame = _parse_dates(frame, date_column)
+        target = args.target
+        if target is None:
+            numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+            if len(numeric) != 1:
+                raise _CLIError(
+                    f"--target is required: choose the column to forecast among the "
+                    f"numeric columns {numeric}"
+                )
+            target = numeric[0]
+    if target not in frame.columns:
+        raise _unknown_column(target, "--target", frame.columns)
+    features = [target] + [c for c in dict.fromkeys(args.features) if c != target]
+    for column in features:
+        option = "--target" if column == target else "--features"
+        if column not in frame.columns:
+            raise _unknown_column(column, option, frame.columns)
+        values = frame[column]
+        if not pd.api.types.is_numeric_dtype(values):
+            example = values.dropna().iloc[0] if values.notna().any() else None
+            numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+            raise _CLIError(
+                f"{option} column {column!r} is not numeric (dtype {values.dtype}, e.g. "
+                f"{example!r}); choose among the numeric columns {numeric}"
+            )
+        missing = ~np.isfinite(values.to_numpy(dtype=float))
+        if missing.any():
+            where = frame.index[np.flatnonzero(missing)[0]]
+            where = _when(where) if isinstance(where, pd.Timestamp) else f"row {where + 1}"
+            raise _CLIError(
+                f"column {column!r} has {int(missing.sum())} missing or infinite values "
+                f"(first at {where}); fill or drop them before forecasting"
+            )
+    return frame, target, features, source
+
+
+def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction):
+    """Fewest rows for the splits, windows and interval calibration, and why."""
+    blocks = (n_splits + 1) * sequence_length
+    reason = (f"TimeSeriesSplit makes {n_splits + 1} blocks that must each hold a "
+              f"{sequence_length}-row window, plus {horizon} row(s) of future targets")
+    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows
+    calibration = next(n for n in itertools.count(1) if math.ceil((n + 1) * coverage) <= n)
+    framed = next(n for n in itertools.count(1)
+                  if n > calibration and round(validation_fraction * n) >= calibration)
+    if framed > blocks:
+        reason = (f"a {coverage:.0%} interval is calibrated on {calibration} held-out rows "
+                  f"(validation_fraction={validation_fraction}), plus {horizon} row(s) "
+                  "of future targets")
+    return max(blocks, framed) + horizon, reason
+
+
+# --- the forecast command ---------------------------------------------------
+
+
+def _describe_index(index):
+    if isinstance(index, pd.DatetimeIndex):
+        freq = f", frequency {index.freqstr}" if index.freqstr else ", irregular dates"
+        return f"{_when(index[0])} to {_when(index[-1])}{freq}"
+    return "no dates (steps 0, 1, ...)"
+
+
+def _scores_table(search, baseline, n_splits):
+    res = search.cv_results_
+    rows = []
+    for i, params in enumerate(res["params"]):
+        rows.append({
+            "model": "LSTMForecaster",
+            "sequence_length": params["sequence_length"],
+            "units": params["units"],
+            "rank": int(res["rank_test_mae"][i]),
+            **{f"{m}_{s}": (-res[f"mean_test_{m}"][i] if s == "mean" else res[f"std_test_{m}"][i])
+               for m in ("mae", "rmse") for s in ("mean", "std")},
+            **{f"{m}_fold_{k + 1}": -res[f"split{k}_test_{m}"][i]
+               for m in ("mae", "rmse") for k in range(n_splits)},
+            "fit_time_mean": res["mean_fit_time"][i],
+        })
+    mae, rmse = -baseline["test_mae"], -baseline["test_rmse"]
+    rows.append({
+        "model": "persistence", "sequence_length": None, "units": None, "rank": None,
+        "mae_mean": mae.mean(), "mae_std": mae.std(),
+        "rmse_mean": rmse.mean(), "rmse_std": rmse.std(),
+        **{f"mae_fold_{k + 1}": v for k, v in enumerate(mae)},
+        **{f"rmse_fold_{k + 1}": v for k, v in enumerate(rmse)},
+        "fit_time_mean": baseline["fit_time"].mean(),
+    })
+    table = pd.DataFrame(rows).astype(
+        {"sequence_length": "Int64", "units": "Int64", "rank": "Int64"}
+    ).sort_values("rank", na_position="last", kind="stable")
+    persistence_mae = mae.mean()
+    table["mae_vs_persistence"] = table["mae_mean"] / persistence_mae - 1.0
+    return table.reset_index(drop=True)
+
+
+def _format_scores(table):
+    from .plotting import _format_mean_std
+
+    def whole(values):
+        return [str(int(v)) if pd.notna(v) else "-" for v in values]
+
+    shown = pd.DataFrame({
+        "rank": whole(table["rank"]),
+        "model": ["LSTM" if m == "LSTMForecaster" else m for m in table["model"]],
+        "sequence_length": whole(table["sequence_length"]),
+        "units": whole(table["units"]),
+        "MAE": [_format_mean_std(m, s) for m, s in zip(table["mae_mean"], table["mae_std"])],
+        "RMSE": [_format_mean_std(m, s) for m, s in zip(table["rmse_mean"], table["rmse_std"])],
+        "MAE vs persistence": [f"{v:+.1%}" if row != "persistence" else "-"
+                               for v, row in zip(table["mae_vs_persistence"], table["model"])],
+    })
+    return shown.to_string(index=False)
+
+
+def _oof_predictions(cv_result, X, y):
+    """Out-of-fold predictions, one row per test row (the forecast origin t)."""
+    columns = list(y.columns) if isinstance(y, pd.DataFrame) else [y.name]
+    parts = []
+    for fold, (estimator, test) in enumerate(
+            zip(cv_result["estimator"], cv_result["indices"]["test"]), start=1):
+        pred = np.asarray(estimator.predict(X.iloc[test])).reshape(len(test), -1)
+        part = pd.DataFrame(pred, index=X.index[test], columns=columns)
+        part.insert(0, "fold", fold)
+        parts.append(part)
+    return pd.concat(parts)
+
+
+def _one_step_series(oof, frame, X, target):
+    """The t+1 column of the out-of-fold predictions, at the time it predicts."""
+    values = np.full(len(frame), np.nan)
+    positions = X.index.get_indexer(oof.index)
+    values[positions + 1] = oof.iloc[:, 1].to_numpy()
+    return pd.Series(values, index=frame.index, name=target)
+
+
+def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_cv_folds, plot_forecast, plot_grid_search, plot_history
+
+    history = frame[target]
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    top, bottom = fig.subplots(2, 1)
+    plot_forecast(history, cv_predictions=oof, ax=top)
+    top.set_title(f"{target}: one-step-ahead out-of-fold predictions of the best model")
+    tail = min(len(history), max(90, 8 * horizon))
+    plot_forecast(history, cv_predictions=oof, forecast=fc, tail=tail, ax=bottom)
+    bottom.set_title(f"{target}: last {tail} observations and the next {horizon} steps "
+                     f"({coverage:.0%} interval)")
+    fig.savefig(out / "forecast.png", dpi=110)
+
+    fig = Figure(figsize=(10, 1.2 + 0.45 * cv.get_n_splits()), layout="constrained")
+    plot_cv_folds(cv, X, ax=fig.subplots())
+    fig.savefig(out / "cv_folds.png", dpi=110)
+
+    n_x = len(search.param_grid["sequence_length"])
+    n_y = len(search.param_grid["units"])
+    fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
+    plot_grid_search(search, x="sequence_length", y="units", ax=fig.subplots())
+    fig.savefig(out / "grid_search.png", dpi=110)
+
+    fig = Figure(figsize=(7, 4), layout="constrained")
+    ax = plot_history(search.best_estimator_, ax=fig.subplots())
+    ax.set_title("Training history of the final model (best parameters, all rows)",
+                 fontsize="medium")
+    fig.savefig(out / "training_history.png", dpi=110)
+
+
+def _run_forecast(args):
+    """The ``sklstm forecast`` command; returns the exit code."""
+    say = (lambda *a: None) if args.quiet else print
+    frame, target, features, source = _load_data(args)
+
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+
+    from . import LSTMForecaster, PersistenceRegressor, make_supervised
+    from ._progress import fit_progress
+
+    horizon, n_splits = args.horizon, args.splits
+    lengths = sorted(set(args.sequence_length))
+    units = sorted(set(args.units))
+    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed)
+    needed, reason = _min_rows(n_splits, max(lengths), horizon, args.coverage,
+                              model.validation_fraction)
+    if len(frame) < needed:
+        raise _CLIError(
+            f"too few rows: {len(frame)}, but --splits {n_splits}, --sequence-length up to "
+            f"{max(lengths)} and --horizon {horizon} need at least {needed} ({reason}); "
+            "use fewer --splits, shorter --sequence-length, a smaller --horizon or more data"
+        )
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
+
+    X, y = make_supervised(frame, target, horizon=horizon, features=features)
+    cv = TimeSeriesSplit(n_splits=n_splits)
+    grid = {"sequence_length": lengths, "units": units}
+    scoring = {"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
+    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit="mae",
+                          n_jobs=args.n_jobs, error_score="raise")
+    n_candidates = len(lengths) * len(units)
+    total = n_candidates * n_splits + 1 + 2 * n_splits
+
+    say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
+    say(f"target:   {target}, forecast {horizon} step(s) ahead from "
+        f"{', '.join(map(str, features))}")
+    test_size = len(X) // (n_splits + 1)
+    say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
+        f"test folds of {test_size} rows")
+    say(f"grid:     sequence_length {lengths} x units {units} = {n_candidates} candidates; "
+        f"{total} fits in all (grid, refit, persistence, out-of-fold predictions)")
+
+    started = time.perf_counter()
+    with fit_progress(total, disable=args.quiet, desc="fitting") as bar:
+        search.fit(X, y)
+        bar.update(1)  # the refit of the best candidate, outside joblib
+        baseline = cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
+                                  scoring=scoring)
+        best = clone(model).set_params(**search.best_params_)
+        oof_cv = cross_validate(best, X, y, cv=cv, scoring=scoring, n_jobs=args.n_jobs,
+                                return_estimator=True, return_indices=True)
+    elapsed = time.perf_counter() - started
+
+    from . import forecast as forecast_beyond
+
+    fc = forecast_beyond(search.best_estimator_, frame, target=target, features=features,
+                         horizon=horizon, coverage=args.coverage)
+
+    fc.attrs["coverage"] = args.coverage
+    table = _scores_table(search, baseline, n_splits)
+    oof = _oof_predictions(oof_cv, X, y)
+    table.to_csv(out / "cv_results.csv", index=False)
+    oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
+    fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
+    _save_plots(out, frame, target, X, cv, search, _one_step_series(oof, frame, X, target),
+                fc, horizon, args.coverage)
+
+    steps = f" (averaged over the {horizon} steps ahead)" if horizon > 1 else ""
+    say(f"\nfitted in {elapsed:.0f} s")
+    print(f"\nCross-validated error over {n_splits} folds{steps}, mean ± std; lower is better")
+    print(_format_scores(table))
+    best_row = table.iloc[0]
+    best_params = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
+    print(f"\nbest: {best_params}: MAE {best_row['mae_mean']:.3g}, "
+          f"{abs(best_row['mae_vs_persistence']):.1%} "
+          f"{'lower' if best_row['mae_vs_persistence'] < 0 else 'higher'} than persistence")
+    print(f"\nforecast of {target} for the next {horizon} step(s), "
+          f"{args.coverage:.0%} interval:")
+    print(fc.round(2).to_string())
+    print(f"\nwrote to {out}/:")
+    width = max(map(len, FILES))
+    for name, what in FILES.items():
+        print(f"  {name:<{width}}  {what}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""The ``sklstm`` command line: one tiny end-to-end run, and bad input."""
+
+import contextlib
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import mean_absolute_error
+from sklearn.model_selection import TimeSeriesSplit
+
+from sklstm import make_supervised
+from sklstm.cli import _min_rows, main
+
+ROOT = Path(__file__).parents[1]
+N_ROWS = 120
+TINY = ["--splits", "2", "--sequence-length", "3", "--units", "4", "--epochs", "1",
+        "--horizon", "2"]
+
+
+def _frame(n=N_ROWS):
+    t = np.arange(n)
+    return pd.DataFrame({
+        "date": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "y": np.round(10 + 3 * np.sin(t / 5) + 0.1 * np.cos(t), 3),
+        "x": np.round(np.cos(t / 5), 3),
+        "label": ["sun"] * n,
+    })
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def csv_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "series.csv"
+    _frame().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_run(csv_path, tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("out") / "results"
+    code, stdout, stderr = _run(
+        ["forecast", str(csv_path), "--target", "y", "--features", "x", *TINY,
+         "--out", str(out_dir)])
+    return code, stdout, stderr, out_dir
+
+
+def test_forecast_run_succeeds_and_reports(tiny_run):
+    code, stdout, stderr, out_dir = tiny_run
+    assert code == 0, stderr
+    assert "MAE" in stdout and "RMSE" in stdout and "persistence" in stdout
+    assert "best: sequence_length=3, units=4" in stdout
+    assert "forecast of y for the next 2 step(s), 90% interval" in stdout
+    assert f"wrote to {out_dir}/" in stdout
+    # progress bar on stderr: 1 candidate x 2 folds + refit + 2 persistence + 2 out-of-fold
+    assert "7/7" in stderr
+
+
+def test_forecast_run_writes_forecast_csv(tiny_run):
+    *_, out_dir = tiny_run
+    fc = pd.read_csv(out_dir / "forecast.csv", index_col="date", parse_dates=["date"])
+    assert list(fc.columns) == ["forecast", "lower", "upper"]
+    last = pd.Timestamp("2021-01-01") + pd.Timedelta(days=N_ROWS - 1)
+    assert list(fc.index) == [last + pd.Timedelta(days=1), last + pd.Timedelta(days=2)]
+    assert np.all(fc["lower"] <= fc["forecast"]) and np.all(fc["forecast"] <= fc["upper"])
+
+
+def test_forecast_run_writes_cv_results_with_persistence_on_the_same_folds(tiny_run):
+    *_, out_dir = tiny_run
+    table = pd.read_csv(out_dir / "cv_results.csv")
+    assert list(table["model"]) == ["LSTMForecaster", "persistence"]
+    folds = [f"mae_fold_{k}" for k in (1, 2)]
+    np.testing.assert_allclose(table["mae_mean"], table[folds].mean(axis=1))
+    # persistence recomputed here by hand: y at t+1, t+2 predicted by y at t
+    X, y = make_supervised(_frame().drop(columns=["date", "label"]), "y", horizon=2)
+    expected = [
+        mean_absolute_error(y.iloc[test], np.repeat(X["y"].to_numpy()[test, None], 2, axis=1))
+        for _, test in TimeSeriesSplit(n_splits=2).split(X)
+    ]
+    persistence = table.set_index("model").loc["persistence"]
+    np.testing.assert_allclose(persistence[folds].astype(float), expected)
+    lstm = table.set_index("model").loc["LSTMForecaster"]
+    assert lstm["mae_vs_persistence"] == pytest.approx(
+        lstm["mae_mean"] / persistence["mae_mean"] - 1)
+
+
+def test_forecast_run_writes_out_of_fold_predictions_as_scored(tiny_run):
+    *_, out_dir = tiny_run
+    oof = pd.read_csv(out_dir / "cv_predictions.csv", index_col="date", parse_dates=["date"])
+    assert list(oof.columns) == ["fold", "y_t+1", "y_t+2"]
+    X, y = make_supervised(_frame().set_index("date").drop(columns="label"), "y", horizon=2)
+    tests = [test for _, test in TimeSeriesSplit(n_splits=2).split(X)]
+    assert len(oof) == sum(map(len, tests))
+    # refitting the best parameters per fold reproduces the grid search's scores
+    best = pd.read_csv(out_dir / "cv_results.csv").iloc[0]
+    for fold, test in enumerate(tests, start=1):
+        pred = oof[oof["fold"] == fold][["y_t+1", "y_t+2"]]
+        assert mean_absolute_error(y.iloc[test], pred) == pytest.approx(
+            best[f"mae_fold_{fold}"], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name", ["forecast.png", "cv_folds.png", "grid_search.png", "training_history.png"])
+def test_forecast_run_writes_plots(tiny_run, name):
+    *_, out_dir = tiny_run
+    image = matplotlib.image.imread(out_dir / name)
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
+
+
+def test_quiet_run_without_dates_or_target_option(tmp_path):
+    # one numeric column and no date column: it is the target, steps are 0, 1, ...
+    path = tmp_path / "values.csv"
+    _frame()[["y"]].rename(columns={"y": "value"}).to_csv(path, index=False)
+    code, stdout, stderr = _run(["forecast", str(path), *TINY, "--quiet",
+                                 "--out", str(tmp_path / "out")])
+    assert code == 0
+    assert stderr == ""  # no progress bar
+    assert "data:" not in stdout  # no preamble
+    assert "forecast of value for the next 2 step(s)" in stdout
+    fc = pd.read_csv(tmp_path / "out" / "forecast.csv", index_col="step")
+    assert list(fc.index) == [N_ROWS, N_ROWS + 1]
+    assert len(list((tmp_path / "out").glob("*.png"))) == 4
+
+
+def _bad_date(frame):
+    frame.loc[7, "date"] = "31/02/2021x"
+    return frame
+
+
+def _nan_target(frame):
+    frame.loc[9, "y"] = np.nan
+    return frame
+
+
+# (CSV content or None, arguments after it, the error's pattern); CSV is written
+# to a temporary file passed as the first argument.
+BAD_INPUT = [
+    pytest.param("missing", ["--target", "y"], "data file '.*missing.csv' not found",
+                 id="missing-file"),
+    pytest.param(_frame(), ["--target", "yy"],
+                 r"unknown column 'yy' for --target: the columns are \['y', 'x', 'label'\]; "
+                 "did you mean 'y'", id="unknown-target"),
+    pytest.param(_frame(), ["--target", "y", "--features", "z"],
+                 "unknown column 'z' for --features", id="unknown-feature"),
+    pytest.param(_frame(), ["--target", "label"],
+                 r"--target column 'label' is not numeric .*'sun'.*numeric columns \['y', 'x'\]",
+                 id="non-numeric-target"),
+    pytest.param(_frame(), ["--target", "y", "--features", "label"],
+                 "--features column 'label' is not numeric", id="non-numeric-feature"),
+    pytest.param(_frame(), [], r"--target is required: .*\['y', 'x'\]", id="no-target"),
+    pytest.param(_bad_date(_frame()), ["--target", "y"],
+                 r"could not parse '31/02/2021x' \(data row 8\) as a date in column 'date'",
+                 id="unparsable-date"),
+    pytest.param(_frame().iloc[[0, 2, 1, 3]], ["--target", "y"],
+                 "not in time order .*2021-01-02 after 2021-01-03", id="unsorted-dates"),
+    pytest.param(_frame().drop(index=5), ["--target", "y"], "have no regular step",
+                 id="irregular-dates"),
+    pytest.param(_frame(), ["--target", "y", "--date-column", "when"],
+                 "unknown column 'when' for --date-column", id="unknown-date-column"),
+    pytest.param(_nan_target(_frame()), ["--target", "y"],
+                 r"column 'y' has 1 missing or infinite values \(first at 2021-01-10\)",
+                 id="missing-value"),
+    pytest.param(_frame(40), ["--target", "y", "--splits", "5", "--sequence-length", "7", "28",
+                              "--horizon", "3"],
+                 r"too few rows: 40, .* need at least 171 \(TimeSeriesSplit makes 6 blocks that",
+                 id="too-few-rows-for-splits"),
+    pytest.param(_frame(40), ["--target", "y", "--splits", "2", "--sequence-length", "3",
+                              "--horizon", "1"],
+                 r"too few rows: 40, .* need at least 87 \(a 90% interval is calibrated on 9 ",
+                 id="too-few-rows-for-interval"),
+    pytest.param(None, ["--target", "weather"], "--target column 'weather' is not numeric",
+                 id="embedded-non-numeric-target"),
+    pytest.param(None, ["--date-column", "date"], "--date-column applies to a CSV file",
+                 id="date-column-without-csv"),
+    pytest.param(None, ["--horizon", "0"],
+                 "argument --horizon: must be a positive integer, got '0'", id="bad-horizon"),
+    pytest.param(None, ["--coverage", "1.5"],
+                 r"argument --coverage: must be a number in \(0, 1\), got '1.5'",
+                 id="bad-coverage"),
+    pytest.param(None, ["--sequence-length"], "argument --sequence-length: expected",
+                 id="missing-option-value"),
+]
+
+
+@pytest.mark.parametrize("content, args, message", BAD_INPUT)
+def test_bad_input_is_one_line_on_stderr_with_exit_code_2(tmp_path, content, args, message):
+    argv = ["forecast"]
+    if content is not None:
+        path = tmp_path / ("missing.csv" if isinstance(content, str) else "data.csv")
+        if not isinstance(content, str):
+            content.to_csv(path, index=False)
+        argv.append(str(path))
+    code, stdout, stderr = _run(argv + args)
+    assert code == 2
+    assert stdout == ""
+    assert stderr.count("\n") == 1 and stderr.startswith("sklstm: error: ")
+    assert re.search(message, stderr), stderr
+
+
+@pytest.mark.parametrize(
+    "argv, message", [(["forecst"], "invalid choice: 'forecst'"),
+                      ([], "choose a command: forecast")])
+def test_unknown_or_no_command_is_one_line_with_exit_code_2(argv, message):
+    code, stdout, stderr = _run(argv)
+    assert (code, stdout) == (2, "")
+    assert stderr.count("\n") == 1 and message in stderr
+
+
+def test_help_exits_zero_and_lists_options(capsys):
+    assert main(["forecast", "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in ("--target", "--date-column", "--features", "--horizon",
+                   "--sequence-length", "--units", "--splits", "--epochs", "--out",
+                   "--seed", "--quiet", "--n-jobs"):
+        assert option in text
+
+
+@pytest.mark.parametrize(
+    "n_splits, sequence_length, horizon", [(2, 30, 1), (5, 28, 7), (3, 12, 4)])
+def test_min_rows_is_the_fewest_rows_timeseriessplit_accepts(
+        n_splits, sequence_length, horizon):
+    coverage = 0.5  # a small calibration need, so the split rule decides
+    needed, reason = _min_rows(n_splits, sequence_length, horizon, coverage, 0.1)
+    assert "TimeSeriesSplit" in reason
+
+    def block_sizes(n_rows):
+        splits = list(TimeSeriesSplit(n_splits=n_splits).split(np.zeros(n_rows - horizon)))
+        return [len(splits[0][0])] + [len(test) for _, test in splits]
+
+    assert min(block_sizes(needed)) >= sequence_length
+    assert min(block_sizes(needed - 1)) < sequence_length
+
+
+def test_console_entry_point_exit_code_in_a_subprocess(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "sklstm.cli", "forecast", str(tmp_path / "nope.csv"),
+         "--target", "y"],
+        capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"sklstm: error: data file '{tmp_path / 'nope.csv'}' not found"]
