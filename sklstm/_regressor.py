@@ -19,6 +19,16 @@ from ._model import build_lstm_model
 ROUTING_PREFIXES = ("model", "fit", "compile", "predict", "optimizer", "loss", "metrics", "callbacks")
 
 
+def _check_no_infinity(X, chunk_size=4096):
+    """Reject infinite values (NaN is allowed: it marks masked steps)."""
+    for start in range(0, len(X), chunk_size):
+        if np.isinf(X[start : start + chunk_size]).any():
+            raise ValueError(
+                "Input X contains infinity; replace or drop infinite values "
+                "(NaN is allowed and marks masked time steps)."
+            )
+
+
 class LSTMRegressor(KerasRegressor):
     """LSTM regressor over windows of past time steps, as a scikit-learn estimator.
 
@@ -264,9 +274,9 @@ class LSTMRegressor(KerasRegressor):
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
-        params = dict(
-            reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan"
-        )
+        # finiteness is checked below in chunks: on NaN-padded window views
+        # sklearn's check would build an (n, L, F) boolean array
+        params = dict(reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite=False)
         try:
             if y is None:
                 X = validate_data(self, X, **params)
@@ -278,6 +288,7 @@ class LSTMRegressor(KerasRegressor):
             raise
         if not reset and self._window_shape(X.shape) != self.input_shape_:
             raise ValueError(self._window_shape_message(X.shape))
+        _check_no_infinity(X)
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
         if X.ndim != 3:
