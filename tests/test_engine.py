@@ -1,0 +1,226 @@
+"""Correctness of the JAX training engine's speed-ups (sklstm/_engine.py).
+
+Compiled-step reuse, padded batches and predict buckets must not change
+results. Speed itself is measured in benchmarks/, never here. The models are
+tiny and share one architecture where they can, so the suite compiles few
+programs.
+"""
+
+import threading
+import tracemalloc
+
+import keras
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from sklstm import LSTMRegressor, SequenceWindower, _engine
+from sklstm._model import build_lstm_model
+
+pytestmark = pytest.mark.skipif(
+    not _engine.uses_jax_engine(), reason="the engine runs on the JAX backend only"
+)
+
+L, UNITS = 4, 3
+
+
+@pytest.fixture(scope="module")
+def windows_xy():
+    """90 windows of 4 steps (first 3 NaN-padded) of a noisy sine, y at t+1."""
+    rng = np.random.default_rng(0)
+    t = np.arange(91.0)
+    series = np.sin(t / 5) + 0.05 * rng.standard_normal(91)
+    X = SequenceWindower(L).fit_transform(series[:-1, None])
+    return X, series[1:]
+
+
+def _model(seed=0, learning_rate=1e-3, sequence_length=L, loss="mse", dropout=0.0):
+    model = build_lstm_model(
+        sequence_length=sequence_length, n_features=1, n_outputs=1, units=(UNITS,),
+        dropout=dropout, seed=seed,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
+    return model
+
+
+def _weights(model):
+    return [np.asarray(w) for w in model.get_weights()]
+
+
+FIT = dict(
+    sample_weight=None, epochs=2, batch_size=16, shuffle=True, seed=0, validation=None,
+    n_iter_no_change=10, tol=0.0, verbose=0, callbacks=None,
+)
+
+
+# --- architecture key --------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "other, same",
+    [
+        (dict(seed=7), True),
+        (dict(learning_rate=0.05), True),
+        (dict(sequence_length=L + 1), False),
+        (dict(loss="mae"), False),
+        (dict(dropout=0.2), False),
+    ],
+)
+def test_architecture_key(other, same):
+    a, b = _model(), _model(**other)
+    # Keras numbers layers and optimizers per process (adam_3, ...): ignored
+    assert a.optimizer.name != b.optimizer.name
+    assert (_engine.architecture_key(a) == _engine.architecture_key(b)) is same
+
+
+# --- compiled-step reuse gives the same model --------------------------------
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(random_state=0),
+        dict(random_state=3, learning_rate=0.01),
+        dict(random_state=0, early_stopping=True, validation_fraction=0.2),
+        dict(random_state=0, dropout=0.3),
+    ],
+    ids=["plain", "other-seed-and-lr", "early-stopping", "dropout"],
+)
+def test_same_predictions_with_and_without_compiled_step_reuse(windows_xy, params):
+    X, y = windows_xy
+    reg = LSTMRegressor(units=UNITS, epochs=3, batch_size=16, early_stopping=False)
+    reg.set_params(**params)
+
+    _engine.clear_cache()
+    fresh = clone(reg).fit(X, y)  # compiles its own steps
+    expected = fresh.predict(X)
+
+    _engine.clear_cache()
+    # another seed, learning rate and data length fill the cache first ...
+    other = clone(reg).set_params(random_state=11, learning_rate=0.02).fit(X[:70], y[:70])
+    reused = clone(reg).fit(X, y)  # ... and this fit reuses its compiled steps
+    assert _engine.compiled_steps(reused.model_) is _engine.compiled_steps(other.model_)
+    np.testing.assert_allclose(reused.predict(X), expected, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(reused.history_["loss"], fresh.history_["loss"], rtol=1e-6)
+
+
+def test_fit_twice_gives_identical_models(windows_xy):
+    X, y = windows_xy
+    reg = LSTMRegressor(units=UNITS, epochs=2, batch_size=16, early_stopping=False, random_state=0)
+    first = reg.fit(X, y).predict(X)
+    assert np.array_equal(reg.fit(X, y).predict(X), first)
+
+
+# --- padded last batch --------------------------------------------------------
+
+@pytest.mark.parametrize("n_last, weighted", [(1, True), (5, False)])
+def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weighted):
+    """Engine: one epoch of a full batch then a padded one; Keras: the same
+    two batches, the last one unpadded, through ``train_on_batch``."""
+    X, y = windows_xy
+    batch_size = 8
+    n = batch_size + n_last
+    X, y = X[L : L + n].astype(np.float32), y[L : L + n, None].astype(np.float32)
+    w = np.linspace(0.5, 2.0, n).astype(np.float32) if weighted else None
+
+    ours, theirs = _model(), _model()
+    theirs.set_weights(ours.get_weights())
+    fit = dict(FIT, epochs=1, batch_size=batch_size, shuffle=False, sample_weight=w)
+    history = _engine.fit_jax(ours, X, y, **fit)
+    for part in (slice(0, batch_size), slice(batch_size, n)):
+        theirs.train_on_batch(X[part], y[part], sample_weight=None if w is None else w[part])
+
+    assert np.isfinite(history["loss"]).all()
+    for a, b in zip(_weights(ours), _weights(theirs)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations) == 2
+
+
+# --- predict buckets ----------------------------------------------------------
+
+def test_predictions_do_not_depend_on_the_bucket(windows_xy):
+    X, y = windows_xy
+    model = _model()
+    _engine.fit_jax(model, X, y[:, None], **FIT)
+    many = np.concatenate([X] * 4)[:300]  # one block of 256, one padded block
+    all_at_once = _engine.predict_jax(model, many)
+    one_by_one = np.concatenate([_engine.predict_jax(model, many[i : i + 1]) for i in range(0, 300, 23)])
+    assert all_at_once.shape == (300, 1)
+    np.testing.assert_allclose(one_by_one, all_at_once[::23], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(all_at_once[:90], all_at_once[90:180], rtol=0, atol=0)
+    keras_predictions = model.predict(many.astype(np.float32), batch_size=len(many), verbose=0)
+    np.testing.assert_allclose(all_at_once, keras_predictions, rtol=1e-5, atol=1e-6)
+    assert _engine.predict_jax(model, many[:0]).shape == (0, 1)
+
+
+# --- warm start ---------------------------------------------------------------
+
+def test_warm_start_continues_training(windows_xy):
+    X, y = windows_xy
+    params = dict(units=UNITS, batch_size=16, early_stopping=False, shuffle=False, random_state=0)
+    reg = LSTMRegressor(epochs=2, warm_start=True, **params).fit(X, y)
+    model, after_two = reg.model_, _weights(reg.model_)
+    reg.fit(X, y)
+    assert reg.model_ is model
+    n_batches = int(np.ceil(len(X) / 16))
+    assert int(model.optimizer.iterations) == 4 * n_batches  # Adam state carried on
+    assert not all(np.array_equal(a, b) for a, b in zip(after_two, _weights(model)))
+    # without shuffling, 2 + 2 warm epochs are exactly 4 epochs in one fit
+    straight = LSTMRegressor(epochs=4, **params).fit(X, y)
+    np.testing.assert_allclose(reg.predict(X), straight.predict(X), rtol=1e-5, atol=1e-6)
+
+
+# --- failures leave the model untouched ----------------------------------------
+
+def test_diverging_fit_leaves_the_model_untouched(windows_xy):
+    X, y = windows_xy
+    model = _model()
+    before = _weights(model)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        _engine.fit_jax(model, X, np.full((len(X), 1), 1e30, np.float32), **FIT)
+    for a, b in zip(before, _weights(model)):
+        assert np.array_equal(a, b)
+
+
+# --- memory: windows are gathered per batch -------------------------------------
+
+def test_fit_and_predict_do_not_materialise_the_windows():
+    n, length, n_features = 80_000, 32, 4
+    series = np.random.default_rng(0).standard_normal((n + length - 1, n_features))
+    X = np.lib.stride_tricks.sliding_window_view(series, length, axis=0).transpose(0, 2, 1)
+    assert not X.flags.owndata and X.size * 4 > 39 * 2**20  # a 39 MiB float32 copy
+    model = build_lstm_model(
+        sequence_length=length, n_features=n_features, n_outputs=1, units=(2,), dropout=0.0, seed=0
+    )
+    model.compile(optimizer="adam", loss="mse")
+    y = series[length - 1 :, :1]
+    fit = dict(FIT, epochs=1, batch_size=512)
+    _engine.fit_jax(model, X[:600], y[:600], **fit)  # compiles, outside the measurement
+    _engine.predict_jax(model, X[:300])
+    _engine._join_precompile_threads()  # no other thread allocating meanwhile
+    tracemalloc.start()
+    try:
+        _engine.fit_jax(model, X, y, **fit)
+        _engine.predict_jax(model, X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < X.size * 4 / 4, f"peak {peak / 2**20:.1f} MiB for {X.size * 4 / 2**20:.1f} MiB of windows"
+
+
+# --- threads ----------------------------------------------------------------------
+
+def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
+    """joblib's threading backend: threads share and compile the steps once."""
+    X, y = windows_xy
+    _engine.clear_cache()
+    regs = [
+        LSTMRegressor(units=UNITS, epochs=2, batch_size=16, early_stopping=False, random_state=s)
+        for s in (0, 1)
+    ]
+    threads = [threading.Thread(target=reg.fit, args=(X, y)) for reg in regs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for reg in regs:
+        sequential = clone(reg).fit(X, y)
+        np.testing.assert_allclose(reg.predict(X), sequential.predict(X), rtol=1e-6, atol=1e-7)
