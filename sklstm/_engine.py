@@ -471,49 +471,58 @@ def fit_jax(
         from tqdm.auto import tqdm
 
         progress = epoch_iter = tqdm(epoch_iter, desc="fit", unit="epoch", leave=False)
-    for epoch in epoch_iter:
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        batch_weights = weights[order]
-        if n_pad:
-            # pad to the compiled batch shape: zero weight on the padding and
-            # a rescale so the last batch's mean loss is the unpadded mean
-            n_real = batch_size - n_pad
-            batch_weights[-n_real:] *= batch_size / n_real
-            order = np.concatenate([order, np.full(n_pad, order[-1])])
-            batch_weights = np.concatenate([batch_weights, np.zeros(n_pad, np.float32)])
-        state = (*state[:3], zero_metrics)
-        for b in range(n_batches):
-            idx = order[b * batch_size : (b + 1) * batch_size]
-            data = (_gather(X, idx), y[idx], batch_weights[b * batch_size : (b + 1) * batch_size])
-            logs, state = steps.call(signature, steps.train, state, data)
-        logs = {"loss": float(logs["loss"])}
-        if not np.isfinite(logs["loss"]):
-            raise FloatingPointError(
-                f"The training loss became {logs['loss']} at epoch {epoch + 1}; "
-                "the model diverged. Lower learning_rate, scale X and y "
-                "(MinMaxScaler) or look for extreme values in the data."
-            )
-        if validation is not None:
-            logs["val_loss"] = _validation_loss(model, steps, state, *validation)
-            if logs["val_loss"] < best[0] - tol:
-                best = (logs["val_loss"], state[:2])
-                stale_epochs = 0
-            else:
-                stale_epochs += 1
-        for key, value in logs.items():
-            history[key].append(value)
-        if progress is not None:
-            progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
-        if callback_list is not None:
-            _assign(model.trainable_variables, state[0])
-            _assign(model.non_trainable_variables, state[1])
-            callback_list.on_epoch_end(epoch, logs)
-            if model.stop_training:
+    initial = state
+    try:
+        for epoch in epoch_iter:
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            batch_weights = weights[order]
+            if n_pad:
+                # pad to the compiled batch shape: zero weight on the padding and
+                # a rescale so the last batch's mean loss is the unpadded mean
+                n_real = batch_size - n_pad
+                batch_weights[-n_real:] *= batch_size / n_real
+                order = np.concatenate([order, np.full(n_pad, order[-1])])
+                batch_weights = np.concatenate([batch_weights, np.zeros(n_pad, np.float32)])
+            state = (*state[:3], zero_metrics)
+            for b in range(n_batches):
+                idx = order[b * batch_size : (b + 1) * batch_size]
+                data = (_gather(X, idx), y[idx], batch_weights[b * batch_size : (b + 1) * batch_size])
+                logs, state = steps.call(signature, steps.train, state, data)
+            logs = {"loss": float(logs["loss"])}
+            if not np.isfinite(logs["loss"]):
+                raise FloatingPointError(
+                    f"The training loss became {logs['loss']} at epoch {epoch + 1}; "
+                    "the model diverged. Lower learning_rate, scale X and y "
+                    "(MinMaxScaler) or look for extreme values in the data."
+                )
+            if validation is not None:
+                logs["val_loss"] = _validation_loss(model, steps, state, *validation)
+                if logs["val_loss"] < best[0] - tol:
+                    best = (logs["val_loss"], state[:2])
+                    stale_epochs = 0
+                else:
+                    stale_epochs += 1
+            for key, value in logs.items():
+                history[key].append(value)
+            if progress is not None:
+                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
+            if callback_list is not None:
+                _assign(model.trainable_variables, state[0])
+                _assign(model.non_trainable_variables, state[1])
+                callback_list.on_epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
+            if validation is not None and stale_epochs >= n_iter_no_change:
                 break
-        if validation is not None and stale_epochs >= n_iter_no_change:
-            break
-    if progress is not None:
-        progress.close()
+    except BaseException:
+        # callbacks saw synced weights: put the starting ones back
+        if callback_list is not None:
+            _assign(model.trainable_variables, initial[0])
+            _assign(model.non_trainable_variables, initial[1])
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
     if validation is not None and best[1] is not None:
         state = (*best[1], *state[2:])
     _assign(model.trainable_variables, state[0])

@@ -125,13 +125,7 @@ def test_interrupt_during_first_fit_leaves_estimator_unfitted(windows_y):
     "warm_start",
     [
         False,
-        pytest.param(True, marks=pytest.mark.xfail(
-            strict=True,
-            reason="core bug: with warm_start (and in partial_fit) the model is "
-            "trained in place and fit_jax assigns the weights to model_ before each "
-            "callback, so an exception from a callback in a later epoch leaves "
-            "model_ with new weights while _all_or_nothing restores the old history_",
-        )),
+        True,
     ],
 )
 def test_interrupted_refit_keeps_a_consistent_estimator(windows_y, warm_start):
