@@ -1,6 +1,7 @@
 """LSTMRegressor: a SciKeras regressor over windows of the past."""
 
 import difflib
+import threading
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -15,6 +16,8 @@ from . import _engine
 from ._backend import enable_compilation_cache
 from ._checks import check_fraction, check_numeric, check_positive_int, check_units
 from ._model import build_lstm_model
+
+_BUILD_LOCK = threading.RLock()
 
 ROUTING_PREFIXES = ("model", "fit", "compile", "predict", "optimizer", "loss", "metrics", "callbacks")
 
@@ -326,9 +329,12 @@ class LSTMRegressor(KerasRegressor):
         return super()._initialize(X, y)
 
     def _build_keras_model(self):
-        if self._random_state is None:
-            self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
-        return super()._build_keras_model()
+        # SciKeras seeds the build by setting and popping process-wide state
+        # (os.environ, numpy's global seed): one build at a time
+        with _BUILD_LOCK:
+            if self._random_state is None:
+                self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
+            return super()._build_keras_model()
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         y = y.reshape(len(y), -1)

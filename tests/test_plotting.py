@@ -162,9 +162,10 @@ def test_plot_forecast_uses_given_axes(history):
 )
 def test_plot_forecast_rejects_bad_input(history, kwargs, error, match):
     kwargs = {"history": history, **kwargs}
+    open_before = plt.get_fignums()
     with pytest.raises(error, match=match):
         plot_forecast(**kwargs)
-    assert plt.get_fignums() == []  # checked before drawing: no stray figure
+    assert plt.get_fignums() == open_before  # checked before drawing: no stray figure
 
 
 # --- plot_cv_folds -----------------------------------------------------------
@@ -285,9 +286,10 @@ def test_plot_grid_search_rejects_bad_input(ridge_search, obj, kwargs, error, ma
         "unfitted": GridSearchCV(Ridge(), {"alpha": [1.0]}),
         "list": [1, 2],
     }[obj]
+    open_before = plt.get_fignums()
     with pytest.raises(error, match=match):
         plot_grid_search(target, **kwargs)
-    assert plt.get_fignums() == []
+    assert plt.get_fignums() == open_before
 
 
 def test_plot_grid_search_ambiguous_short_name():
@@ -338,6 +340,7 @@ def test_plot_history_finds_the_lstm_inside_nested_estimators(fitted_lstm_model)
     ],
 )
 def test_plot_history_rejects_bad_input(obj, error, match):
+    open_before = plt.get_fignums()
     with pytest.raises(error, match=match):
         plot_history(obj)
-    assert plt.get_fignums() == []
+    assert plt.get_fignums() == open_before
