@@ -138,6 +138,23 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
+def children_cpu_seconds():
+    """User + system CPU time of this process's live child processes
+    (loky workers), via psutil; 0.0 without psutil."""
+    try:
+        import psutil
+    except ImportError:
+        return 0.0
+    total = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def peak_rss_mib():
     """Peak resident set size of this process so far, in MiB (Linux)."""
     import resource

@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
     add_pythonpath_arg,
     apply_pythonpath_arg,
+    children_cpu_seconds,
     cpu_seconds,
     fmt,
     fresh_cache_dir,
@@ -150,7 +151,7 @@ def sklstm_grid(arg):
     model = TransformedTargetRegressor(regressor=pipe, transformer=MinMaxScaler())
     times = []
     for _ in range(arg.get("runs", 1)):
-        cpu = cpu_seconds()
+        cpu = cpu_seconds() + children_cpu_seconds()
         start = time.perf_counter()
         grid = GridSearchCV(
             model,
@@ -164,7 +165,7 @@ def sklstm_grid(arg):
         with joblib.parallel_config(backend=arg.get("backend", "loky")):
             grid.fit(X, y)
         times.append(time.perf_counter() - start)
-        cpu = cpu_seconds() - cpu
+        cpu = cpu_seconds() + children_cpu_seconds() - cpu
     elapsed = times[-1]
     res = grid.cv_results_
     maes = {
@@ -263,15 +264,22 @@ def print_summary(names, results):
         maes = ", ".join(f"{r['mae']:.3f}" for r in results[name])
         print(f"{name:20s} {fmt(times, digits=1):>28s} {ratio} {cpu:6.1f} "
               f"{results[name][-1]['best']:>15s}  {maes}")
+    if "keras" in results:
+        for name in names:
+            if name != "keras":
+                paired = [k["seconds"] / r["seconds"] for k, r in zip(results["keras"], results[name])]
+                print(f"keras/{name} run by run: " + ", ".join(f"{x:.2f}x" for x in paired))
     for parallel, serial in PAIRS:
         if parallel in results and serial in results:
-            print(f"{parallel} vs {serial}: {med(serial) / med(parallel):.2f}x faster")
+            paired = [s["seconds"] / p["seconds"] for s, p in zip(results[serial], results[parallel])]
+            print(f"{parallel} vs {serial}: {med(serial) / med(parallel):.2f}x faster "
+                  f"(run by run: {', '.join(f'{x:.2f}x' for x in paired)})")
     for name in names:
         if name != "keras":
             print(f"{name} MAE over all test rows (padded ones included): "
                   + ", ".join(f"{r['mae_all_rows']:.3f}" for r in results[name]))
-    print("CPU s: user+sys CPU time of the main process during the grid "
-          "(loky workers not included).")
+    print("CPU s: user+sys CPU time of the grid: the process, plus its loky "
+          "workers (measured before they exit; their start-up included).")
 
 
 if __name__ == "__main__":
