@@ -14,7 +14,7 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 from ._baselines import resolve_target_column
 from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
 from ._model import build_lstm_model
-from ._regressor import LSTMRegressor
+from ._regressor import LSTMRegressor, validation_size
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
@@ -313,9 +313,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         return y[:, 0] if self._y_ndim == 1 else y
 
     def _n_holdout(self, n_samples):
-        # the same rule as LSTMRegressor's early-stopping split
-        n_holdout = round(self.validation_fraction * n_samples)
-        return n_holdout if 1 <= n_holdout < n_samples else 0
+        # LSTMRegressor's own early-stopping split, so the rows match
+        return validation_size(n_samples, self.validation_fraction)
 
     # --- public API -------------------------------------------------------
 

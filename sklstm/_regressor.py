@@ -22,6 +22,12 @@ _BUILD_LOCK = threading.RLock()
 ROUTING_PREFIXES = ("model", "fit", "compile", "predict", "optimizer", "loss", "metrics", "callbacks")
 
 
+def validation_size(n_samples, validation_fraction):
+    """Rows at the end of the training data held out for early stopping (0 if none fit)."""
+    n_val = round(validation_fraction * n_samples)
+    return n_val if 1 <= n_val < n_samples else 0
+
+
 def _check_no_infinity(X, chunk_size=4096):
     """Reject infinite values (NaN is allowed: it marks masked steps)."""
     for start in range(0, len(X), chunk_size):
@@ -204,12 +210,12 @@ class LSTMRegressor(KerasRegressor):
 
     def _get_param_names(self):
         # explicit parameters plus the routed ones passed as **routed_params
+        explicit = self._explicit_param_names()
         extra = [
             k for k in vars(self)
-            if not k.startswith("_") and not k.endswith("_")
-            and k not in self._explicit_param_names()
+            if not k.startswith("_") and not k.endswith("_") and k not in explicit
         ]
-        return sorted([*self._explicit_param_names(), *extra])
+        return sorted([*explicit, *extra])
 
     def _check_params(self):
         explicit = self._explicit_param_names()
@@ -338,9 +344,7 @@ class LSTMRegressor(KerasRegressor):
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         y = y.reshape(len(y), -1)
-        n_val = int(round(self.validation_fraction * len(X))) if self.early_stopping else 0
-        if n_val < 1 or n_val >= len(X):
-            n_val = 0
+        n_val = validation_size(len(X), self.validation_fraction) if self.early_stopping else 0
         n_train = len(X) - n_val
         validation = (X[n_train:], y[n_train:]) if n_val else None
         if sample_weight is not None:
