@@ -35,6 +35,9 @@ import hashlib
 import json
 import math
 import os
+import pickle
+import platform
+import tempfile
 import threading
 import time
 import weakref
@@ -124,6 +127,48 @@ def architecture_key(model):
         return None
 
 
+def _only_keras_and_sklstm_code(model):
+    """Whether every layer, loss, metric and optimizer of ``model`` comes from Keras or sklstm.
+
+    Their versions and sources are in :func:`_environment_fingerprint`; a
+    user's own layer, activation or loss function is not, so a program
+    running it is never stored for another process (it may have been edited
+    since). Layers are read from the model's config (a function there is
+    always the user's: Keras's own activations are names); the compiled loss
+    and metrics from the objects passed to ``compile`` (Keras serialises
+    every function, its own too, as a bare name).
+    """
+    trusted = ("keras", "sklstm")
+    modules = set()
+
+    def collect_config(node):
+        if isinstance(node, dict):
+            if "module" in node:
+                modules.add(str(node["module"]))
+            for value in node.values():
+                collect_config(value)
+        elif isinstance(node, (list, tuple)):
+            for value in node:
+                collect_config(value)
+
+    def collect_objects(node):
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, (list, tuple)):
+            for value in node:
+                collect_objects(value)
+        elif node is not None and not isinstance(node, (str, int, float, bool)):
+            defined_in = node if isinstance(node, type) or callable(node) and not hasattr(node, "get_config") else type(node)
+            modules.add(str(getattr(defined_in, "__module__", "")))
+
+    try:
+        collect_config(model.get_config())
+        collect_objects([model.optimizer, *model._compile_config.config.values()])
+    except Exception:  # no config, or Keras changed its private compile record
+        return False
+    return all(module.split(".")[0] in trusted for module in modules)
+
+
 class CompiledSteps:
     """Jitted train and predict steps of one architecture.
 
@@ -140,15 +185,26 @@ class CompiledSteps:
     def __init__(self, model, key=None):
         import jax
 
+        _listen_for_cache_hits()
         options = {"xla_backend_optimization_level": XLA_OPTIMIZATION_LEVEL}
         self.model = model
         self.key = key
-        self.train = jax.jit(model.train_step, compiler_options=options)
+        self.storable = key is not None and _only_keras_and_sklstm_code(model)
+
+        def train(state, data):
+            return model.train_step(state, data)
 
         def predict(trainable, non_trainable, x):
             y_pred, _ = model.stateless_call(trainable, non_trainable, x, training=False)
             return y_pred
 
+        # The program names carry the environment fingerprint, so JAX's own
+        # cache keys change whenever ours do: a program sklstm must store is
+        # compiled afresh, not loaded from JAX's cache (see _compile).
+        tag = hashlib.sha256(_environment_fingerprint().encode()).hexdigest()[:12]
+        train.__name__ = f"sklstm_train_{tag}"
+        predict.__name__ = f"sklstm_predict_{tag}"
+        self.train = jax.jit(train, compiler_options=options)
         self.predict = jax.jit(predict, compiler_options=options)
         self.metrics_shapes = None
         self._lock = threading.Lock()
@@ -197,12 +253,28 @@ class CompiledSteps:
             lock = self._program_locks.setdefault(signature, threading.Lock())
         with lock:
             executable = self._executables.get(signature)
+            if executable is not None:
+                return executable
+            path = _executable_path(self.key, signature) if self.storable else None
+            executable = _load_executable(path)
             if executable is None:
-                with self._trace_lock:
-                    lowered = function.trace(*args).lower()
                 with _process_lock(self.key, signature):
-                    executable = lowered.compile()
-                self._executables[signature] = executable
+                    # another process may have stored it while we waited
+                    executable = _load_executable(path)
+                    if executable is None:
+                        with self._trace_lock:
+                            lowered = function.trace(*args).lower()
+                        _COMPILING.cache_hit = False
+                        executable = lowered.compile()
+                        # JAX cannot serialise again a CPU program it loaded
+                        # from its own cache (it fails when run): store fresh
+                        # compilations only. Our store and JAX's cache keys
+                        # change together (see __init__), so a program missing
+                        # here is also missing there, unless this store alone
+                        # was deleted: then it is traced each time, as before.
+                        if not _COMPILING.cache_hit:
+                            _store_executable(path, executable, args)
+            self._executables[signature] = executable
         return executable
 
     def precompile_predict(self, window_shape):
@@ -243,6 +315,134 @@ def _join_precompile_threads():
     """Let background compilations finish before the interpreter exits."""
     for thread in list(_PRECOMPILE_THREADS):
         thread.join(timeout=60)
+
+
+_FINGERPRINT = None
+_COMPILING = threading.local()
+
+
+def _note_cache_hit(event, **kwargs):
+    if event == "/jax/compilation_cache/cache_hits":
+        _COMPILING.cache_hit = True
+
+
+_LISTENING = False
+_LISTENER_LOCK = threading.Lock()
+
+
+def _listen_for_cache_hits():
+    """Record in :data:`_COMPILING` when JAX loads a program from its cache."""
+    global _LISTENING
+    with _LISTENER_LOCK:
+        if not _LISTENING:
+            import jax.monitoring
+
+            jax.monitoring.register_event_listener(_note_cache_hit)
+            _LISTENING = True
+
+
+def _environment_fingerprint():
+    """What a compiled program depends on besides its architecture and shapes.
+
+    Versions of sklstm, Keras, JAX and jaxlib, the sources of the traced
+    code (this module and the model's layers), the device, JAX's 64-bit
+    mode and the CPU's instruction-set flags (XLA compiles for the host CPU).
+    """
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import jax
+        import jaxlib
+
+        from . import __version__, _model
+
+        device = jax.devices()[0]
+        sources = hashlib.sha256()
+        for module_file in (__file__, _model.__file__):
+            sources.update(Path(module_file).read_bytes())
+        cpu_flags = ""
+        try:
+            with open("/proc/cpuinfo") as cpuinfo:
+                cpu_flags = next((line for line in cpuinfo if line.startswith("flags")), "")
+        except OSError:
+            pass
+        _FINGERPRINT = repr((
+            __version__, keras.__version__, jax.__version__, jaxlib.__version__,
+            sources.hexdigest(), device.platform, device.device_kind,
+            device.client.platform_version, jax.config.jax_enable_x64,
+            platform.machine(), cpu_flags,
+        ))
+    return _FINGERPRINT
+
+
+def _executable_path(key, signature):
+    """File of the serialized program ``signature`` of architecture ``key``, or None.
+
+    Compiled programs are kept next to JAX's persistent compilation cache
+    (in ``sklstm-executables/``), so a new process (a loky or Dask worker, a
+    new session, the CLI) loads a program in milliseconds instead of tracing
+    Keras's train step again. None without the cache or an architecture key.
+    """
+    if key is None:
+        return None
+    import jax
+
+    cache_dir = jax.config.jax_compilation_cache_dir
+    if not cache_dir:
+        return None
+    digest = hashlib.sha256(
+        repr((key, signature, XLA_OPTIMIZATION_LEVEL, _environment_fingerprint())).encode()
+    ).hexdigest()
+    return Path(cache_dir) / "sklstm-executables" / f"{digest[:40]}.bin"
+
+
+def _load_executable(path):
+    """The program stored at ``path``, or None when absent or unreadable.
+
+    Like JAX's own persistent cache, this loads executable code: the cache
+    directory must be trusted (by default it is in the user's home).
+    """
+    if path is None:
+        return None
+    try:
+        return _deserialize(path.read_bytes())
+    except Exception:  # absent, truncated or from an incompatible build: recompile
+        return None
+
+
+def _deserialize(blob):
+    from jax.experimental.serialize_executable import deserialize_and_load
+
+    payload, in_tree, out_tree = pickle.loads(blob)
+    return deserialize_and_load(payload, in_tree, out_tree)
+
+
+def _store_executable(path, executable, args):
+    """Write ``executable`` to ``path`` atomically, if its serialised form runs.
+
+    The stored bytes are loaded back and run once on ``args`` (the steps are
+    pure) before they replace ``path``, so a program that would not load in a
+    later process is never stored. Any failure only skips the store.
+    """
+    if path is None:
+        return
+    tmp = None
+    try:
+        import jax
+        from jax.experimental.serialize_executable import serialize
+
+        blob = pickle.dumps(serialize(executable), protocol=pickle.HIGHEST_PROTOCOL)
+        jax.block_until_ready(_deserialize(blob)(*args))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as file:
+            file.write(blob)
+        os.replace(tmp, path)
+        tmp = None
+    except Exception:
+        pass
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 @contextmanager

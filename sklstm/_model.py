@@ -1,6 +1,7 @@
 """The Keras network behind LSTMRegressor: mask padding -> LSTM -> Dense."""
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -25,6 +26,61 @@ class NaNMask(layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="sklstm")
+class HostInitializer(keras.initializers.Initializer):
+    """Initial weights drawn on the host with NumPy.
+
+    Keras's initializers run as device programs, each compiled for its shape
+    the first time a process meets it: about 0.5 s per new architecture, paid
+    again by every worker process of a parallel grid search. These draw the
+    same distributions with a seeded NumPy generator and compile nothing.
+
+    Parameters
+    ----------
+    distribution : {"glorot_uniform", "orthogonal", "lstm_bias", "zeros"}
+        ``"glorot_uniform"``: uniform in ``±sqrt(6 / (fan_in + fan_out))``.
+        ``"orthogonal"``: the orthogonal factor of a Gaussian matrix's QR
+        decomposition, as ``keras.initializers.Orthogonal``.
+        ``"lstm_bias"``: zeros, except ones for the forget gate (Keras's
+        ``unit_forget_bias``); the shape is ``(4 * units,)``.
+        ``"zeros"``: zeros.
+    seed : int
+    """
+
+    DISTRIBUTIONS = ("glorot_uniform", "orthogonal", "lstm_bias", "zeros")
+
+    def __init__(self, distribution, seed=0):
+        if distribution not in self.DISTRIBUTIONS:
+            raise ValueError(
+                f"HostInitializer distribution must be one of {self.DISTRIBUTIONS}; "
+                f"got {distribution!r}."
+            )
+        self.distribution = distribution
+        self.seed = int(seed)
+
+    def __call__(self, shape, dtype=None):
+        rng = np.random.default_rng(self.seed)
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        if self.distribution == "glorot_uniform":
+            fan_in = int(np.prod(shape[:-1])) if len(shape) > 1 else shape[0]
+            limit = np.sqrt(6.0 / (fan_in + shape[-1]))
+            values = rng.uniform(-limit, limit, size=shape)
+        elif self.distribution == "orthogonal":
+            n_rows, n_cols = int(np.prod(shape[:-1])), shape[-1]
+            q, r = np.linalg.qr(rng.standard_normal((max(n_rows, n_cols), min(n_rows, n_cols))))
+            q *= np.sign(np.diag(r))
+            values = (q.T if n_rows < n_cols else q).reshape(shape)
+        else:
+            values = np.zeros(shape)
+            if self.distribution == "lstm_bias":
+                units = shape[0] // 4
+                values[units : 2 * units] = 1.0
+        return values.astype(dtype)
+
+    def get_config(self):
+        return {"distribution": self.distribution, "seed": self.seed}
 
 
 def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, seed):
@@ -53,8 +109,10 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
             n_units,
             dropout=dropout,
             return_sequences=i < len(units) - 1,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3 * i),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=seed + 3 * i + 1),
+            kernel_initializer=HostInitializer("glorot_uniform", seed + 3 * i),
+            recurrent_initializer=HostInitializer("orthogonal", seed + 3 * i + 1),
+            bias_initializer=HostInitializer("lstm_bias"),
+            unit_forget_bias=False,  # the forget-gate ones are in lstm_bias
             seed=seed + 3 * i + 2,
             name=f"lstm_{i}",
         )(x)
@@ -62,7 +120,8 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         x = layers.Dropout(dropout, seed=seed + 3 * len(units), name="dropout")(x)
     outputs = layers.Dense(
         n_outputs,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 3 * len(units) + 1),
+        kernel_initializer=HostInitializer("glorot_uniform", seed + 3 * len(units) + 1),
+        bias_initializer=HostInitializer("zeros"),
         name="head",
     )(x)
     return keras.Model(inputs, outputs, name="sklstm_lstm")

@@ -146,7 +146,7 @@ def _build_parser():
     fc.add_argument("--seed", type=_seed, default=0,
                     help="random seed of every fit (default: %(default)s)")
     fc.add_argument("--n-jobs", type=_n_jobs, default=1, metavar="N",
-                    help="parallel fits (joblib processes; -1 uses all cores; "
+                    help="parallel fits (threads of this process; -1 uses all cores; "
                          "default: %(default)s)")
     fc.add_argument("--quiet", action="store_true",
                     help="no progress bar and no preamble; print the results only")
@@ -452,6 +452,7 @@ def _run_forecast(args):
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
 
+    import joblib
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
@@ -495,7 +496,10 @@ def _run_forecast(args):
         f"{total} fits in all (grid, refit, persistence, out-of-fold predictions)")
 
     started = time.perf_counter()
-    with fit_progress(total, disable=args.quiet, desc="fitting") as bar:
+    # threads share the imports and compiled steps; worker processes would
+    # each import Keras and JAX first (see docs/performance.md)
+    with joblib.parallel_config(backend="threading"), \
+            fit_progress(total, disable=args.quiet, desc="fitting") as bar:
         search.fit(X, y)
         bar.update(1)  # the refit of the best candidate, outside joblib
         baseline = cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,

@@ -8,6 +8,7 @@ programs.
 
 import threading
 import tracemalloc
+import uuid
 
 import keras
 import numpy as np
@@ -224,3 +225,79 @@ def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
     for reg in regs:
         sequential = clone(reg).fit(X, y)
         np.testing.assert_allclose(reg.predict(X), sequential.predict(X), rtol=1e-6, atol=1e-7)
+
+
+# --- programs stored for new processes ----------------------------------------
+
+_NEW_PROCESS_FIT = """
+import json, sys
+import jax, numpy as np
+from sklstm import LSTMRegressor, SequenceWindower, _engine
+traced = []
+lower = jax.stages.Traced.lower
+jax.stages.Traced.lower = lambda self, *a, **k: traced.append(1) or lower(self, *a, **k)
+series = np.sin(np.arange(60.0) / 5)
+X = SequenceWindower(4).fit_transform(series[:-1, None])
+reg = LSTMRegressor(units=3, epochs=2, batch_size=16, early_stopping=False,
+                    random_state=0).fit(X, series[1:])
+print(json.dumps({"traced": len(traced), "predictions": reg.predict(X).tolist()}))
+"""
+
+
+def _fit_in_new_process(cache_dir, **env):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SKLSTM_CACHE_DIR": str(cache_dir), **env}
+    out = subprocess.run([sys.executable, "-c", _NEW_PROCESS_FIT], env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_new_process_loads_stored_programs_instead_of_tracing(tmp_path):
+    first = _fit_in_new_process(tmp_path)
+    stored = sorted((tmp_path / "sklstm-executables").glob("*.bin"))
+    assert first["traced"] >= 2 and len(stored) >= 2  # train and predict programs
+
+    second = _fit_in_new_process(tmp_path)
+    assert second["traced"] == 0
+    assert second["predictions"] == first["predictions"]
+
+    for path in stored:  # a truncated store is ignored: traced and compiled again
+        path.write_bytes(path.read_bytes()[:100])
+    third = _fit_in_new_process(tmp_path)
+    assert third["traced"] >= 2
+    assert third["predictions"] == first["predictions"]
+
+
+def test_a_program_that_does_not_run_after_loading_is_not_stored(tmp_path):
+    import jax
+
+    # a program never compiled before (JAX's persistent cache may be on: a
+    # program loaded from it cannot be stored again, which is also refused)
+    offset = float(uuid.uuid4().int % 10**6)
+    compiled = jax.jit(lambda x: x * 2 + offset).trace(np.ones(3, np.float32)).lower().compile()
+    path = tmp_path / "program.bin"
+    _engine._store_executable(path, compiled, (np.ones(4, np.float32),))  # wrong shape
+    assert not path.exists()
+    _engine._store_executable(path, compiled, (np.ones(3, np.float32),))
+    loaded = _engine._load_executable(path)
+    np.testing.assert_array_equal(loaded(np.ones(3, np.float32)), 2.0 + offset)
+    assert _engine._load_executable(tmp_path / "absent.bin") is None
+
+
+def test_no_program_is_stored_when_the_cache_is_off(tmp_path):
+    result = _fit_in_new_process(tmp_path, SKLSTM_COMPILATION_CACHE="0")
+    assert result["traced"] >= 2
+    assert not (tmp_path / "sklstm-executables").exists()
+
+
+def test_programs_running_user_code_are_not_stored():
+    def own_loss(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred))
+
+    assert _engine._only_keras_and_sklstm_code(_model(loss="mae"))
+    assert not _engine._only_keras_and_sklstm_code(_model(loss=own_loss))
+    assert not _engine.CompiledSteps(_model(loss=own_loss), key="k").storable
