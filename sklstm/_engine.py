@@ -71,6 +71,19 @@ def uses_jax_engine():
     return keras.backend.backend() == "jax"
 
 
+def _dicts_in(node):
+    """Every dict nested in ``node`` (dicts, lists and tuples), depth first."""
+    if isinstance(node, dict):
+        yield node
+        children = node.values()
+    elif isinstance(node, (list, tuple)):
+        children = node
+    else:
+        return
+    for value in children:
+        yield from _dicts_in(value)
+
+
 def _canonical(config):
     """``config`` without seeds, float learning rates and auto-generated names.
 
@@ -80,16 +93,9 @@ def _canonical(config):
     their layers and optimizer.
     """
     names = {}
-
-    def collect(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("name"), str):
-                names.setdefault(node["name"], f"#{len(names)}")
-            for value in node.values():
-                collect(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                collect(value)
+    for node in _dicts_in(config):
+        if isinstance(node.get("name"), str):
+            names.setdefault(node["name"], f"#{len(names)}")
 
     def rewrite(node):
         if isinstance(node, dict):
@@ -105,7 +111,6 @@ def _canonical(config):
             return names.get(node, node)
         return node
 
-    collect(config)
     return rewrite(config)
 
 
@@ -141,16 +146,6 @@ def _only_keras_and_sklstm_code(model):
     trusted = ("keras", "sklstm")
     modules = set()
 
-    def collect_config(node):
-        if isinstance(node, dict):
-            if "module" in node:
-                modules.add(str(node["module"]))
-            for value in node.values():
-                collect_config(value)
-        elif isinstance(node, (list, tuple)):
-            for value in node:
-                collect_config(value)
-
     def collect_objects(node):
         if isinstance(node, dict):
             node = list(node.values())
@@ -162,7 +157,7 @@ def _only_keras_and_sklstm_code(model):
             modules.add(str(getattr(defined_in, "__module__", "")))
 
     try:
-        collect_config(model.get_config())
+        modules.update(str(node["module"]) for node in _dicts_in(model.get_config()) if "module" in node)
         collect_objects([model.optimizer, *model._compile_config.config.values()])
     except Exception:  # no config, or Keras changed its private compile record
         return False
