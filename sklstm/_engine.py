@@ -339,21 +339,21 @@ def _listen_for_cache_hits():
 def _environment_fingerprint():
     """What a compiled program depends on besides its architecture and shapes.
 
-    Versions of sklstm, Keras, JAX and jaxlib, the sources of the traced
-    code (this module and the model's layers), the device, JAX's 64-bit
-    mode and the CPU's instruction-set flags (XLA compiles for the host CPU).
+    Versions of sklstm, Keras, JAX and jaxlib, the sources of sklstm (the
+    engine and the layers it traces), the device, JAX's 64-bit mode and the
+    CPU's instruction-set flags (XLA compiles for the host CPU).
     """
     global _FINGERPRINT
     if _FINGERPRINT is None:
         import jax
         import jaxlib
 
-        from . import __version__, _model
+        from . import __version__
 
         device = jax.devices()[0]
         sources = hashlib.sha256()
-        for module_file in (__file__, _model.__file__):
-            sources.update(Path(module_file).read_bytes())
+        for module_file in sorted(Path(__file__).parent.glob("*.py")):
+            sources.update(module_file.read_bytes())
         cpu_flags = ""
         try:
             with open("/proc/cpuinfo") as cpuinfo:

@@ -13,7 +13,7 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_dat
 
 from ._baselines import resolve_target_column
 from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
-from ._model import build_lstm_model
+from ._model import HostInitializer, build_lstm_model
 from ._regressor import LSTMRegressor, validation_size
 from ._windower import SequenceWindower
 
@@ -65,7 +65,8 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     lags = TargetLags(target_index, sequence_length, name="target_lags")(lstm.inputs[0])
     linear = layers.Dense(
         meta["n_outputs_"],
-        kernel_initializer=keras.initializers.Zeros(),
+        kernel_initializer=HostInitializer("zeros"),
+        bias_initializer=HostInitializer("zeros"),
         name="highway",
     )(lags)
     outputs = layers.Add(name="lstm_plus_highway")([lstm.outputs[0], linear])
