@@ -10,7 +10,8 @@ A save is a zip archive (a path ending in ``.zip``) or a directory holding:
 - ``keras/<i>.keras``: each Keras model, in Keras's own format.
 
 Loading verifies every checksum before it reads anything, rebuilds only the
-estimator classes in :data:`ALLOWED_ESTIMATORS`, reads arrays with
+estimator classes in :data:`ALLOWED_ESTIMATORS` (and sklstm's own
+model-building functions in :data:`ALLOWED_FUNCTIONS`), reads arrays with
 ``allow_pickle=False`` and models with Keras's ``safe_mode=True``: no code
 named by the file is imported or run. Writes go to a temporary file (or
 directory) next to the target, are fsynced, and then renamed over it with
@@ -25,6 +26,7 @@ import platform
 import secrets
 import shutil
 import tempfile
+import types
 import warnings
 import zipfile
 from collections import defaultdict
@@ -44,6 +46,7 @@ ALLOWED_ESTIMATORS = (
     "sklstm.LSTMRegressor",
     "sklstm.SequenceWindower",
     "sklstm.PersistenceRegressor",
+    "sklstm.LSTMForecaster",
     "sklearn.pipeline.Pipeline",
     "sklearn.compose.TransformedTargetRegressor",
     "sklearn.preprocessing.MinMaxScaler",
@@ -56,6 +59,10 @@ ALLOWED_ESTIMATORS = (
     "sklearn.dummy.DummyRegressor",
     "scikeras.utils.transformers.RegressorTargetEncoder",
 )
+
+#: Functions that may appear as parameters (sklstm's own model-building
+#: hooks), stored and rebuilt by public name only.
+ALLOWED_FUNCTIONS = ("sklstm._forecaster.build_highway_model",)
 
 # Versions compared on load; a difference warns, and a failure names both.
 _CHECKED_VERSIONS = ("sklstm", "keras", "scikit-learn")
@@ -119,6 +126,7 @@ class _Encoder:
     def __init__(self):
         self.files = {}
         self.classes = _allowed_classes()
+        self.functions = {_resolve(name): name for name in ALLOWED_FUNCTIONS}
 
     def _add_file(self, folder, suffix, data):
         name = f"{folder}/{sum(n.startswith(folder) for n in self.files)}{suffix}"
@@ -163,6 +171,8 @@ class _Encoder:
             return self._encode_keras_object(value, where)
         if type(value) in self.classes:
             return self._encode_estimator(value, where)
+        if isinstance(value, types.FunctionType) and value in self.functions:
+            return {"__type__": "function", "name": self.functions[value]}
         raise self._unsupported(value, where)
 
     def _unsupported(self, value, where):
@@ -341,6 +351,14 @@ class _Decoder:
         import keras
 
         return keras.saving.deserialize_keras_object(self.decode(value["config"]), safe_mode=True)
+
+    def _decode_function(self, value):
+        if value["name"] not in ALLOWED_FUNCTIONS:
+            raise LoadError(
+                f"the file asks for function {value['name']!r}, which is not "
+                "allow-listed for safe loading"
+            )
+        return _resolve(value["name"])
 
     def _decode_estimator(self, value):
         public_name = value["class"]
@@ -537,8 +555,8 @@ def _check_file_list(path, manifest, present):
 def save_estimator(estimator, path):
     """Save a fitted estimator safely: Keras files, JSON and ``.npy``, no pickle.
 
-    Works for a fitted :class:`LSTMRegressor`, :class:`SequenceWindower`,
-    and :class:`~sklearn.pipeline.Pipeline` or
+    Works for a fitted :class:`LSTMRegressor`, :class:`LSTMForecaster`,
+    :class:`SequenceWindower`, and :class:`~sklearn.pipeline.Pipeline` or
     :class:`~sklearn.compose.TransformedTargetRegressor` made of the
     estimators in ``ALLOWED_ESTIMATORS`` (scikit-learn scalers, linear
     models, ...). The save is atomic: it is written next to ``path``,

@@ -26,6 +26,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
 
 from sklstm import (
+    LSTMForecaster,
     LSTMRegressor,
     PersistenceRegressor,
     SequenceWindower,
@@ -148,6 +149,33 @@ def test_safe_round_trip_predicts_identically(fitted, name, layout, tmp_path):
     assert repr(loaded) == repr(model)
     np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
     assert repr(clone(loaded)) == repr(clone(model))
+
+
+@pytest.mark.parametrize("trend", ["diff", "highway"])
+def test_forecaster_round_trip_keeps_predictions_and_intervals(data, trend, tmp_path):
+    X, y = data
+    forecaster = LSTMForecaster(sequence_length=4, units=3, epochs=2, trend=trend,
+                                random_state=0).fit(X, y)
+    loaded = load_estimator(save_estimator(forecaster, tmp_path / "f.zip"))
+    assert repr(loaded) == repr(forecaster)
+    np.testing.assert_array_equal(loaded.predict(X), forecaster.predict(X))
+    for got, expected in zip(loaded.predict_interval(X), forecaster.predict_interval(X)):
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_only_sklstms_own_build_functions_are_rebuilt(data, tmp_path):
+    X, y = data
+    forecaster = LSTMForecaster(sequence_length=4, units=3, epochs=1, trend="highway",
+                                random_state=0).fit(X, y)
+    path = save_estimator(forecaster, tmp_path / "f.zip")
+    members = read_members(path)
+    text = members["estimator.json"].decode()
+    assert '"sklstm._forecaster.build_highway_model"' in text
+    members["estimator.json"] = text.replace(
+        '"sklstm._forecaster.build_highway_model"', '"os.system"').encode()
+    write_members(path, members)
+    with pytest.raises(ValueError, match="function 'os.system', which is not allow-listed"):
+        load_estimator(path)
 
 
 def test_loaded_regressor_keeps_fitted_attributes_and_refits(fitted, data, tmp_path):
