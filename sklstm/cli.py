@@ -458,6 +458,7 @@ def _run_forecast(args):
 
     from . import LSTMForecaster, PersistenceRegressor, make_supervised
     from ._progress import fit_progress
+    from .plotting import _format_mean_std
 
     horizon, n_splits = args.horizon, args.splits
     lengths = sorted(set(args.sequence_length))
@@ -529,7 +530,7 @@ def _run_forecast(args):
     print(_format_scores(table))
     best_row = table.iloc[0]
     best_params = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
-    print(f"\nbest: {best_params}: MAE {best_row['mae_mean']:.3g}, "
+    print(f"\nbest: {best_params}: MAE {_format_mean_std(best_row['mae_mean'])}, "
           f"{abs(best_row['mae_vs_persistence']):.1%} "
           f"{'lower' if best_row['mae_vs_persistence'] < 0 else 'higher'} than persistence")
     print(f"\nforecast of {target} for the next {horizon} step(s), "
