@@ -31,6 +31,7 @@ Other backends fall back to ``Model.fit`` / ``Model.predict``.
 """
 
 import atexit
+import functools
 import hashlib
 import json
 import math
@@ -71,17 +72,17 @@ def uses_jax_engine():
     return keras.backend.backend() == "jax"
 
 
-def _dicts_in(node):
-    """Every dict nested in ``node`` (dicts, lists and tuples), depth first."""
+def _nodes(node):
+    """``node`` and everything nested in it through dicts, lists and tuples, depth first."""
+    yield node
     if isinstance(node, dict):
-        yield node
         children = node.values()
     elif isinstance(node, (list, tuple)):
         children = node
     else:
         return
-    for value in children:
-        yield from _dicts_in(value)
+    for child in children:
+        yield from _nodes(child)
 
 
 def _canonical(config):
@@ -93,8 +94,8 @@ def _canonical(config):
     their layers and optimizer.
     """
     names = {}
-    for node in _dicts_in(config):
-        if isinstance(node.get("name"), str):
+    for node in _nodes(config):
+        if isinstance(node, dict) and isinstance(node.get("name"), str):
             names.setdefault(node["name"], f"#{len(names)}")
 
     def rewrite(node):
@@ -143,25 +144,19 @@ def _only_keras_and_sklstm_code(model):
     and metrics from the objects passed to ``compile`` (Keras serialises
     every function, its own too, as a bare name).
     """
-    trusted = ("keras", "sklstm")
-    modules = set()
-
-    def collect_objects(node):
-        if isinstance(node, dict):
-            node = list(node.values())
-        if isinstance(node, (list, tuple)):
-            for value in node:
-                collect_objects(value)
-        elif node is not None and not isinstance(node, (str, int, float, bool)):
-            defined_in = node if isinstance(node, type) or callable(node) and not hasattr(node, "get_config") else type(node)
-            modules.add(str(getattr(defined_in, "__module__", "")))
-
     try:
-        modules.update(str(node["module"]) for node in _dicts_in(model.get_config()) if "module" in node)
-        collect_objects([model.optimizer, *model._compile_config.config.values()])
+        layers = list(_nodes(model.get_config()))
+        compiled = list(_nodes([model.optimizer, *model._compile_config.config.values()]))
     except Exception:  # no config, or Keras changed its private compile record
         return False
-    return all(module.split(".")[0] in trusted for module in modules)
+    modules = {str(node["module"]) for node in layers if isinstance(node, dict) and "module" in node}
+    modules.update(
+        # a function's or class's own module; an instance's class's
+        str(getattr(node, "__module__", None) or type(node).__module__)
+        for node in compiled
+        if node is not None and not isinstance(node, (dict, list, tuple, str, int, float, bool))
+    )
+    return all(module.split(".")[0] in ("keras", "sklstm") for module in modules)
 
 
 class CompiledSteps:
@@ -250,7 +245,7 @@ class CompiledSteps:
             executable = self._executables.get(signature)
             if executable is not None:
                 return executable
-            path = _executable_path(self.key, signature) if self.storable else None
+            path = _program_file("sklstm-executables", self.key, signature, ".bin") if self.storable else None
             executable = _load_executable(path)
             if executable is None:
                 with _process_lock(self.key, signature):
@@ -312,7 +307,6 @@ def _join_precompile_threads():
         thread.join(timeout=60)
 
 
-_FINGERPRINT = None
 _COMPILING = threading.local()
 
 
@@ -336,6 +330,7 @@ def _listen_for_cache_hits():
             _LISTENING = True
 
 
+@functools.cache
 def _environment_fingerprint():
     """What a compiled program depends on besides its architecture and shapes.
 
@@ -343,39 +338,37 @@ def _environment_fingerprint():
     engine and the layers it traces), the device, JAX's 64-bit mode and the
     CPU's instruction-set flags (XLA compiles for the host CPU).
     """
-    global _FINGERPRINT
-    if _FINGERPRINT is None:
-        import jax
-        import jaxlib
+    import jax
+    import jaxlib
 
-        from . import __version__
+    from . import __version__
 
-        device = jax.devices()[0]
-        sources = hashlib.sha256()
-        for module_file in sorted(Path(__file__).parent.glob("*.py")):
-            sources.update(module_file.read_bytes())
-        cpu_flags = ""
-        try:
-            with open("/proc/cpuinfo") as cpuinfo:
-                cpu_flags = next((line for line in cpuinfo if line.startswith("flags")), "")
-        except OSError:
-            pass
-        _FINGERPRINT = repr((
-            __version__, keras.__version__, jax.__version__, jaxlib.__version__,
-            sources.hexdigest(), device.platform, device.device_kind,
-            device.client.platform_version, jax.config.jax_enable_x64,
-            platform.machine(), cpu_flags,
-        ))
-    return _FINGERPRINT
+    device = jax.devices()[0]
+    sources = hashlib.sha256()
+    for module_file in sorted(Path(__file__).parent.glob("*.py")):
+        sources.update(module_file.read_bytes())
+    cpu_flags = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu_flags = next((line for line in cpuinfo if line.startswith("flags")), "")
+    except OSError:
+        pass
+    return repr((
+        __version__, keras.__version__, jax.__version__, jaxlib.__version__,
+        sources.hexdigest(), device.platform, device.device_kind,
+        device.client.platform_version, jax.config.jax_enable_x64,
+        platform.machine(), cpu_flags,
+    ))
 
 
-def _executable_path(key, signature):
-    """File of the serialized program ``signature`` of architecture ``key``, or None.
+def _program_file(folder, key, signature, suffix):
+    """File naming program ``signature`` of architecture ``key`` in ``folder`` of the cache.
 
-    Compiled programs are kept next to JAX's persistent compilation cache
-    (in ``sklstm-executables/``), so a new process (a loky or Dask worker, a
-    new session, the CLI) loads a program in milliseconds instead of tracing
-    Keras's train step again. None without the cache or an architecture key.
+    sklstm keeps two kinds next to JAX's persistent compilation cache: the
+    serialized programs (``sklstm-executables/``), which a new process (a
+    loky or Dask worker, a new session, the CLI) loads in milliseconds
+    instead of tracing Keras's train step again, and the compile locks
+    (``sklstm-locks/``). None without the cache or an architecture key.
     """
     if key is None:
         return None
@@ -387,7 +380,7 @@ def _executable_path(key, signature):
     digest = hashlib.sha256(
         repr((key, signature, XLA_OPTIMIZATION_LEVEL, _environment_fingerprint())).encode()
     ).hexdigest()
-    return Path(cache_dir) / "sklstm-executables" / f"{digest[:40]}.bin"
+    return Path(cache_dir) / folder / f"{digest[:40]}{suffix}"
 
 
 def _load_executable(path):
@@ -451,14 +444,7 @@ def _process_lock(key, signature):
     without an architecture key, or after :data:`_LOCK_TIMEOUT` seconds of
     waiting, there is no lock.
     """
-    path = None
-    if key is not None and fcntl is not None:
-        import jax
-
-        cache_dir = jax.config.jax_compilation_cache_dir
-        if cache_dir:
-            digest = hashlib.sha256(repr((key, signature, XLA_OPTIMIZATION_LEVEL)).encode()).hexdigest()
-            path = Path(cache_dir) / "sklstm-locks" / f"{digest[:32]}.lock"
+    path = _program_file("sklstm-locks", key, signature, ".lock") if fcntl is not None else None
     fd = None
     if path is not None:
         try:
