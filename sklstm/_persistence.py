@@ -107,14 +107,25 @@ def _resolve(public_name):
     return getattr(import_module(module), name)
 
 
-def _allowed_classes():
-    classes = {}
-    for public_name in ALLOWED_ESTIMATORS:
+def _resolve_allowed(public_names):
+    """``{object: public name}`` for the allow-listed names that import here."""
+    resolved = {}
+    for public_name in public_names:
         try:
-            classes[_resolve(public_name)] = public_name
+            resolved[_resolve(public_name)] = public_name
         except (ImportError, AttributeError):  # an optional package is missing
             continue
-    return classes
+    return resolved
+
+
+def _resolve_if_allowed(public_name, allowed, kind):
+    """The object named ``public_name``, or a LoadError if it is not allow-listed."""
+    if public_name not in allowed:
+        raise LoadError(
+            f"the file asks for {kind} {public_name!r}, which is not "
+            "allow-listed for safe loading"
+        )
+    return _resolve(public_name)
 
 
 # --- encoding ---------------------------------------------------------------
@@ -125,8 +136,8 @@ class _Encoder:
 
     def __init__(self):
         self.files = {}
-        self.classes = _allowed_classes()
-        self.functions = {_resolve(name): name for name in ALLOWED_FUNCTIONS}
+        self.classes = _resolve_allowed(ALLOWED_ESTIMATORS)
+        self.functions = _resolve_allowed(ALLOWED_FUNCTIONS)
 
     def _add_file(self, folder, suffix, data):
         name = f"{folder}/{sum(n.startswith(folder) for n in self.files)}{suffix}"
@@ -272,7 +283,6 @@ class _Decoder:
 
     def __init__(self, files):
         self.files = files
-        self.allowed = set(ALLOWED_ESTIMATORS)
 
     def _file(self, name):
         if name not in self.files:
@@ -353,21 +363,11 @@ class _Decoder:
         return keras.saving.deserialize_keras_object(self.decode(value["config"]), safe_mode=True)
 
     def _decode_function(self, value):
-        if value["name"] not in ALLOWED_FUNCTIONS:
-            raise LoadError(
-                f"the file asks for function {value['name']!r}, which is not "
-                "allow-listed for safe loading"
-            )
-        return _resolve(value["name"])
+        return _resolve_if_allowed(value["name"], ALLOWED_FUNCTIONS, "function")
 
     def _decode_estimator(self, value):
         public_name = value["class"]
-        if public_name not in self.allowed:
-            raise LoadError(
-                f"the file asks for estimator class {public_name!r}, which is not "
-                "allow-listed for safe loading"
-            )
-        cls = _resolve(public_name)
+        cls = _resolve_if_allowed(public_name, ALLOWED_ESTIMATORS, "estimator class")
         params = {k: self.decode(v) for k, v in value["params"].items()}
         estimator = cls(**params)
         for name, encoded in value["attributes"].items():
