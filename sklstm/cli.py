@@ -54,45 +54,23 @@ class _Parser(argparse.ArgumentParser):
         raise _CLIError(f"{message} (see '{self.prog} --help')")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
+def _argument(convert, is_valid, rule):
+    """An argparse ``type``: ``convert(text)`` if it ``is_valid``, else an error stating ``rule``."""
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not is_valid(value):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
+        return value
+    return parse
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text!r}")
-    return value
-
-
-def _n_jobs(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value == 0:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive integer or -1 for all cores, got {text!r}")
-    return value
-
-
-def _fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number in (0, 1), got {text!r}")
-    return value
+_positive_int = _argument(int, lambda v: v >= 1, "a positive integer")
+_seed = _argument(int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)")
+_n_jobs = _argument(int, lambda v: v != 0, "a positive integer or -1 for all cores")
+_fraction = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
 
 
 def _build_parser():
@@ -318,13 +296,16 @@ def _load_data(args):
 
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction):
     """Fewest rows for the splits, windows and interval calibration, and why."""
+    from ._regressor import validation_size
+
     blocks = (n_splits + 1) * sequence_length
     reason = (f"TimeSeriesSplit makes {n_splits + 1} blocks that must each hold a "
               f"{sequence_length}-row window, plus {horizon} row(s) of future targets")
     # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows
     calibration = next(n for n in itertools.count(1) if math.ceil((n + 1) * coverage) <= n)
+    # LSTMForecaster calibrates on the rows held out for early stopping
     framed = next(n for n in itertools.count(1)
-                  if n > calibration and round(validation_fraction * n) >= calibration)
+                  if validation_size(n, validation_fraction) >= calibration)
     if framed > blocks:
         reason = (f"a {coverage:.0%} interval is calibrated on {calibration} held-out rows "
                   f"(validation_fraction={validation_fraction}), plus {horizon} row(s) "
