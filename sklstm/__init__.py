@@ -11,16 +11,16 @@ sklstm (or Keras) is first imported; ``sklstm.show_versions()`` reports it.
 import importlib
 
 from . import _backend  # noqa: F401  (picks the Keras backend before Keras loads)
-from ._framing import make_supervised
-from ._regressor import LSTMRegressor
-from ._show_versions import show_versions
-from ._windower import SequenceWindower
+from ._version import __version__
 
-__version__ = "0.1.0"
-
-# Loaded on first use, so `import sklstm` stays as light as Keras allows.
+# Loaded on first use, so `import sklstm` (and with it `sklstm --help`) loads
+# neither Keras nor JAX nor scikit-learn until an estimator is used.
 _LAZY = {
     "LSTMForecaster": "._forecaster",
+    "LSTMRegressor": "._regressor",
+    "SequenceWindower": "._windower",
+    "make_supervised": "._framing",
+    "show_versions": "._show_versions",
     "PersistenceRegressor": "._baselines",
     "forecast": "._forecast",
     "save_estimator": "._persistence",

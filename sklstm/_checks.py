@@ -83,3 +83,9 @@ def check_numeric(X, owner):
             f"{owner} needs numeric X, but column(s) {bad} are not numeric; "
             "drop them or encode them (e.g. OneHotEncoder) first."
         )
+
+
+def validation_size(n_samples, validation_fraction):
+    """Rows at the end of the training data held out for early stopping (0 if none fit)."""
+    n_val = round(validation_fraction * n_samples)
+    return n_val if 1 <= n_val < n_samples else 0

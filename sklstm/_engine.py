@@ -341,7 +341,7 @@ def _environment_fingerprint():
     import jax
     import jaxlib
 
-    from . import __version__
+    from ._version import __version__
 
     device = jax.devices()[0]
     sources = hashlib.sha256()

@@ -14,18 +14,14 @@ from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_is_fitted,
 
 from . import _engine
 from ._backend import enable_compilation_cache
-from ._checks import check_fraction, check_numeric, check_positive_int, check_units
+from ._checks import (
+    check_fraction, check_numeric, check_positive_int, check_units, validation_size,
+)
 from ._model import build_lstm_model
 
 _BUILD_LOCK = threading.RLock()
 
 ROUTING_PREFIXES = ("model", "fit", "compile", "predict", "optimizer", "loss", "metrics", "callbacks")
-
-
-def validation_size(n_samples, validation_fraction):
-    """Rows at the end of the training data held out for early stopping (0 if none fit)."""
-    n_val = round(validation_fraction * n_samples)
-    return n_val if 1 <= n_val < n_samples else 0
 
 
 def _check_no_infinity(X, chunk_size=4096):

@@ -33,6 +33,7 @@ DEFAULT_UNITS = (16, 32)
 DEFAULT_SPLITS = 5
 DEFAULT_EPOCHS = 100
 DEFAULT_COVERAGE = 0.9
+VALIDATION_FRACTION = 0.1  # rows held out for early stopping and interval calibration
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds")
 FILES = {
     "forecast.csv": "the forecast",
@@ -296,7 +297,7 @@ def _load_data(args):
 
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction):
     """Fewest rows for the splits, windows and interval calibration, and why."""
-    from ._regressor import validation_size
+    from ._checks import validation_size  # not ._regressor: it imports Keras
 
     blocks = (n_splits + 1) * sequence_length
     reason = (f"TimeSeriesSplit makes {n_splits + 1} blocks that must each hold a "
@@ -432,21 +433,11 @@ def _run_forecast(args):
     """The ``sklstm forecast`` command; returns the exit code."""
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
-
-    import joblib
-    from sklearn.base import clone
-    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
-
-    from . import LSTMForecaster, PersistenceRegressor, make_supervised
-    from ._progress import fit_progress
-    from .plotting import _format_mean_std
-
     horizon, n_splits = args.horizon, args.splits
     lengths = sorted(set(args.sequence_length))
     units = sorted(set(args.units))
-    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed)
     needed, reason = _min_rows(n_splits, max(lengths), horizon, args.coverage,
-                              model.validation_fraction)
+                              VALIDATION_FRACTION)
     if len(frame) < needed:
         raise _CLIError(
             f"too few rows: {len(frame)}, but --splits {n_splits}, --sequence-length up to "
@@ -459,6 +450,17 @@ def _run_forecast(args):
     except OSError as error:
         raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
 
+    # Keras and JAX load only now, once the input is known to be good
+    import joblib
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
+
+    from . import LSTMForecaster, PersistenceRegressor, make_supervised
+    from ._progress import fit_progress
+    from .plotting import _format_mean_std
+
+    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
+                           validation_fraction=VALIDATION_FRACTION)
     X, y = make_supervised(frame, target, horizon=horizon, features=features)
     cv = TimeSeriesSplit(n_splits=n_splits)
     grid = {"sequence_length": lengths, "units": units}

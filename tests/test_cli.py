@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import os
 import re
 import subprocess
@@ -252,3 +253,29 @@ def test_console_entry_point_exit_code_in_a_subprocess(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"sklstm: error: data file '{tmp_path / 'nope.csv'}' not found"]
+
+
+def test_help_version_and_input_errors_load_neither_keras_nor_jax(tmp_path):
+    """ARCHITECTURE.md: the CLI imports Keras/JAX only when it is about to fit."""
+    short = tmp_path / "short.csv"
+    _frame(12).to_csv(short, index=False)
+    code = f"""
+import contextlib, io, json, sys
+from sklstm.cli import main
+runs = [["--help"], ["--version"], ["forecast", "--help"], ["forecast", "--horizon", "0"],
+        ["forecast", {str(tmp_path / "nope.csv")!r}],
+        ["forecast", {str(short)!r}, "--target", "label"],
+        ["forecast", {str(short)!r}, "--target", "y"]]
+codes = []
+for argv in runs:
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        codes.append(main(argv))
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"keras", "jax", "jaxlib", "scikeras"}})
+print(json.dumps([codes, heavy]))
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120, check=True)
+    codes, heavy = json.loads(result.stdout)
+    assert codes == [0, 0, 0, 2, 2, 2, 2]  # the last one: too few rows
+    assert heavy == []
