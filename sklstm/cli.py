@@ -189,7 +189,8 @@ def _read_csv(path):
     if path.is_dir():
         raise _CLIError(f"data file {str(path)!r} is a directory; pass a CSV file")
     try:
-        frame = pd.read_csv(path)
+        # only empty cells are missing: 'n/a' or 'NaN' stay text, so an error can name them
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     except pd.errors.EmptyDataError:
         raise _CLIError(f"data file {str(path)!r} is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as error:
@@ -262,12 +263,13 @@ def _load_data(args):
             frame = _parse_dates(frame, date_column)
         target = args.target
         if target is None:
-            numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+            numeric = _numeric_columns(frame)
             if len(numeric) != 1:
-                raise _CLIError(
-                    f"--target is required: choose the column to forecast among the "
-                    f"numeric columns {numeric}"
-                )
+                if not numeric:
+                    raise _CLIError(f"no column of {source!r} holds numbers to forecast; "
+                                    f"the columns are {list(frame.columns)}")
+                raise _CLIError("--target is required: choose the column to forecast among "
+                                f"the numeric columns {numeric}")
             target = numeric[0]
     if target not in frame.columns:
         raise _unknown_column(target, "--target", frame.columns)
@@ -276,42 +278,87 @@ def _load_data(args):
         option = "--target" if column == target else "--features"
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
-        values = frame[column]
-        if not pd.api.types.is_numeric_dtype(values):
-            example = values.dropna().iloc[0] if values.notna().any() else None
-            numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-            raise _CLIError(
-                f"{option} column {column!r} is not numeric (dtype {values.dtype}, e.g. "
-                f"{example!r}); choose among the numeric columns {numeric}"
-            )
-        missing = ~np.isfinite(values.to_numpy(dtype=float))
-        if missing.any():
-            where = frame.index[np.flatnonzero(missing)[0]]
-            where = _when(where) if isinstance(where, pd.Timestamp) else f"row {where + 1}"
-            raise _CLIError(
-                f"column {column!r} has {int(missing.sum())} missing or infinite values "
-                f"(first at {where}); fill or drop them before forecasting"
-            )
+        frame[column] = _numbers(frame, column, option)
     return frame, target, features, source
 
 
-def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction):
-    """Fewest rows for the splits, windows and interval calibration, and why."""
-    from ._checks import validation_size  # not ._regressor: it imports Keras
+def _as_numbers(values):
+    """``values`` as floats; cells that are not numbers become NaN."""
+    return pd.to_numeric(values, errors="coerce").astype(float)
 
+
+def _numeric_columns(frame):
+    """Columns holding at least one number (the candidates for --target)."""
+    return [c for c in frame.columns if _as_numbers(frame[c]).notna().any()]
+
+
+def _data_row(frame, position):
+    """Where row ``position`` is, as a user finds it in the file."""
+    stamp = frame.index[position]
+    date = f", {_when(stamp)}" if isinstance(stamp, pd.Timestamp) else ""
+    return f"data row {position + 1}{date}"
+
+
+def _numbers(frame, column, option, shown=3):
+    """The column as floats, or an error naming the cells that are not finite numbers."""
+    raw = frame[column]
+    values = _as_numbers(raw)
+    bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
+    if len(bad) == 0:
+        return values
+    if values.isna().all() and raw.notna().any():  # text throughout, such as labels
+        first = int(np.flatnonzero(raw.notna())[0])
+        numeric = [c for c in _numeric_columns(frame) if c != column]
+        choose = (f"choose among the numeric columns {numeric}" if numeric
+                  else "no column of this data holds numbers")
+        raise _CLIError(f"{option} column {column!r} is not numeric (e.g. "
+                        f"{raw.iloc[first]!r} on {_data_row(frame, first)}); {choose}")
+    cells = ", ".join(
+        f"{'an empty cell' if pd.isna(raw.iloc[i]) else repr(raw.iloc[i])} "
+        f"({_data_row(frame, i)})" for i in bad[:shown])
+    more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
+    raise _CLIError(f"{option} column {column!r} has {len(bad)} cell(s) that are not finite "
+                    f"numbers: {cells}{more}; fix, fill or drop those rows")
+
+
+def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction, n_rows=None):
+    """Fewest rows for the splits, windows and interval calibration; why, and the fix.
+
+    Returns ``(rows, reason, fix)``: ``reason`` names the constraint that binds
+    and ``fix`` the options that relax it (given ``n_rows``, every constraint
+    those rows miss, and the coverage they support).
+    """
+    from ._checks import validation_size  # not ._regressor: it imports Keras
+    from ._conformal import max_coverage
+
+    future = f"plus --horizon {horizon} row(s) of future targets"
     blocks = (n_splits + 1) * sequence_length
-    reason = (f"TimeSeriesSplit makes {n_splits + 1} blocks that must each hold a "
-              f"{sequence_length}-row window, plus {horizon} row(s) of future targets")
-    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows
+    split_need = (
+        blocks + horizon,
+        f"--splits {n_splits} cuts {n_splits + 1} TimeSeriesSplit blocks that must each hold "
+        f"a --sequence-length {sequence_length} window, {future}",
+        "use fewer --splits, a shorter --sequence-length, a smaller --horizon or more data")
+    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows,
+    # and calibrates on the rows held out for early stopping
     calibration = next(n for n in itertools.count(1) if math.ceil((n + 1) * coverage) <= n)
-    # LSTMForecaster calibrates on the rows held out for early stopping
     framed = next(n for n in itertools.count(1)
                   if validation_size(n, validation_fraction) >= calibration)
-    if framed > blocks:
-        reason = (f"a {coverage:.0%} interval is calibrated on {calibration} held-out rows "
-                  f"(validation_fraction={validation_fraction}), plus {horizon} row(s) "
-                  "of future targets")
-    return max(blocks, framed) + horizon, reason
+    lever = "lower --coverage or add data"
+    if n_rows is not None:
+        held = validation_size(max(n_rows - horizon, 0), validation_fraction)
+        lever = (f"lower --coverage (these rows hold out {held}, which support up to "
+                 f"{math.floor(100 * max_coverage(held))}%) or add data" if held else
+                 "add data (these rows hold out none to calibrate an interval on)")
+    interval_need = (
+        framed + horizon,
+        f"the --coverage {coverage:g} interval is calibrated on at least {calibration} "
+        f"held-out rows, the last {validation_fraction:.0%} of {framed} framed rows, {future}",
+        lever)
+    needs = sorted([split_need, interval_need], key=lambda need: need[0], reverse=True)
+    rows, reason, fix = needs[0]
+    if n_rows is not None and n_rows < needs[1][0]:
+        fix = f"{fix}; also {needs[1][2]}"
+    return rows, reason, fix
 
 
 # --- the forecast command ---------------------------------------------------
@@ -436,14 +483,11 @@ def _run_forecast(args):
     horizon, n_splits = args.horizon, args.splits
     lengths = sorted(set(args.sequence_length))
     units = sorted(set(args.units))
-    needed, reason = _min_rows(n_splits, max(lengths), horizon, args.coverage,
-                              VALIDATION_FRACTION)
+    needed, reason, fix = _min_rows(n_splits, max(lengths), horizon, args.coverage,
+                                   VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
-        raise _CLIError(
-            f"too few rows: {len(frame)}, but --splits {n_splits}, --sequence-length up to "
-            f"{max(lengths)} and --horizon {horizon} need at least {needed} ({reason}); "
-            "use fewer --splits, shorter --sequence-length, a smaller --horizon or more data"
-        )
+        raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
+                        f"({reason}); {fix}")
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -456,6 +500,7 @@ def _run_forecast(args):
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
     from . import LSTMForecaster, PersistenceRegressor, make_supervised
+    from ._conformal import few_rows_warning
     from ._progress import fit_progress
     from .plotting import _format_mean_std
 
@@ -519,6 +564,10 @@ def _run_forecast(args):
     print(f"\nforecast of {target} for the next {horizon} step(s), "
           f"{args.coverage:.0%} interval:")
     print(fc.round(2).to_string())
+    warning = few_rows_warning(len(search.best_estimator_.conformity_scores_), args.coverage)
+    if warning:
+        sys.stdout.flush()  # the warning follows the interval it is about
+        print(f"sklstm: warning: {warning}", file=sys.stderr)
     print(f"\nwrote to {out}/:")
     width = max(map(len, FILES))
     for name, what in FILES.items():

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import math
 import os
 import re
 import subprocess
@@ -17,6 +18,7 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import TimeSeriesSplit
 
 from sklstm import make_supervised
+from sklstm._conformal import few_rows_warning
 from sklstm.cli import _min_rows, main
 
 ROOT = Path(__file__).parents[1]
@@ -127,7 +129,9 @@ def test_quiet_run_without_dates_or_target_option(tmp_path):
     code, stdout, stderr = _run(["forecast", str(path), *TINY, "--quiet",
                                  "--out", str(tmp_path / "out")])
     assert code == 0
-    assert stderr == ""  # no progress bar
+    # no progress bar; 12 calibration rows is few, so the interval warns
+    assert stderr.startswith("sklstm: warning: the 90% interval is calibrated on only 12 ")
+    assert stderr.count("\n") == 1
     assert "data:" not in stdout  # no preamble
     assert "forecast of value for the next 2 step(s)" in stdout
     fc = pd.read_csv(tmp_path / "out" / "forecast.csv", index_col="step")
@@ -145,6 +149,12 @@ def _nan_target(frame):
     return frame
 
 
+def _text_in_target(frame):
+    frame["y"] = frame["y"].astype(object)
+    frame.loc[[1, 3], "y"] = ["n/a", "oops"]
+    return frame
+
+
 # (CSV content or None, arguments after it, the error's pattern); CSV is written
 # to a temporary file passed as the first argument.
 BAD_INPUT = [
@@ -156,8 +166,18 @@ BAD_INPUT = [
     pytest.param(_frame(), ["--target", "y", "--features", "z"],
                  "unknown column 'z' for --features", id="unknown-feature"),
     pytest.param(_frame(), ["--target", "label"],
-                 r"--target column 'label' is not numeric .*'sun'.*numeric columns \['y', 'x'\]",
+                 r"--target column 'label' is not numeric \(e.g. 'sun' on data row 1, "
+                 r"2021-01-01\); choose among the numeric columns \['y', 'x'\]",
                  id="non-numeric-target"),
+    pytest.param(_text_in_target(_frame()), ["--target", "y"],
+                 r"--target column 'y' has 2 cell\(s\) that are not finite numbers: 'n/a' "
+                 r"\(data row 2, 2021-01-02\), 'oops' \(data row 4, 2021-01-04\); fix",
+                 id="text-cells-in-target"),
+    pytest.param(_text_in_target(_frame())[["y"]], [],
+                 r"--target column 'y' has 2 cell\(s\) .* 'n/a' \(data row 2\), 'oops'",
+                 id="text-cells-in-the-only-numeric-column"),
+    pytest.param(_frame()[["label"]], [], r"no column of '.*data.csv' holds numbers to "
+                 r"forecast; the columns are \['label'\]", id="no-numeric-column"),
     pytest.param(_frame(), ["--target", "y", "--features", "label"],
                  "--features column 'label' is not numeric", id="non-numeric-feature"),
     pytest.param(_frame(), [], r"--target is required: .*\['y', 'x'\]", id="no-target"),
@@ -171,15 +191,20 @@ BAD_INPUT = [
     pytest.param(_frame(), ["--target", "y", "--date-column", "when"],
                  "unknown column 'when' for --date-column", id="unknown-date-column"),
     pytest.param(_nan_target(_frame()), ["--target", "y"],
-                 r"column 'y' has 1 missing or infinite values \(first at 2021-01-10\)",
+                 r"column 'y' has 1 cell\(s\) that are not finite numbers: an empty cell "
+                 r"\(data row 10, 2021-01-10\)",
                  id="missing-value"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "5", "--sequence-length", "7", "28",
                               "--horizon", "3"],
-                 r"too few rows: 40, .* need at least 171 \(TimeSeriesSplit makes 6 blocks that",
+                 r"too few rows: 40, but this job needs at least 171 \(--splits 5 cuts 6 "
+                 r"TimeSeriesSplit blocks .* window, plus --horizon 3 row\(s\) of future "
+                 r"targets\); use fewer --splits, .*; also lower --coverage",
                  id="too-few-rows-for-splits"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "2", "--sequence-length", "3",
                               "--horizon", "1"],
-                 r"too few rows: 40, .* need at least 87 \(a 90% interval is calibrated on 9 ",
+                 r"too few rows: 40, but this job needs at least 87 \(the --coverage 0.9 "
+                 r"interval is calibrated on at least 9 held-out rows.*\); lower --coverage "
+                 r"\(these rows hold out 4, which support up to 80%\) or add data$",
                  id="too-few-rows-for-interval"),
     pytest.param(None, ["--target", "weather"], "--target column 'weather' is not numeric",
                  id="embedded-non-numeric-target"),
@@ -233,8 +258,8 @@ def test_help_exits_zero_and_lists_options(capsys):
 def test_min_rows_is_the_fewest_rows_timeseriessplit_accepts(
         n_splits, sequence_length, horizon):
     coverage = 0.5  # a small calibration need, so the split rule decides
-    needed, reason = _min_rows(n_splits, sequence_length, horizon, coverage, 0.1)
-    assert "TimeSeriesSplit" in reason
+    needed, reason, fix = _min_rows(n_splits, sequence_length, horizon, coverage, 0.1)
+    assert "TimeSeriesSplit" in reason and "--splits" in fix
 
     def block_sizes(n_rows):
         splits = list(TimeSeriesSplit(n_splits=n_splits).split(np.zeros(n_rows - horizon)))
@@ -279,3 +304,44 @@ print(json.dumps([codes, heavy]))
     codes, heavy = json.loads(result.stdout)
     assert codes == [0, 0, 0, 2, 2, 2, 2]  # the last one: too few rows
     assert heavy == []
+
+
+@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9, 0.95])
+def test_min_rows_for_the_interval_is_the_fewest_predict_interval_accepts(coverage):
+    needed, reason, fix = _min_rows(1, 1, 1, coverage, 0.1)
+    assert "--coverage" in reason and fix == "lower --coverage or add data"
+    held = lambda n_rows: round(0.1 * (n_rows - 1))  # noqa: E731  (rows minus the horizon)
+    assert math.ceil((held(needed) + 1) * coverage) <= held(needed)
+    assert math.ceil((held(needed - 1) + 1) * coverage) > held(needed - 1)
+
+
+@pytest.mark.parametrize("n, coverage, warns", [
+    (1, 0.5, True), (9, 0.9, True), (20, 0.9, True), (40, 0.9, False), (145, 0.9, False),
+    (100, 0.5, False)])
+def test_few_calibration_rows_warn_with_the_coverage_they_support(n, coverage, warns):
+    message = few_rows_warning(n, coverage)
+    assert (message is not None) == warns
+    if warns:
+        supported = math.floor(100 * n / (n + 1))
+        assert f"on only {n} held-out row(s), which support coverages up to {supported}%" \
+            in message
+        # the stated range is where the realised coverage of such intervals falls
+        low, high = map(int, re.search(r"between (\d+)% and (\d+)%", message).groups())
+        rng = np.random.default_rng(0)
+        scores = np.sort(rng.random((20000, n)), axis=1)  # uniform errors: coverage = score
+        realised = scores[:, math.ceil((n + 1) * coverage) - 1]
+        assert np.mean(realised * 100 < low - 1) < 0.05 < np.mean(realised * 100 < low + 1)
+        assert np.mean(realised * 100 > high + 1) < 0.05 < np.mean(realised * 100 > high - 1)
+
+
+def test_tiny_interval_run_warns_after_its_forecast(tmp_path):
+    path = tmp_path / "ten.csv"
+    _frame(10)[["y"]].to_csv(path, index=False)
+    code, stdout, stderr = _run(["forecast", str(path), "--coverage", "0.5", "--splits", "2",
+                                 "--sequence-length", "2", "--units", "4", "--epochs", "1",
+                                 "--horizon", "1", "--quiet", "--out", str(tmp_path / "out")])
+    assert code == 0, stderr
+    assert stderr == ("sklstm: warning: the 50% interval is calibrated on only 1 held-out "
+                      "row(s), which support coverages up to 50%; with so few, its real "
+                      "coverage lies between 5% and 95% in 9 cases out of 10, so treat it as "
+                      "a rough guide or add data\n")

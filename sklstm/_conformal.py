@@ -1,0 +1,54 @@
+"""How far a split-conformal interval calibrated on few rows can be trusted.
+
+``LSTMForecaster.predict_interval`` takes the ``ceil((n + 1) * coverage)``-th
+smallest of ``n`` held-out absolute errors as its half-width. Over the draw of
+those ``n`` rows, the coverage that interval really achieves on new rows
+follows ``Beta(k, n + 1 - k)`` with ``k = ceil((n + 1) * coverage)`` (Vovk
+2012, "Conditional validity of inductive conformal predictors"; Angelopoulos
+& Bates 2021, section 3.2): right on average, but spread widely when ``n`` is
+small.
+"""
+
+import math
+
+# Warn when, in one calibration out of 20, the interval would cover 10
+# percentage points (or more) less than it claims.
+_QUANTILE = 0.05
+_SHORTFALL = 0.10
+
+
+def max_coverage(n_calibration):
+    """The largest coverage ``n_calibration`` rows support: ``n / (n + 1)``."""
+    return n_calibration / (n_calibration + 1)
+
+
+def few_rows_warning(n_calibration, coverage):
+    """A sentence warning that the interval rests on too few rows, or None.
+
+    Parameters
+    ----------
+    n_calibration : int
+        Held-out rows the interval was calibrated on (at least 1).
+    coverage : float
+        The coverage asked for, in (0, 1), that ``n_calibration`` supports.
+
+    Returns
+    -------
+    message : str or None
+        None when the interval's realised coverage falls short of
+        ``coverage`` by less than 10 percentage points in 19 calibrations
+        out of 20.
+    """
+    from scipy.stats import beta
+
+    k = math.ceil((n_calibration + 1) * coverage)
+    low, high = beta.ppf([_QUANTILE, 1 - _QUANTILE], k, n_calibration + 1 - k)
+    if low > coverage - _SHORTFALL:
+        return None
+    supported = math.floor(100 * max_coverage(n_calibration))
+    return (
+        f"the {coverage:.0%} interval is calibrated on only {n_calibration} held-out "
+        f"row(s), which support coverages up to {supported}%; with so few, its real "
+        f"coverage lies between {low:.0%} and {high:.0%} in 9 cases out of 10, so treat "
+        "it as a rough guide or add data"
+    )
