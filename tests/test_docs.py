@@ -267,7 +267,7 @@ def test_math_becomes_mathml():
 
 # --- the guides' code ---------------------------------------------------------
 
-GUIDES = ["index.md", "getting-started.md", "user-guide/windowing.md",
+GUIDES = ["../README.md", "index.md", "getting-started.md", "user-guide/windowing.md",
           "user-guide/cross-validation.md", "user-guide/grid-search.md"]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
