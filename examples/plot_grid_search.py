@@ -91,7 +91,7 @@ print("best:", search.best_params_)
 # With the Pipeline recipe the same parameters are called
 # ``regressor__window__sequence_length`` and ``regressor__lstm__units``;
 # ``plot_grid_search`` accepts the short names for those too.
-ax = plot_grid_search(search, x="sequence_length", y="units")
+ax = plot_grid_search(search, x="sequence_length", y="units", unit="°C")
 ax.figure.savefig(FIGURES / "grid_search_heatmap.png", dpi=100, bbox_inches="tight")
 
 # %%

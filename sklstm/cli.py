@@ -449,14 +449,25 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
     from .plotting import plot_cv_folds, plot_forecast, plot_grid_search, plot_history
 
     history = frame[target]
+    units = frame.attrs.get("units")
+    unit = units.get(target) if isinstance(units, dict) else None
     fig = Figure(figsize=(11, 7), layout="constrained")
     top, bottom = fig.subplots(2, 1)
-    plot_forecast(history, cv_predictions=oof, ax=top)
-    top.set_title(f"{target}: one-step-ahead out-of-fold predictions of the best model")
+    plot_forecast(history, cv_predictions=oof, label=target, unit=unit, ax=top)
+    which = ("one-step-ahead" if horizon == 1 else
+             f"t+1 column of the {horizon}-step-ahead")
+    top.set_title(f"{target}: {which} out-of-fold predictions of the best model")
     tail = min(len(history), max(90, 8 * horizon))
-    plot_forecast(history, cv_predictions=oof, forecast=fc, tail=tail, ax=bottom)
-    bottom.set_title(f"{target}: last {tail} observations and the next {horizon} steps "
-                     f"({coverage:.0%} interval)")
+    plot_forecast(history, cv_predictions=oof, forecast=fc, tail=tail, label=target,
+                  unit=unit, ax=bottom)
+    title = (f"{target}: last {tail} observations and the next {horizon} steps "
+             f"({coverage:.0%} interval)")
+    last = oof.last_valid_index()
+    unscored = len(history) - 1 - history.index.get_loc(last) if last is not None else 0
+    if unscored:
+        title += (f"\ngrey: no out-of-fold prediction; forecasts made in the last "
+                  f"{horizon} steps have targets past the data, so none is scored")
+    bottom.set_title(title)
     fig.savefig(out / "forecast.png", dpi=110)
 
     fig = Figure(figsize=(10, 1.2 + 0.45 * cv.get_n_splits()), layout="constrained")
@@ -466,11 +477,15 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
     n_x = len(search.param_grid["sequence_length"])
     n_y = len(search.param_grid["units"])
     fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
-    plot_grid_search(search, x="sequence_length", y="units", ax=fig.subplots())
+    plot_grid_search(search, x="sequence_length", y="units", unit=unit, ax=fig.subplots())
     fig.savefig(out / "grid_search.png", dpi=110)
 
     fig = Figure(figsize=(7, 4), layout="constrained")
-    ax = plot_history(search.best_estimator_, ax=fig.subplots())
+    model = search.best_estimator_
+    target_kind = ("change from the last value" if model.trend in ("last", "diff")
+                   else "target")
+    ax = plot_history(model, ylabel=f"MSE of the min-max scaled\n{target_kind}",
+                      ax=fig.subplots())
     ax.set_title("Training history of the final model (best parameters, all rows)",
                  fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)

@@ -32,10 +32,18 @@ def _get_ax(ax, figsize):
     return ax
 
 
-def _format_dates(ax):
+def _format_dates(ax, name, first, last):
+    """Concise date ticks, and the years spanned in the axis label.
+
+    The years go in the label rather than in matplotlib's offset text, which
+    names only the last tick's year and month (a lone "2016-Jan" under a
+    plot of October to January).
+    """
     locator = mdates.AutoDateLocator()
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    years = f"{first.year}" if first.year == last.year else f"{first.year}\u2013{last.year}"
+    ax.set_xlabel(f"{name or 'date'} ({years})")
 
 
 # --- plot_forecast ---------------------------------------------------------
@@ -68,7 +76,12 @@ def _check_numeric_series(series, name):
         raise TypeError(f"{name} must be numeric, got dtype {series.dtype}.")
 
 
-def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=None):
+def _with_unit(label, unit):
+    return f"{label} ({unit})" if unit else label
+
+
+def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, label=None,
+                  unit=None, ax=None):
     """Plot the observed series, out-of-fold predictions and a future forecast.
 
     Parameters
@@ -92,6 +105,16 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=
         Show only the last ``tail`` observations (and the predictions within
         them), so a short forecast is visible after a long history.
 
+    label : str or None, default=None
+        What the series is, for the legend and the y axis; None takes
+        ``history.name`` (or "observed").
+
+    unit : str or None, default=None
+        Unit of the values, shown on the y axis (``"temp_max (°C)"``); None
+        looks it up in ``history.attrs["units"]`` (a ``{name: unit}`` dict,
+        which :func:`sklstm.datasets.load_seattle_weather` sets and pandas
+        carries to its columns), and shows none if it is not there.
+
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
 
@@ -99,7 +122,9 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=
     -------
     ax : matplotlib.axes.Axes
         The Axes drawn on: one line per series given, a filled band for the
-        interval.
+        interval, and a grey span where the history goes on after the last
+        out-of-fold prediction (rows never scored, such as those whose
+        targets lie beyond the data).
 
     See Also
     --------
@@ -180,12 +205,21 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=
                 "and the other does not."
             )
 
+    if label is None:
+        label = history.name if history.name is not None else "observed"
+    if unit is None:
+        units = history.attrs.get("units")
+        unit = units.get(history.name) if isinstance(units, dict) else None
+
     ax = _get_ax(ax, (10, 4))
-    ax.plot(history.index, history.to_numpy(), color="0.25", lw=1.0,
-            label=history.name if history.name is not None else "observed")
+    ax.plot(history.index, history.to_numpy(), color="0.25", lw=1.0, label=label)
     if pred is not None:
         ax.plot(pred.index, pred.to_numpy(), color="C0", lw=1.0, alpha=0.9,
                 label="out-of-fold CV prediction")
+        last = pred.last_valid_index()
+        if last is not None and last < history.index[-1]:
+            ax.axvspan(last, history.index[-1], color="0.85", alpha=0.6, lw=0,
+                       label="no out-of-fold prediction")
     if frame is not None:
         if "lower" in frame.columns:
             coverage = frame.attrs.get("coverage")
@@ -198,11 +232,11 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, ax=
                 lw=1.5, marker="o", markersize=3, label="forecast")
 
     if dated:
-        _format_dates(ax)
-        ax.set_xlabel(history.index.name or "date")
+        last = frame.index[-1] if frame is not None and len(frame) else history.index[-1]
+        _format_dates(ax, history.index.name, history.index[0], last)
     else:
         ax.set_xlabel(history.index.name or "time step")
-    ax.set_ylabel(history.name if history.name is not None else "value")
+    ax.set_ylabel(_with_unit(label, unit))
     if frame is not None:
         ax.set_title(f"Forecast of the next {len(frame)} steps", fontsize="medium")
     elif cv_predictions is not None:
@@ -298,8 +332,7 @@ def plot_cv_folds(cv, X, ax=None):
     ax.set_yticks(range(len(splits)), [f"fold {k + 1}" for k in range(len(splits))])
     if dates is not None:
         ax.xaxis_date()
-        _format_dates(ax)
-        ax.set_xlabel(dates.name or "date")
+        _format_dates(ax, dates.name, dates[0], dates[-1])
     else:
         ax.set_xlabel("row")
     name = type(cv).__name__
@@ -377,7 +410,7 @@ def _score_column(results, score, scoring, refit):
 
 
 def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
-                     score=None, ax=None):
+                     score=None, unit=None, ax=None):
     """Heatmap of the mean cross-validated score over two searched parameters.
 
     Parameters
@@ -396,6 +429,10 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
         column (``"mean_test_mae"``). None takes ``mean_test_score``, or the
         ``refit`` metric of a multi-metric search.
 
+    unit : str or None, default=None
+        Unit of the score, shown on the colour bar (an error such as the
+        MAE is in the target's unit, e.g. ``"°C"``).
+
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
 
@@ -412,6 +449,11 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     ``"neg_mean_absolute_error"``), the error itself is shown (lower is
     better). When other parameters vary too, each cell shows the best
     candidate among those sharing its ``(x, y)``.
+
+    The colour scale spans at least the median standard deviation over the
+    folds, measured from the best cell: candidates closer than the folds'
+    own spread look alike instead of being stretched over the whole
+    colour map.
 
     Examples
     --------
@@ -490,8 +532,14 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
         grid[ys.index(row.y), xs.index(row.x)] = row.mean
         spread[ys.index(row.y), xs.index(row.x)] = row.std
 
+    # colour span: at least the folds' typical spread, so it does not overstate
+    low, high = np.nanmin(grid), np.nanmax(grid)
+    noise = np.nanmedian(spread) if np.isfinite(spread).any() else 0.0
+    widened = high - low < noise
+    if widened:
+        low, high = (low, low + noise) if negated else (high - noise, high)
     ax = _get_ax(ax, (1.6 + 1.3 * len(xs), 1.4 + 0.75 * len(ys)))
-    image = ax.imshow(grid, origin="lower", aspect="auto",
+    image = ax.imshow(grid, origin="lower", aspect="auto", vmin=low, vmax=high,
                       cmap="viridis_r" if negated else "viridis")
     best = np.unravel_index(np.nanargmin(grid) if negated else np.nanargmax(grid), grid.shape)
     for (i, j), value in np.ndenumerate(grid):
@@ -509,7 +557,9 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     colorbar = ax.figure.colorbar(image, ax=ax)
-    colorbar.set_label(f"{label} (CV mean)" + (", best per cell" if shared else ""))
+    colorbar.set_label(
+        f"{_with_unit(label, unit)}, CV mean" + (", best per cell" if shared else "")
+        + ("\ncolours span at least one fold std" if widened else ""))
     ax.set_title(f"Grid search: best {x}={xs[best[1]]}, {y}={ys[best[0]]}",
                  fontsize="medium")
     return ax
@@ -518,32 +568,43 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
 # --- plot_history ------------------------------------------------------------
 
 
-def _find_history(obj, depth=0):
+def _nested(obj, depth=0):
+    """``obj``, then the estimators inside it, depth first: a pipeline's last
+    step and fitted sub-estimators (``best_estimator_``, ``regressor_``, ...)."""
+    yield obj
+    if depth > 4:
+        return
+    if isinstance(getattr(obj, "steps", None), list) and obj.steps:
+        yield from _nested(obj.steps[-1][1], depth + 1)
+    for key, value in list(getattr(obj, "__dict__", {}).items()):
+        if key.endswith("_") and not key.startswith("_") and hasattr(value, "get_params"):
+            yield from _nested(value, depth + 1)
+
+
+def _find_history(obj):
     """The loss history held by ``obj`` or by an estimator inside it."""
     if isinstance(obj, dict):
         return obj if "loss" in obj else None
-    history = getattr(obj, "history_", None)
-    if history is not None:
-        return history
-    keras_history = getattr(obj, "history", None)  # keras.callbacks.History
-    if isinstance(keras_history, dict) and "loss" in keras_history:
-        return keras_history
-    if depth > 4:
-        return None
-    inner = []
-    if isinstance(getattr(obj, "steps", None), list) and obj.steps:
-        inner.append(obj.steps[-1][1])
-    # fitted sub-estimators: best_estimator_, regressor_, estimator_, ...
-    inner += [v for k, v in getattr(obj, "__dict__", {}).items()
-              if k.endswith("_") and not k.startswith("_") and hasattr(v, "get_params")]
-    for candidate in inner:
-        found = _find_history(candidate, depth + 1)
-        if found is not None:
-            return found
+    for inner in _nested(obj):
+        history = getattr(inner, "history_", None)
+        if history is not None:
+            return history
+        keras_history = getattr(inner, "history", None)  # keras.callbacks.History
+        if isinstance(keras_history, dict) and "loss" in keras_history:
+            return keras_history
     return None
 
 
-def plot_history(estimator_or_history, ax=None):
+def _find_loss_name(obj):
+    """The ``loss`` parameter of the network inside ``obj``, as text, or None."""
+    for inner in _nested(obj):
+        if type(inner).__name__ == "LSTMRegressor":
+            loss = inner.loss
+            return loss if isinstance(loss, str) else type(loss).__name__
+    return None
+
+
+def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     """Plot the training loss and validation loss per epoch.
 
     Parameters
@@ -552,6 +613,11 @@ def plot_history(estimator_or_history, ax=None):
         A fitted :class:`~sklstm.LSTMRegressor`, anything holding one (a
         Pipeline, TransformedTargetRegressor, fitted GridSearchCV, ...), or a
         history dict with ``"loss"`` and optionally ``"val_loss"``.
+
+    ylabel : str or None, default=None
+        Label of the loss axis, best saying what the loss measures in which
+        units (for the recipe's scaled target: ``"MSE of the min-max scaled
+        target"``). None names the network's loss, e.g. ``"loss (mse)"``.
 
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
@@ -608,7 +674,10 @@ def plot_history(estimator_or_history, ax=None):
     if values.size and values.min() > 0 and values.max() / values.min() > 30:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    if ylabel is None:
+        name = _find_loss_name(estimator_or_history)
+        ylabel = f"loss ({name})" if name else "loss"
+    ax.set_ylabel(ylabel)
     ax.set_title("Training history", fontsize="medium")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)

@@ -135,6 +135,48 @@ def test_plot_forecast_does_not_mutate_inputs(history, future):
     pd.testing.assert_frame_equal(future, f)
 
 
+def test_plot_forecast_unit_from_attrs_label_and_unit_options(history):
+    assert plot_forecast(history).get_ylabel() == "temp_max"  # no unit known
+    with_units = history.copy()
+    with_units.attrs["units"] = {"temp_max": "°C"}
+    assert plot_forecast(with_units).get_ylabel() == "temp_max (°C)"
+    ax = plot_forecast(with_units, label="daily maximum", unit="K")
+    assert ax.get_ylabel() == "daily maximum (K)"
+    assert _labels(ax) == ["daily maximum"]
+
+
+def test_plot_forecast_embedded_weather_columns_carry_their_unit():
+    from sklstm.datasets import load_seattle_weather
+
+    weather = load_seattle_weather()
+    assert plot_forecast(weather["temp_max"], tail=30).get_ylabel() == "temp_max (°C)"
+    assert plot_forecast(weather["wind"], tail=30).get_ylabel() == "wind (m/s)"
+
+
+def _span(ax):
+    return [p for p in ax.patches if p.get_label() == "no out-of-fold prediction"]
+
+
+def test_plot_forecast_marks_the_rows_after_the_last_cv_prediction(history):
+    ax = plot_forecast(history, cv_predictions=history.shift(1).iloc[20:-6])
+    (span,) = _span(ax)
+    left, right = span.get_x(), span.get_x() + span.get_width()
+    assert mdates.num2date(left).date() == history.index[-7].date()
+    assert mdates.num2date(right).date() == history.index[-1].date()
+    assert not _span(plot_forecast(history, cv_predictions=history.shift(1).iloc[20:]))
+
+
+def test_plot_forecast_dates_have_no_lone_offset_and_name_the_years(history, future):
+    fig, ax = plt.subplots()
+    plot_forecast(history.loc["2021-03-20":], forecast=future, ax=ax)
+    fig.canvas.draw()
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    assert ax.get_xlabel() == "date (2021)"
+    newyear = pd.Series(np.arange(20.0), name="y",
+                        index=pd.date_range("2015-12-20", periods=20, freq="D"))
+    assert plot_forecast(newyear).get_xlabel() == "date (2015\u20132016)"
+
+
 def test_plot_forecast_uses_given_axes(history):
     _, axes = plt.subplots(1, 2)
     assert plot_forecast(history, ax=axes[1]) is axes[1]
@@ -194,7 +236,7 @@ def test_plot_cv_folds_puts_dates_on_the_x_axis(history):
     first = ax.patches[0]
     assert first.get_x() == pytest.approx(mdates.date2num(history.index[0]))
     assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
-    assert ax.get_xlabel() == "date"
+    assert ax.get_xlabel() == "date (2021)"
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"train", "test"}
 
 
@@ -237,6 +279,24 @@ def test_plot_grid_search_heatmap_from_a_fitted_search(ridge_search):
     assert (outline.get_x() + 0.5, outline.get_y() + 0.5) == (col, row)
     best = ridge_search.best_params_
     assert f"sequence_length={best['window__sequence_length']}" in ax.get_title()
+
+
+def test_plot_grid_search_colours_do_not_overstate_small_differences(ridge_search):
+    results = pd.DataFrame(ridge_search.cv_results_)
+    # means 0.01 apart, folds 0.2 apart: the colour range widens to the folds' spread
+    results["mean_test_score"] = -1.0 - 0.002 * np.arange(len(results))
+    results["std_test_score"] = 0.2
+    ax = plot_grid_search(results, x="sequence_length", y="alpha", score="score",
+                          unit="°C")
+    (image,) = ax.images
+    low, high = image.norm.vmin, image.norm.vmax
+    assert high - low == pytest.approx(0.2)
+    assert "colours span at least one fold std" in ax.figure.axes[-1].get_ylabel()
+    # the real search's means differ by more than its folds: the colours span the means
+    ax = plot_grid_search(ridge_search, x="sequence_length", y="alpha", unit="°C")
+    grid = ax.images[0].get_array()
+    assert (ax.images[0].norm.vmin, ax.images[0].norm.vmax) == (grid.min(), grid.max())
+    assert ax.figure.axes[-1].get_ylabel() == "mean absolute error (°C), CV mean"
 
 
 @pytest.mark.parametrize("as_frame", [False, True])
@@ -327,6 +387,13 @@ def test_plot_history_finds_the_lstm_inside_nested_estimators(fitted_lstm_model)
         ax = plot_history(holder)
         assert len(ax.lines[0].get_xdata()) == n_epochs
         assert "val_loss" in [line.get_label() for line in ax.lines]
+        assert ax.get_ylabel() == "loss (mse)"  # the network's loss, named
+
+
+def test_plot_history_loss_axis_label():
+    assert plot_history({"loss": [0.9, 0.5]}).get_ylabel() == "loss"
+    ax = plot_history({"loss": [0.9, 0.5]}, ylabel="MSE of the scaled target")
+    assert ax.get_ylabel() == "MSE of the scaled target"
 
 
 @pytest.mark.parametrize(

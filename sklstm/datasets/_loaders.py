@@ -3,6 +3,9 @@ from importlib.resources import files
 import pandas as pd
 
 
+UNITS = {"precipitation": "mm", "temp_max": "°C", "temp_min": "°C", "wind": "m/s"}
+
+
 def load_seattle_weather():
     """Load daily Seattle weather, 2012-01-01 to 2015-12-31.
 
@@ -14,7 +17,9 @@ def load_seattle_weather():
     frame : pandas.DataFrame of shape (1461, 5)
         Indexed by a daily ``DatetimeIndex`` named ``date``, with columns
         ``precipitation`` (mm), ``temp_max`` and ``temp_min`` (degrees C),
-        ``wind`` (m/s) and ``weather`` (a text label).
+        ``wind`` (m/s) and ``weather`` (a text label). ``frame.attrs["units"]``
+        maps each numeric column to its unit; pandas carries it to the
+        columns, where :func:`sklstm.plotting.plot_forecast` reads it.
 
     Examples
     --------
@@ -29,6 +34,7 @@ def load_seattle_weather():
     with path.open() as f:
         frame = pd.read_csv(f, parse_dates=["date"], date_format="%Y/%m/%d")
     frame = frame.set_index("date").asfreq("D")
+    frame.attrs["units"] = dict(UNITS)
     return frame
 
 
