@@ -13,6 +13,11 @@ Examples run in fast mode (``SKLSTM_EXAMPLE_FAST=1``), one subprocess each,
 a rebuild reruns only what changed. ``SKLSTM_DOCS_GALLERY=skip`` renders the
 pages from the cache without running anything (for quick edits of prose).
 
+Each page says so at its top, with the output of a full run of the script
+when one is recorded: ``python docs/gallery.py --full examples/plot_*.py``
+runs each example with its full settings, one at a time, and records its
+wall time and printed output in ``docs/gallery-full-runs.json``.
+
 Run as ``python docs/gallery.py examples/plot_x.py OUT_DIR`` it is the
 per-example runner: it executes the cells in order in one namespace and
 records, per cell, the printed output and the new figure files.
@@ -36,6 +41,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "docs-gallery"
+# Output of full runs, recorded by `python docs/gallery.py --full examples/plot_*.py`
+FULL_RUNS = ROOT / "docs" / "gallery-full-runs.json"
 FIGURE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif")
 TIMEOUT = 900  # seconds per example
 
@@ -187,6 +194,34 @@ def load_result(path):
     return json.loads(meta.read_text()) if meta.exists() else None
 
 
+def _run_in_subprocess(path, tmp, *, fast=True, timeout=TIMEOUT):
+    """Run ``path`` cell by cell in a fresh process writing to ``tmp``; its result."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MPLBACKEND="Agg", SKLSTM_FIGURES_DIR=str(tmp / "figures"))
+    env.pop("SKLSTM_EXAMPLE_FAST", None)
+    if fast:
+        env["SKLSTM_EXAMPLE_FAST"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(Path(__file__).resolve()), str(path), str(tmp)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+        returncode, stderr = proc.returncode, proc.stderr
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
+        returncode, stderr = -1, f"{partial}\ntimed out after {timeout} s"
+    cells_file = tmp / "cells.json"
+    return {
+        "returncode": returncode,
+        "seconds": round(time.perf_counter() - start, 1),
+        "stderr": stderr[-4000:],
+        "cells": json.loads(cells_file.read_text()) if cells_file.exists() else [],
+        "dir": str(tmp),
+    }
+
+
 def run_example(path):
     """Run one example in a subprocess (fast mode) unless cached; return its result."""
     out = result_dir(path)  # keyed by the sources as they are now
@@ -194,29 +229,8 @@ def run_example(path):
         return dict(json.loads((out / "result.json").read_text()), cached=True)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    env = dict(os.environ, SKLSTM_EXAMPLE_FAST="1", MPLBACKEND="Agg",
-               SKLSTM_FIGURES_DIR=str(tmp / "figures"))
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), str(path), str(tmp)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False,
-        )
-        returncode, stderr = proc.returncode, proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        partial = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
-        returncode, stderr = -1, f"{partial}\ntimed out after {TIMEOUT} s"
-    cells_file = tmp / "cells.json"
-    result = {
-        "returncode": returncode,
-        "seconds": round(time.perf_counter() - start, 1),
-        "stderr": stderr[-4000:],
-        "cells": json.loads(cells_file.read_text()) if cells_file.exists() else [],
-        "dir": str(tmp),
-    }
-    if returncode != 0:
+    result = _run_in_subprocess(path, tmp)
+    if result["returncode"] != 0:
         return result  # failures are not cached: the next build retries
     result["dir"] = str(out)
     (tmp / "result.json").write_text(json.dumps(result, indent=1))
@@ -230,6 +244,38 @@ def run_examples(paths, jobs=None):
     jobs = jobs or int(os.environ.get("SKLSTM_DOCS_JOBS", "2"))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         return dict(zip(paths, pool.map(run_example, paths)))
+
+
+def run_full(paths, record=FULL_RUNS):
+    """Run each example as its user would (no fast mode), one at a time; keep
+    its wall time and printed output in ``record`` for the gallery pages."""
+    import platform
+    import tempfile
+
+    runs = json.loads(record.read_text()) if record.exists() else {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in paths:
+            result = _run_in_subprocess(path, Path(tmp) / Path(path).stem, fast=False,
+                                        timeout=4 * 3600)
+            if result["returncode"] != 0:
+                print(f"{Path(path).name} failed:\n{result['stderr']}", file=sys.stderr)
+                continue
+            runs[Path(path).name] = {
+                "date": time.strftime("%Y-%m-%d"),
+                "seconds": result["seconds"],
+                "cores": os.cpu_count(),
+                "load_average": round(os.getloadavg()[0], 1),
+                "python": platform.python_version(),
+                "stdout": "".join(cell["stdout"] for cell in result["cells"]).rstrip(),
+            }
+            print(f"{Path(path).name}: {result['seconds']:.0f} s", flush=True)
+            record.write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n")
+
+
+def load_full_run(path, record=FULL_RUNS):
+    """The recorded full run of the example ``path``, or None."""
+    runs = json.loads(record.read_text()) if record.exists() else {}
+    return runs.get(Path(path).name)
 
 
 def _figures(directory):
@@ -295,11 +341,27 @@ def _fence(text, lang):
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
-def example_page(example, result, figure_uri, script_name):
+def _short_run_note(example, full_run):
+    """The admonition that says the page shows a short run, and the full run's output."""
+    lines = ['!!! info "Short training run"',
+             ("    The output and figures on this page come from a **short run** made "
+              "when this site was built (`SKLSTM_EXAMPLE_FAST=1`: a shorter series, fewer "
+              "epochs, smaller grids), so their scores are those of small models trained "
+              "briefly. The script run as it is uses the full settings.")]
+    if full_run:
+        lines += ["", (f"    A full run (`python {example.path.name}`, "
+                       f"{full_run['seconds'] / 60:.0f} min on {full_run['cores']} busy "
+                       f"cores, {full_run['date']}) printed:"), "",
+                  _indent(_fence(full_run["stdout"], "text"))]
+    return lines + [""]
+
+
+def example_page(example, result, figure_uri, script_name, full_run=None):
     """Markdown of one gallery page.
 
     ``figure_uri(relative_path)`` gives the page-relative link of a figure
-    file; ``result`` is a run result or None (not run).
+    file; ``result`` is a run result or None (not run); ``full_run`` a
+    recorded full run (:func:`load_full_run`) or None.
     """
     lines = [f"# {example.title}", ""]
     if example.intro:
@@ -313,6 +375,8 @@ def example_page(example, result, figure_uri, script_name):
     elif result["returncode"] != 0:
         lines += ['!!! failure "This example failed in the docs build"', "",
                   _indent(_fence(result["stderr"].strip(), "text")), ""]
+    else:
+        lines += _short_run_note(example, full_run)
     records = (result or {}).get("cells", [])
     for k, cell in enumerate(example.cells):
         if cell.text:
@@ -328,9 +392,6 @@ def example_page(example, result, figure_uri, script_name):
             for figure in record["figures"]:
                 alt = Path(figure).stem.replace("_", " ")
                 lines += [f"![{alt}]({figure_uri(figure)})", ""]
-    if result is not None and result["returncode"] == 0:
-        lines += [("*Output of a run in fast mode (`SKLSTM_EXAMPLE_FAST=1`): "
-                   "fewer epochs and smaller grids than the script's defaults.*"), ""]
     return "\n".join(lines)
 
 
@@ -339,4 +400,7 @@ def _indent(text, prefix="    "):
 
 
 if __name__ == "__main__":
-    sys.exit(_run_cells(Path(sys.argv[1]), Path(sys.argv[2])))
+    if sys.argv[1] == "--full":
+        run_full([Path(p) for p in sys.argv[2:]])
+    else:
+        sys.exit(_run_cells(Path(sys.argv[1]), Path(sys.argv[2])))

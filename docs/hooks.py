@@ -229,16 +229,19 @@ def _add_gallery(add, results):
         add(f"gallery/{ex.path.name}", ex.path.read_text())
         add(f"gallery/{ex.stem}.md", gallery.example_page(
             ex, result, figure_uri=lambda f, s=ex.stem: f"{s}/{f}",
-            script_name=ex.path.name))
+            script_name=ex.path.name, full_run=gallery.load_full_run(ex.path)))
         thumb = f"![]({ex.stem}/{all_figures[0]})" if all_figures else ""
         first = re.split(r"(?<=[.!?])\s", ex.intro.replace("\n", " "), maxsplit=1)[0]
         cards.append(f"-   [**{ex.title}**]({ex.stem}.md)\n\n    {thumb}\n\n    {first}\n")
     index = [
         "# Gallery", "",
         ("Worked examples, each a script in `examples/` that you can download "
-         "and run. Every example also runs in the test suite with small "
-         "settings (`SKLSTM_EXAMPLE_FAST=1`); the pages below show such a fast "
-         "run, so their scores are those of small models trained briefly."), "",
+         "and run."), "",
+        ('!!! info "Short training runs"\n    The figures and numbers on these pages '
+         "come from **short training runs** (`SKLSTM_EXAMPLE_FAST=1`: a shorter series, "
+         "fewer epochs, smaller grids), the same small settings the test suite uses, "
+         "so their scores are those of small models trained briefly. Each page also "
+         "shows what a full run of its script printed, when one has been recorded."), "",
     ]
     if cards:
         index += ['<div class="grid cards" markdown>', "", *cards, "</div>", ""]

@@ -162,6 +162,19 @@ def test_example_page_places_figures_after_their_cell(example):
     assert page.index("print(x.sum())") < page.index("    3\n") < page.index("## Fit it")
 
 
+
+def test_example_page_says_first_that_it_shows_a_short_run(example):
+    result = {"returncode": 0, "seconds": 1.0, "cells": []}
+    page = gallery.example_page(example, result, str, "plot_sine.py")
+    note = page.index('!!! info "Short training run"')
+    assert note < page.index("x = x * 2") and "SKLSTM_EXAMPLE_FAST=1" in page
+    assert "A full run" not in page
+    full = {"seconds": 300.0, "cores": 2, "date": "2026-12-01", "stdout": "MAE 2.61"}
+    page = gallery.example_page(example, result, str, "plot_sine.py", full_run=full)
+    assert "A full run (`python plot_sine.py`, 5 min on 2 busy cores, 2026-12-01)" in page
+    assert page.index("    ```text\n    MAE 2.61\n    ```") < page.index("x = x * 2")
+
+
 # --- reST roles in docstrings ---------------------------------------------------
 
 @pytest.fixture(scope="module")
