@@ -76,7 +76,7 @@ _fraction = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
 
 def _build_parser():
     """The argument parser of the ``sklstm`` command."""
-    from . import __version__
+    from ._version import __version__
 
     parser = _Parser(
         prog="sklstm",
@@ -514,8 +514,11 @@ def _run_forecast(args):
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-    from . import LSTMForecaster, PersistenceRegressor, make_supervised
+    from ._baselines import PersistenceRegressor
     from ._conformal import few_rows_warning
+    from ._forecast import forecast as forecast_beyond
+    from ._forecaster import LSTMForecaster
+    from ._framing import make_supervised
     from ._progress import fit_progress
     from .plotting import _format_mean_std
 
@@ -552,8 +555,6 @@ def _run_forecast(args):
         oof_cv = cross_validate(best, X, y, cv=cv, scoring=scoring, n_jobs=args.n_jobs,
                                 return_estimator=True, return_indices=True)
     elapsed = time.perf_counter() - started
-
-    from . import forecast as forecast_beyond
 
     fc = forecast_beyond(search.best_estimator_, frame, target=target, features=features,
                          horizon=horizon, coverage=args.coverage)
