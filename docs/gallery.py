@@ -349,9 +349,11 @@ def _short_run_note(example, full_run):
               "epochs, smaller grids), so their scores are those of small models trained "
               "briefly. The script run as it is uses the full settings.")]
     if full_run:
-        lines += ["", (f"    A full run (`python {example.path.name}`, "
-                       f"{full_run['seconds'] / 60:.0f} min on {full_run['cores']} busy "
-                       f"cores, {full_run['date']}) printed:"), "",
+        seconds = full_run["seconds"]
+        took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+        lines += ["", (f"    A full run (`python {example.path.name}`, {took} on "
+                       f"{full_run['cores']} cores at load average "
+                       f"{full_run['load_average']}, {full_run['date']}) printed:"), "",
                   _indent(_fence(full_run["stdout"], "text"))]
     return lines + [""]
 

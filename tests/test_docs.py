@@ -169,9 +169,11 @@ def test_example_page_says_first_that_it_shows_a_short_run(example):
     note = page.index('!!! info "Short training run"')
     assert note < page.index("x = x * 2") and "SKLSTM_EXAMPLE_FAST=1" in page
     assert "A full run" not in page
-    full = {"seconds": 300.0, "cores": 2, "date": "2026-12-01", "stdout": "MAE 2.61"}
+    full = {"seconds": 300.0, "cores": 2, "load_average": 3.5, "date": "2026-12-01",
+            "stdout": "MAE 2.61"}
     page = gallery.example_page(example, result, str, "plot_sine.py", full_run=full)
-    assert "A full run (`python plot_sine.py`, 5 min on 2 busy cores, 2026-12-01)" in page
+    assert ("A full run (`python plot_sine.py`, 5 min on 2 cores at load average 3.5, "
+            "2026-12-01) printed:") in page
     assert page.index("    ```text\n    MAE 2.61\n    ```") < page.index("x = x * 2")
 
 
