@@ -11,7 +11,7 @@ import os
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -171,8 +171,10 @@ def test_windows_read_true_positions_and_never_a_later_row(case):
 @given(series(min_rows=2), st.data())
 def test_arrays_that_continue_the_fitted_rows_match_the_whole_series(case, data):
     X, sequence_length, padding = case
+    # a row-number column: an array whose first row repeats row 0 reads as a
+    # restart (padded by design), which this property is not about
+    X = np.column_stack([np.arange(len(X), dtype=float), X])
     split = data.draw(st.integers(1, len(X) - 1), label="split")
-    assume(not np.array_equal(X[split], X[0]))  # that reads as a restart: padded by design
     windower = SequenceWindower(sequence_length, padding=padding).fit(X[:split])
     whole = SequenceWindower(sequence_length, padding=padding).fit_transform(X)
     np.testing.assert_array_equal(windower.transform(X[split:]), whole[split:])
