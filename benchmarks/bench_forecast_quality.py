@@ -1,6 +1,6 @@
 """Forecast quality of LSTMForecaster against persistence and Ridge.
 
-Two studies, each printing a table (results and the exact commands are in
+Three studies, each printing a table (results and the exact commands are in
 ``benchmarks/forecast_quality.md`` and ``docs/forecasting.md``):
 
 ``quality`` (the bar of issue 3)
@@ -21,9 +21,10 @@ Two studies, each printing a table (results and the exact commands are in
     and, for reference, ``LSTMForecaster(random_state=0)`` with its defaults
     and no search ("lstm defaults").
 
-    Each outer test fold is predicted with the training rows before it as
-    history (``predict`` on rows ``0 .. end of test fold``, scored on the test
-    rows), as a forecast made day by day would be.
+    Each outer test fold is predicted as ``cross_validate`` does
+    (``predict(X[test])``); the windower's memory gives the first test rows
+    the end of the training rows as their past, as a forecast made day by
+    day would have.
 
     A second table checks direct 7-step forecasts and 90% split-conformal
     intervals on Seattle (fixed recipe, no grid): MAE per horizon against
@@ -38,10 +39,22 @@ Two studies, each printing a table (results and the exact commands are in
     candidates vary one setting at a time around a base, each with three
     seeds (``random_state`` 0, 1, 2).
 
+``bias`` (issue 10)
+    How far the CV score of the README pipeline (MinMaxScaler ->
+    SequenceWindower(L) -> LSTMRegressor(units=32, epochs=60,
+    random_state=0), in a TransformedTargetRegressor, TimeSeriesSplit(5))
+    is from the score of predicting every row up to each fold's end with the
+    same fitted models and keeping the test rows, for L in {7, 14, 28, 56}.
+    "before" windows each test fold alone (``remember=False``: the windows
+    sklstm made before the windower had a memory); "after" is what
+    ``cross_validate`` scores now. Each fold model is fitted once and
+    scored all three ways.
+
 Run from the repository root::
 
     PYTHONPATH=. python benchmarks/bench_forecast_quality.py quality
     PYTHONPATH=. python benchmarks/bench_forecast_quality.py defaults
+    PYTHONPATH=. python benchmarks/bench_forecast_quality.py bias
 
 ``--fast`` shrinks everything to a smoke test (numbers then mean nothing).
 """
@@ -132,8 +145,9 @@ def mae(a, b):
 
 
 def predict_with_history(model, X, test_idx):
-    """Predict test rows, windows reaching back into the rows before them."""
-    return model.predict(X[: test_idx[-1] + 1])[test_idx]
+    """Predict the test rows as cross_validate does: their windows reach back
+    into the training rows through the windower's memory."""
+    return model.predict(X[test_idx])
 
 
 def make_models(fast):
@@ -206,8 +220,7 @@ def multistep_seattle(fast):
         model = LSTMForecaster(trend="diff", random_state=0, epochs=3 if fast else 200)
         model.fit(X[train], y[train])
         pred = predict_with_history(model, X, test)
-        lower, upper = model.predict_interval(X[: test[-1] + 1], coverage=0.9)
-        lower, upper = lower[test], upper[test]
+        lower, upper = model.predict_interval(X[test], coverage=0.9)
         lstm_mae.append(np.mean(np.abs(pred - y[test]), axis=0))
         pers_mae.append(np.mean(np.abs(X[test, :1] - y[test]), axis=0))
         covered.append(np.mean((lower <= y[test]) & (y[test] <= upper), axis=0))
@@ -249,6 +262,62 @@ def run_quality(fast):
     print(summary.to_string(float_format="%.3f"))
     print("\nSeattle temp_max, direct 7-step head (trend='diff', defaults), 90% intervals:")
     print(multistep_seattle(fast).to_string(float_format="%.3f"))
+
+
+def readme_pipeline(sequence_length, fast):
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sklstm import LSTMRegressor
+
+    return TransformedTargetRegressor(
+        regressor=Pipeline([
+            ("scale", MinMaxScaler()),
+            ("window", SequenceWindower(sequence_length=sequence_length)),
+            ("lstm", LSTMRegressor(units=32, epochs=2 if fast else 60, random_state=0)),
+        ]),
+        transformer=MinMaxScaler(),
+    )
+
+
+def run_bias(fast):
+    weather = load_seattle_weather()
+    seattle = make_supervised(weather, "temp_max", features=["temp_max", "temp_min"])
+    datasets = {
+        "Seattle temp_max (1460 rows)": seattle,
+        "seasonal synthetic, 310 points": make_supervised(seasonal_series(n=310), "seasonal"),
+        "Seattle, first 61 days": make_supervised(
+            weather.iloc[:61], "temp_max", features=["temp_max", "temp_min"]),
+    }
+    lengths = [7, 14] if fast else [7, 14, 28, 56]
+    cv = TimeSeriesSplit(5)
+    rows = []
+    for name, (X, y) in datasets.items():
+        X, y = X.to_numpy(), y.to_numpy()
+        for sequence_length in lengths:
+            maes = {"before": [], "after": [], "whole past": []}
+            for train, test in cv.split(X):
+                model = readme_pipeline(sequence_length, fast).fit(X[train], y[train])
+                maes["after"].append(mae(model.predict(X[test]), y[test]))
+                maes["whole past"].append(mae(model.predict(X[: test[-1] + 1])[test], y[test]))
+                model.regressor_.set_params(window__remember=False)
+                maes["before"].append(mae(model.predict(X[test]), y[test]))
+            means = {k: float(np.mean(v)) for k, v in maes.items()}
+            rows.append({"series": f"{name}, {len(test)} test rows", "L": sequence_length,
+                         **{f"{k} bias": means[k] / means["whole past"] - 1
+                            for k in ("before", "after")},
+                         "CV MAE": means["after"]})
+            print(f"  {rows[-1]['series']} L={sequence_length}: before "
+                  f"{rows[-1]['before bias']:+.1%}, after {rows[-1]['after bias']:+.2%}",
+                  flush=True)
+    frame = pd.DataFrame(rows)
+    print("\nCV MAE relative to the MAE with the whole past (same fitted fold models):")
+    for column in ("before bias", "after bias"):
+        print(f"\n{column}:")
+        print(frame.pivot(index="series", columns="L", values=column)
+              .map(lambda v: f"{v:+.2%}").to_string())
+    print("\nCV MAE now (mean over folds):")
+    print(frame.pivot(index="series", columns="L", values="CV MAE").to_string(float_format="%.3f"))
 
 
 def run_defaults(fast):
@@ -307,11 +376,12 @@ def run_defaults(fast):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("study", choices=["quality", "defaults"], nargs="?", default="quality")
+    parser.add_argument("study", choices=["quality", "defaults", "bias"], nargs="?",
+                        default="quality")
     parser.add_argument("--fast", action="store_true", help="smoke test: tiny grids, 3 epochs")
     args = parser.parse_args()
     start = time.perf_counter()
-    (run_quality if args.study == "quality" else run_defaults)(args.fast)
+    {"quality": run_quality, "defaults": run_defaults, "bias": run_bias}[args.study](args.fast)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

@@ -73,16 +73,16 @@ models = {
 }
 
 # %%
-# The outer folds. Each test block is predicted with the rows before it as
-# history (``predict`` on everything up to the end of the block, keeping the
-# block), so its first days have full windows.
+# The outer folds. ``predict`` on a test block windows its first days with
+# the last training days (the windower remembers them), so every day has a
+# full window, as it would in use.
 outer = TimeSeriesSplit(2 if FAST else 5)
 rows, last_fold = [], {}
 for fold, (train, test) in enumerate(outer.split(X)):
     row = {"fold": fold, "test from": X.index[test[0]].date()}
     for name, model in models.items():
         model.fit(X.iloc[train], y.iloc[train])
-        pred = model.predict(X.iloc[: test[-1] + 1])[test]
+        pred = model.predict(X.iloc[test])
         row[name] = mean_absolute_error(y.iloc[test], pred)
         last_fold[name] = pd.Series(pred, index=y.index[test] + pd.Timedelta(days=1))
     row["lstm picked"] = models["lstm"].best_params_

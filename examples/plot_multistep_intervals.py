@@ -49,15 +49,14 @@ def make_model():
 
 
 # %%
-# Hold out the last year. ``predict`` windows each row with the rows before
-# it, so we predict from the whole series and keep the held-out rows: every
-# held-out day is forecast with its full history, as it would be in use.
+# Hold out the last year. The forecaster remembers the last training days,
+# so the first held-out days are windowed with them: every held-out day is
+# forecast with its full history, as it would be in use.
 n_test = 100 if FAST else 365
 split = len(X) - n_test
 model = make_model().fit(X.iloc[:split], y.iloc[:split])
-pred = model.predict(X)[split:]
-lower, upper = model.predict_interval(X, coverage=0.9)
-lower, upper = lower[split:], upper[split:]
+pred = model.predict(X.iloc[split:])
+lower, upper = model.predict_interval(X.iloc[split:], coverage=0.9)
 truth = y.to_numpy()[split:]
 persistence = np.repeat(X["temp_max"].to_numpy()[split:, None], HORIZON, axis=1)
 

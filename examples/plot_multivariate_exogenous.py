@@ -24,8 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 from sklearn.linear_model import Ridge
-from sklearn.metrics import mean_absolute_error
-from sklearn.model_selection import TimeSeriesSplit
+from sklearn.model_selection import TimeSeriesSplit, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -68,21 +67,17 @@ def ridge():
 
 
 # %%
-# Same folds for every model and feature set; each test block is predicted
-# with the rows before it as history.
+# Same folds for every model and feature set, scored by ``cross_validate``:
+# each test block's first windows reach back into its training rows.
 cv = TimeSeriesSplit(2 if FAST else 5)
 rows = []
 for label, features in feature_sets.items():
     X, y = make_supervised(weather, "temp_max", features=features)
     for name, make in {"persistence": lambda: PersistenceRegressor("temp_max"),
                        "ridge": ridge, "lstm": lstm}.items():
-        errors = []
-        for train, test in cv.split(X):
-            model = make().fit(X.iloc[train], y.iloc[train])
-            pred = model.predict(X.iloc[: test[-1] + 1])[test]
-            errors.append(mean_absolute_error(y.iloc[test], pred))
+        scores = cross_validate(make(), X, y, cv=cv, scoring="neg_mean_absolute_error")
         rows.append({"features": label, "model": name,
-                     "MAE": sum(errors) / len(errors)})
+                     "MAE": -scores["test_score"].mean()})
 table = pd.DataFrame(rows).pivot(index="model", columns="features", values="MAE")
 table = table[list(feature_sets)].loc[["persistence", "ridge", "lstm"]]
 print(table.to_string(float_format="%.3f"))

@@ -64,11 +64,11 @@ model = TransformedTargetRegressor(
 model.fit(X.iloc[:n_train], y.iloc[:n_train])
 
 # %%
-# Predict. Windows only look back, so we window the whole series and keep the
-# test rows: each test day's window holds the five days before it, training
-# days included, exactly what a forecaster would have had. The scalers are
-# still the ones fitted on the training rows.
-predicted = model.predict(X)[n_train:]
+# Predict the test days. The windower remembers the last training days, so
+# each test day's window holds the five days before it, training days
+# included, exactly what a forecaster would have had. The scalers are still
+# the ones fitted on the training rows.
+predicted = model.predict(X.iloc[n_train:])
 actual = y.iloc[n_train:]
 mae = mean_absolute_error(actual, predicted)
 naive_mae = mean_absolute_error(actual, X["temperature"].iloc[n_train:])

@@ -5,6 +5,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._checks import check_choice, check_fraction, check_positive_int
+from ._time_index import grid_tail, inferred_freq
 
 METHODS = ("direct", "recursive")
 
@@ -65,11 +66,12 @@ def future_index(index, horizon):
     """The ``horizon`` labels after ``index``.
 
     Dates continue with the index's ``freq`` (or the one pandas infers),
-    periods with their own frequency, and anything else as a
-    :class:`~pandas.RangeIndex` continuing the data's positions.
+    periods with their own frequency, equally spaced integers with their
+    step, and anything else as a :class:`~pandas.RangeIndex` continuing the
+    data's positions.
     """
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq or (pd.DatetimeIndex(index, freq="infer").freq if len(index) >= 3 else None)
+        freq = inferred_freq(index)
         if freq is None:
             raise ValueError(
                 "cannot tell the frequency of data's DatetimeIndex (no freq, and "
@@ -79,10 +81,10 @@ def future_index(index, horizon):
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
-    if isinstance(index, pd.RangeIndex):
-        step = index.step
-        start = index[-1] + step if len(index) else index.start
-        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
+    grid = grid_tail(index, 1)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
+    if grid is not None:  # equally spaced integers continue with their step
+        start = grid[-1] + grid.step
+        return pd.RangeIndex(start, start + grid.step * horizon, grid.step, name=index.name)
     return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
 
 
@@ -241,6 +243,7 @@ def _recursive(estimator, frame, target, features, horizon, coverage):
             f"features=[{target!r}], or use method='direct' with a multi-step model."
         )
     history = frame[[target]].astype(float)
+    future = future_index(frame.index, horizon)
     values = []
     for step in range(horizon):
         y_pred = np.asarray(estimator.predict(_model_input(estimator, history, features)))
@@ -251,8 +254,7 @@ def _recursive(estimator, frame, target, features, horizon, coverage):
             )
         value = float(y_pred.reshape(-1)[-1])
         values.append(value)
-        history = pd.concat(
-            [history, pd.DataFrame({target: [value]}, index=[len(history)])],
-            ignore_index=True,
-        )
+        # the forecast joins the history under its own date, so the history
+        # stays placed in time for the windower's memory
+        history = pd.concat([history, pd.DataFrame({target: [value]}, index=future[step:step + 1])])
     return pd.DataFrame({"forecast": np.asarray(values, dtype=float)})

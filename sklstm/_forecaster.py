@@ -5,6 +5,7 @@ import numbers
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers, ops
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MinMaxScaler
@@ -15,6 +16,7 @@ from ._baselines import resolve_target_column
 from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
 from ._model import HostInitializer, build_lstm_model
 from ._regressor import LSTMRegressor, validation_size
+from ._time_index import index_of
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
@@ -181,7 +183,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         of the relative inputs with ``trend="diff"``.
 
     windower_ : SequenceWindower
-        Windower of the scaled X.
+        Windower of the scaled X (and of the raw target column, with
+        ``trend="diff"``); it remembers the end of the training rows.
 
     target_index_ : int
         Position of ``target_column`` in X.
@@ -222,9 +225,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     the numbers and ``benchmarks/bench_forecast_quality.py defaults`` reruns it.
     A fit that raises (or is interrupted) leaves the previous fitted state.
 
-    As with :class:`SequenceWindower`, ``predict`` windows the rows it is
-    given: to predict rows ``a .. b`` with full history, pass the rows from
-    ``a - sequence_length + 1`` on and keep the last predictions.
+    As with :class:`SequenceWindower`, ``predict`` windows each row with the
+    rows before it, and rows that continue the training rows (a test fold,
+    the days after the training data) with the end of the training rows:
+    ``predict(X_test)`` equals ``predict(X_full)[test]``. A DataFrame is
+    placed in time by its index, an array by the rule of
+    :class:`SequenceWindower`.
 
     Examples
     --------
@@ -292,19 +298,36 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         """Current value of the target column, shaped to broadcast over y."""
         return X[:, self.target_index_, np.newaxis]
 
-    def _windows(self, X):
-        windows = self.windower_.transform(self.scaler_X_.transform(X))
+    def _windows(self, X, index, *, fit=False):
+        """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
+        columns = self.scaler_X_.transform(X)
         if self.trend == "diff":
-            # the target's past relative to its last value, in units of the
-            # training rows' one-step change: free of the level
-            raw = self.windower_.transform(X)[:, :, self.target_index_]
-            windows = windows.copy()
-            windows[:, :, self.target_index_] = (raw - raw[:, -1:]) / self.diff_scale_
+            # the raw target rides along as a last column, so that one windower,
+            # and its memory of the rows before, serves both
+            columns = np.column_stack([columns, X[:, self.target_index_]])
+        if index is not None:
+            columns = pd.DataFrame(columns, index=index)
+        window = self.windower_.fit_transform if fit else self.windower_.transform
+        windows = window(columns)
+        if self.trend != "diff":
+            return windows
+        # the target's past relative to its last value, in units of the
+        # training rows' one-step change: free of the level
+        raw = windows[:, :, -1]
+        windows = windows[:, :, :-1].copy()
+        windows[:, :, self.target_index_] = (raw - raw[:, -1:]) / self.diff_scale_
         return windows
 
-    def _predict_raw(self, X):
+    def _validate_X(self, X):
+        """X as a float array, and its pandas index (which places it in time)."""
+        check_is_fitted(self)
+        check_numeric(X, type(self).__name__)
+        index = index_of(X)
+        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False), index
+
+    def _predict_raw(self, X, index):
         """Predictions of shape (n_samples, n_outputs_) in y's units."""
-        z = self.regressor_.predict(self._windows(X)).reshape(len(X), -1)
+        z = self.regressor_.predict(self._windows(X, index)).reshape(len(X), -1)
         y = self.scaler_y_.inverse_transform(z)
         if self.trend in ("last", "diff"):
             y = y + self._levels(X)
@@ -348,6 +371,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _fit(self, X, y):
         self._check_params()
         check_numeric(X, type(self).__name__)
+        index = index_of(X)
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
         )
@@ -363,10 +387,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
         self.scaler_X_ = MinMaxScaler().fit(X)
         self.scaler_y_ = MinMaxScaler().fit(z)
-        self.windower_ = SequenceWindower(self.sequence_length).fit(
-            self.scaler_X_.transform(X)
-        )
-        windows = self._windows(X)
+        self.windower_ = SequenceWindower(self.sequence_length)
+        windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)
 
         seed = self.random_state
@@ -420,17 +442,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Rows in time order, with the columns seen in fit; each row is
-            windowed with the rows before it.
+            windowed with the rows before it, from X or, for rows that
+            continue the training rows, from their end (see
+            :class:`SequenceWindower`).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             Shaped like the training ``y``.
         """
-        check_is_fitted(self)
-        check_numeric(X, type(self).__name__)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        return self._shape_like_y(self._predict_raw(X))
+        X, index = self._validate_X(X)
+        return self._shape_like_y(self._predict_raw(X, index))
 
     def predict_interval(self, X, coverage=0.9):
         """Split-conformal prediction intervals around :meth:`predict`.
@@ -466,9 +488,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "validation_fraction or lower coverage."
             )
         half_width = np.sort(scores, axis=0)[rank - 1]
-        check_numeric(X, type(self).__name__)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
-        y = self._predict_raw(X)
+        X, index = self._validate_X(X)
+        y = self._predict_raw(X, index)
         return self._shape_like_y(y - half_width), self._shape_like_y(y + half_width)
 
     def __sklearn_tags__(self):

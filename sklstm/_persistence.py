@@ -34,6 +34,7 @@ from importlib import import_module
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 FORMAT = "sklstm-estimator"
 FORMAT_VERSION = 1
@@ -180,6 +181,8 @@ class _Encoder:
             return self._encode_keras_model(value)
         if isinstance(value, (keras.optimizers.Optimizer, keras.losses.Loss)):
             return self._encode_keras_object(value, where)
+        if isinstance(value, pd.Index):
+            return self._encode_index(value, where)
         if type(value) in self.classes:
             return self._encode_estimator(value, where)
         if isinstance(value, types.FunctionType) and value in self.functions:
@@ -199,8 +202,8 @@ class _Encoder:
         return TypeError(
             f"save_estimator cannot save {where}={value!r} of type "
             f"{kind.__module__}.{kind.__qualname__}: the safe format stores only "
-            "numbers, strings, arrays, lists, tuples, dicts, Keras models, optimizers "
-            "and losses, and allow-listed estimators (no functions or arbitrary "
+            "numbers, strings, arrays, lists, tuples, dicts, time indexes, Keras "
+            "models, optimizers and losses, and allow-listed estimators (no functions or arbitrary "
             "objects). Pass such a parameter by name (e.g. optimizer='adam', an int "
             "random_state), or use joblib/pickle for trusted files."
         )
@@ -222,6 +225,22 @@ class _Encoder:
             return {"__type__": "ndarray", "file": self._add_file("arrays", ".npy", buffer.getvalue())}
         if value.dtype == object and all(isinstance(v, str) for v in value.flat):
             return {"__type__": "str_array", "shape": list(value.shape), "values": value.ravel().tolist()}
+        raise self._unsupported(value, where)
+
+    def _encode_index(self, value, where):
+        """Time-grid indexes (as a fitted SequenceWindower remembers them)."""
+        name = self.encode(value.name, f"{where}.name")
+        if isinstance(value, pd.RangeIndex):
+            return {"__type__": "range_index", "start": value.start, "stop": value.stop,
+                    "step": value.step, "name": name}
+        if isinstance(value, pd.DatetimeIndex):
+            tz = None if value.tz is None else str(value.tz)
+            naive = value if tz is None else value.tz_convert("UTC").tz_localize(None)
+            return {"__type__": "datetime_index", "values": self.encode(naive.to_numpy(), where),
+                    "tz": tz, "freq": value.freqstr, "name": name}
+        if isinstance(value, pd.PeriodIndex):
+            return {"__type__": "period_index", "ordinals": self.encode(value.asi8.copy(), where),
+                    "freq": value.freqstr, "name": name}
         raise self._unsupported(value, where)
 
     def _encode_dict(self, value, where):
@@ -335,6 +354,26 @@ class _Decoder:
         array = np.empty(len(values), dtype=object)
         array[:] = values
         return array.reshape([int(n) for n in value["shape"]])
+
+    def _decode_range_index(self, value):
+        start, stop, step = (int(value[k]) for k in ("start", "stop", "step"))
+        return pd.RangeIndex(start, stop, step, name=self.decode(value["name"]))
+
+    def _decode_datetime_index(self, value):
+        values = self.decode(value["values"])
+        if not isinstance(values, np.ndarray) or values.dtype.kind != "M":
+            raise LoadError("datetime_index values are not dates")
+        index = pd.DatetimeIndex(values, name=self.decode(value["name"]))
+        if value["tz"] is not None:
+            index = index.tz_localize("UTC").tz_convert(str(value["tz"]))
+        return pd.DatetimeIndex(index, freq=value["freq"]) if value["freq"] else index
+
+    def _decode_period_index(self, value):
+        ordinals = self.decode(value["ordinals"])
+        if not isinstance(ordinals, np.ndarray) or ordinals.dtype.kind != "i":
+            raise LoadError("period_index ordinals are not integers")
+        return pd.PeriodIndex.from_ordinals(ordinals, freq=str(value["freq"]),
+                                            name=self.decode(value["name"]))
 
     def _decode_tuple(self, value):
         return tuple(self.decode(v) for v in value["items"])

@@ -1,7 +1,11 @@
 """SequenceWindower: one window of past rows per input row."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -10,11 +14,15 @@ from sklearn.utils.validation import (
 )
 
 from ._checks import check_choice, check_numeric, check_positive_int, input_feature_names
+from ._time_index import grid_tail, index_of, is_default_index, labels_before
 
 PADDINGS = ("mask", "edge")
+CONTAINERS = ("default", "pandas")
 
 
-class SequenceWindower(TransformerMixin, BaseEstimator):
+# sklearn's automatic wrapping would turn 3-D windows into a DataFrame and fail:
+# the windower wraps its own flat output instead (see set_output)
+class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn rows in time order into windows of the past, one window per row.
 
     Row ``t`` of the output holds input rows ``t - sequence_length + 1``
@@ -23,11 +31,30 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     output row 1 holds rows 0 and 1 after one padded step.
 
     Every input row gets an output row, so ``y`` stays aligned inside a
-    :class:`~sklearn.pipeline.Pipeline`. Rows with less history than the
-    window are padded at the start: with ``padding="mask"`` the missing steps
-    are NaN, which :class:`~sklstm.LSTMRegressor` masks (the LSTM skips them);
-    with ``padding="edge"`` they repeat the first row, for regressors that do
-    not accept NaN.
+    :class:`~sklearn.pipeline.Pipeline`. Steps with no known row are padded:
+    with ``padding="mask"`` they are NaN, which :class:`~sklstm.LSTMRegressor`
+    masks (the LSTM skips them); with ``padding="edge"`` they repeat the
+    nearest known row, for regressors that do not accept NaN.
+
+    The windower remembers the last ``sequence_length - 1`` rows it was
+    fitted on, and :meth:`transform` fills the windows of rows that continue
+    them with those rows: the first test rows of a
+    :class:`~sklearn.model_selection.TimeSeriesSplit` fold see the end of the
+    training fold, as they would in use. ``fit_transform`` never uses the
+    memory, so training windows hold training rows only. Which rows continue
+    the fitted ones:
+
+    - **X with an index** (a DataFrame, e.g. under a Pipeline's
+      ``set_output(transform="pandas")``): exactly, by labels. The window of
+      row ``t`` holds the rows labelled ``t - sequence_length + 1 .. t`` from
+      X or the memory; a step in neither (a ``TimeSeriesSplit(gap=...)`` gap,
+      time before the data) is padded. Integer labels, a DatetimeIndex with a
+      ``freq`` (or one pandas infers) and a PeriodIndex are placed; other
+      indexes fall back to the next rule, with a warning that says why.
+    - **X without an index** (an array): X continues the fitted rows, unless
+      begins with the fitted rows' own first row (in-sample, or the whole
+      series from its start), which is windowed with its own past only. Arrays cannot show a gap: with ``TimeSeriesSplit(gap=...)``, pass
+      X as a DataFrame and set the Pipeline's output to pandas.
 
     Parameters
     ----------
@@ -35,8 +62,9 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Number of time steps in each window (Keras's word for it).
 
     padding : {"mask", "edge"}, default="mask"
-        How the steps before the first row are filled: ``"mask"`` with NaN
-        (masked by LSTMRegressor), ``"edge"`` with copies of the first row.
+        How steps with no known row are filled: ``"mask"`` with NaN (masked
+        by LSTMRegressor), ``"edge"`` with the row before them or else the
+        first known row.
 
     flatten : bool, default=False
         If False, output ``(n_samples, sequence_length, n_features)`` windows
@@ -44,6 +72,11 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         ``(n_samples, sequence_length * n_features)`` with oldest step first,
         for classic regressors such as Ridge; its columns are named by
         :meth:`get_feature_names_out` (``temp_max_t-2``, ...).
+
+    remember : bool, default=True
+        Whether :meth:`transform` fills the windows of rows that continue the
+        fitted rows with them. Set it to False (no refit needed) to apply a
+        fitted pipeline to another series, windowed with its own rows only.
 
     Attributes
     ----------
@@ -54,6 +87,14 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         Names of features seen during :term:`fit`, when X has string column
         names.
 
+    last_window_ : ndarray of shape (min(sequence_length - 1, n_samples), n_features_in_)
+        The last fitted rows: the past of the rows that continue them.
+
+    last_window_index_ : pandas.Index or None
+        Their labels on a regular grid (a RangeIndex, a DatetimeIndex with
+        ``freq`` or a PeriodIndex), or None if X had no index, or one that
+        cannot be placed in time.
+
     See Also
     --------
     LSTMRegressor : Consumes the 3-D windows and masks the padding.
@@ -62,12 +103,14 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    The windower is stateless: ``fit`` only records the number and names of
-    the features. The 3-D output is a read-only view of the padded input
+    The 3-D output is a read-only view of the padded input
     (``numpy.lib.stride_tricks.sliding_window_view``), so it costs memory for
     ``n_samples + sequence_length - 1`` rows, not for every window. Because a
-    window depends on the rows before it, transform whole series in time
-    order; transforming a subset or a shuffled copy gives other windows.
+    window depends on the rows before it, transform rows in time order;
+    transforming a subset or a shuffled copy gives other windows. Besides
+    the last rows, the windower keeps its first fitted row: an array that
+    begins with it is taken to start where the fitted rows did (should a
+    continuation begin with that very row, its first windows are padded).
 
     NaN or infinite values in X are rejected: NaN is the padding marker.
 
@@ -75,23 +118,28 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from sklstm import SequenceWindower
-    >>> X = np.arange(4.0).reshape(-1, 1)
-    >>> SequenceWindower(sequence_length=3).fit_transform(X)[:, :, 0]
+    >>> X = np.arange(6.0).reshape(-1, 1)
+    >>> windower = SequenceWindower(sequence_length=3)
+    >>> windower.fit_transform(X[:4])[:, :, 0]
     array([[nan, nan,  0.],
            [nan,  0.,  1.],
            [ 0.,  1.,  2.],
            [ 1.,  2.,  3.]])
-    >>> SequenceWindower(3, padding="edge", flatten=True).fit_transform(X)
+    >>> windower.transform(X[4:])[:, :, 0]  # continues the fitted rows
+    array([[2., 3., 4.],
+           [3., 4., 5.]])
+    >>> SequenceWindower(3, padding="edge", flatten=True).fit_transform(X[:4])
     array([[0., 0., 0.],
            [0., 0., 1.],
            [0., 1., 2.],
            [1., 2., 3.]])
     """
 
-    def __init__(self, sequence_length=10, *, padding="mask", flatten=False):
+    def __init__(self, sequence_length=10, *, padding="mask", flatten=False, remember=True):
         self.sequence_length = sequence_length
         self.padding = padding
         self.flatten = flatten
+        self.remember = remember
 
     def _check_params(self):
         check_positive_int(
@@ -99,13 +147,32 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
             fix="pass the number of past time steps per window, e.g. 5",
         )
         check_choice("padding", self.padding, PADDINGS)
-        if not isinstance(self.flatten, (bool, np.bool_)):
-            raise TypeError(
-                f"flatten must be True or False, got {self.flatten!r}."
-            )
+        for name in ("flatten", "remember"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {value!r}.")
+
+    def _validate(self, X, *, reset):
+        """X as a float array, and its pandas index (None for arrays)."""
+        self._check_params()
+        check_numeric(X, "SequenceWindower")
+        index = index_of(X)
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset)
+        if index is not None and len(index) != len(X):  # e.g. a DataFrame of lists
+            index = None
+        return X, index
+
+    def _remember(self, X, index):
+        n_keep = min(self.sequence_length - 1, len(X))
+        self.last_window_ = X[len(X) - n_keep:].copy()
+        self._first_row = X[:1].copy()
+        self.last_window_index_, self._index_reason = None, None
+        self._default_index = index is None or is_default_index(index)
+        if index is not None:
+            self.last_window_index_, self._index_reason = grid_tail(index, n_keep)
 
     def fit(self, X, y=None):
-        """Check the parameters and record the number and names of features.
+        """Record the features and remember the last ``sequence_length - 1`` rows.
 
         Parameters
         ----------
@@ -120,13 +187,35 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
         self : SequenceWindower
             The fitted windower.
         """
-        self._check_params()
-        check_numeric(X, "SequenceWindower")
-        validate_data(self, X, dtype=FLOAT_DTYPES)
+        self._remember(*self._validate(X, reset=True))
         return self
+
+    def fit_transform(self, X, y=None):
+        """Fit, then window X with its own rows only (never the memory).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in time order.
+
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_windows : ndarray or pandas.DataFrame
+            As :meth:`transform`, with the first rows padded.
+        """
+        X, index = self._validate(X, reset=True)
+        self._remember(X, index)
+        return self._window(X, index, self._unknown_past())
 
     def transform(self, X):
         """Return the window of the past for every row of X.
+
+        The steps before X's first row come from the remembered fitted rows
+        where X continues them (see the class docstring), else they are
+        padded.
 
         Parameters
         ----------
@@ -135,26 +224,98 @@ class SequenceWindower(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_windows : ndarray
+        X_windows : ndarray or pandas.DataFrame
             ``(n_samples, sequence_length, n_features)``, or
-            ``(n_samples, sequence_length * n_features)`` if ``flatten``.
+            ``(n_samples, sequence_length * n_features)`` if ``flatten``
+            (a DataFrame with X's index under ``set_output(transform="pandas")``).
         """
         check_is_fitted(self)
-        self._check_params()
-        check_numeric(X, "SequenceWindower")
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
+        X, index = self._validate(X, reset=False)
+        return self._window(X, index, self._past_of(X, index))
+
+    def _unknown_past(self):
+        return np.full(self.sequence_length - 1, -1)
+
+    def _past_of(self, X, index):
+        """For each step before X's first row, its row in ``last_window_`` (-1: unknown)."""
         n_pad = self.sequence_length - 1
-        if self.padding == "mask":
-            head = np.full((n_pad, X.shape[1]), np.nan, dtype=X.dtype)
-        else:
-            head = np.repeat(X[:1], n_pad, axis=0)
+        if not self.remember or not len(self.last_window_):
+            return self._unknown_past()
+        by_labels = index is not None and self.last_window_index_ is not None
+        reason = self._index_reason
+        if by_labels and not (self._default_index and is_default_index(index)):
+            labels, reason = labels_before(self.last_window_index_, index, n_pad)
+            if labels is not None:
+                return self.last_window_index_.get_indexer(labels)
+        elif index is None or self._default_index:
+            reason = None  # no labels to go by, or a RangeIndex pandas made up
+        # only the first row decides, so no window depends on a later row
+        if np.array_equal(X[:1], self._first_row.astype(X.dtype)):
+            return self._unknown_past()  # the fitted rows again, from their start
+        n_memory = len(self.last_window_)
+        if reason is not None:
+            warnings.warn(
+                f"SequenceWindower cannot place X in time by its index ({reason}), "
+                f"so it takes X to continue the fitted rows: their last {n_memory} "
+                "fill the first windows. Pass remember=False if X is not the "
+                "continuation of the fitted rows.",
+                UserWarning, stacklevel=3,
+            )
+        return np.concatenate([np.full(n_pad - n_memory, -1), np.arange(n_memory)])
+
+    def _window(self, X, index, past):
+        """Windows of X after the steps ``past`` (rows of ``last_window_``, -1: padding)."""
+        head = np.full((len(past), X.shape[1]), np.nan, dtype=X.dtype)
+        known = past >= 0
+        head[known] = self.last_window_[past[known]]
         padded = np.concatenate([head, X])
+        if self.padding == "edge" and not known.all():
+            # an unknown step copies the step before it, or else the first known one
+            edge = pd.DataFrame(padded[: len(past) + 1]).ffill().bfill()
+            padded[: len(past)] = edge.to_numpy(dtype=X.dtype)[:-1]
         # (n_samples, n_features, sequence_length) view -> time axis second
         windows = sliding_window_view(padded, self.sequence_length, axis=0)
         windows = windows.transpose(0, 2, 1)
-        if self.flatten:
-            return windows.reshape(len(X), -1)
-        return windows
+        if not self.flatten:
+            return windows
+        flat = windows.reshape(len(X), -1)
+        if self._output_container() == "pandas":
+            return pd.DataFrame(flat, index=index, columns=self.get_feature_names_out())
+        return flat
+
+    def set_output(self, *, transform=None):
+        """Set the container of the flat output: ``"default"`` or ``"pandas"``.
+
+        3-D windows stay NumPy arrays whatever the setting (a DataFrame is
+        2-D), so a Pipeline set to pandas output works with either form.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            ``"pandas"`` gives the flat form as a DataFrame with X's index
+            and :meth:`get_feature_names_out` columns; None leaves the
+            setting unchanged.
+
+        Returns
+        -------
+        self : SequenceWindower
+        """
+        if transform is None:
+            return self
+        check_choice("transform", transform, CONTAINERS)
+        # the attribute sklearn's own set_output uses, so clone keeps it
+        self._sklearn_output_config = {"transform": transform}
+        return self
+
+    def _output_container(self):
+        config = getattr(self, "_sklearn_output_config", {}).get("transform")
+        config = config or get_config()["transform_output"]
+        if config not in CONTAINERS:
+            raise ValueError(
+                f"SequenceWindower supports transform_output 'default' or 'pandas', "
+                f"got {config!r}; set it with set_output(transform='pandas')."
+            )
+        return config
 
     def get_feature_names_out(self, input_features=None):
         """Names of the flat output columns, oldest step first.

@@ -9,8 +9,9 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklstm import LSTMRegressor, SequenceWindower
 
 ORDER = (
-    "a window holds the rows before it, so transforming a shuffled copy or a "
-    "subset of the rows gives other windows by design"
+    "a window holds the rows before it (and a batch that continues the fitted "
+    "rows, their remembered end), so transforming a shuffled copy or a subset "
+    "of the rows gives other windows by design"
 )
 WINDOWER_FAILURES = {
     "check_methods_sample_order_invariance": ORDER,

@@ -16,6 +16,7 @@ import zipfile
 import joblib
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
@@ -161,6 +162,16 @@ def test_forecaster_round_trip_keeps_predictions_and_intervals(data, trend, tmp_
     np.testing.assert_array_equal(loaded.predict(X), forecaster.predict(X))
     for got, expected in zip(loaded.predict_interval(X), forecaster.predict_interval(X)):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_loaded_forecaster_remembers_the_end_of_its_training_rows(sine_frame, tmp_path):
+    X, y = sine_frame.iloc[:-1], sine_frame["y"].iloc[1:].set_axis(sine_frame.index[:-1])
+    forecaster = LSTMForecaster(sequence_length=6, units=3, epochs=1, random_state=0)
+    forecaster.fit(X.iloc[:150], y.iloc[:150])
+    loaded = load_estimator(save_estimator(forecaster, tmp_path / "f"))
+    pd.testing.assert_index_equal(loaded.windower_.last_window_index_, X.index[145:150])
+    # the first rows after the training rows are windowed with their real past
+    np.testing.assert_array_equal(loaded.predict(X.iloc[150:]), forecaster.predict(X)[150:])
 
 
 def test_only_sklstms_own_build_functions_are_rebuilt(data, tmp_path):

@@ -127,3 +127,54 @@ def test_input_unchanged_and_output_read_only(case, as_frame, read_only):
     # the 3-D output is a read-only view: writing to it cannot reach the input
     with pytest.raises(ValueError, match="read-only"):
         out[0, 0, 0] = 1.0
+
+
+@st.composite
+def split_series(draw):
+    """A series whose value is its row number, a TimeSeriesSplit-like cut with a gap."""
+    n_samples = draw(st.integers(3, 60))
+    n_train = draw(st.integers(1, n_samples - 1))
+    gap = draw(st.integers(0, n_samples - n_train - 1))
+    sequence_length = draw(st.integers(1, 20))
+    kind = draw(st.sampled_from(["range", "dates", "periods"]))
+    index = {
+        "range": pd.RangeIndex(5, 5 + n_samples),
+        "dates": pd.date_range("2020-01-01", periods=n_samples, freq="D"),
+        "periods": pd.period_range("2020-01", periods=n_samples, freq="M"),
+    }[kind]
+    X = pd.DataFrame({"t": np.arange(n_samples, dtype=float)}, index=index)
+    return X, n_train, gap, sequence_length
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None)
+@given(split_series())
+def test_windows_read_true_positions_and_never_a_later_row(case):
+    """Training windows hold training rows only; test windows hold each row's true past."""
+    X, n_train, gap, sequence_length = case
+    train, test = X.iloc[:n_train], X.iloc[n_train + gap:]
+    windower = SequenceWindower(sequence_length)
+    train_windows = windower.fit_transform(train)[:, :, 0]
+    test_windows = windower.transform(test)[:, :, 0]
+    remembered = set(range(max(n_train - (sequence_length - 1), 0), n_train))
+    for rows, windows, known in [
+        (np.arange(n_train), train_windows, set(range(n_train))),
+        (np.arange(n_train + gap, len(X)), test_windows,
+         remembered | set(range(n_train + gap, len(X)))),
+    ]:
+        for t, window in zip(rows, windows):
+            wanted = t - (sequence_length - 1) + np.arange(sequence_length)
+            expected = np.where(np.isin(wanted, list(known)), wanted, np.nan)
+            np.testing.assert_array_equal(window, expected)
+
+
+@settings(max_examples=MAX_EXAMPLES, deadline=None)
+@given(series(min_rows=2), st.data())
+def test_arrays_that_continue_the_fitted_rows_match_the_whole_series(case, data):
+    X, sequence_length, padding = case
+    # a row-number column: an array whose first row repeats row 0 reads as a
+    # restart (padded by design), which this property is not about
+    X = np.column_stack([np.arange(len(X), dtype=float), X])
+    split = data.draw(st.integers(1, len(X) - 1), label="split")
+    windower = SequenceWindower(sequence_length, padding=padding).fit(X[:split])
+    whole = SequenceWindower(sequence_length, padding=padding).fit_transform(X)
+    np.testing.assert_array_equal(windower.transform(X[split:]), whole[split:])

@@ -1,8 +1,12 @@
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import Ridge
+from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 from sklstm import SequenceWindower
 
@@ -79,3 +83,177 @@ def test_flat_form_with_pandas_output_and_ridge():
 def test_float32_is_preserved():
     X = np.ones((4, 1), dtype=np.float32)
     assert SequenceWindower(2).fit_transform(X).dtype == np.float32
+
+
+# --- the memory of the rows before ------------------------------------------
+
+
+def _rows(labels):
+    """One feature whose value is the row's position, so a window shows where it reads."""
+    return np.asarray(labels, dtype=float).reshape(-1, 1)
+
+
+def test_rows_that_continue_the_fitted_rows_see_their_end():
+    X = _rows(range(6))
+    windower = SequenceWindower(3).fit(X[:4])
+    np.testing.assert_array_equal(windower.last_window_, [[2.0], [3.0]])
+    np.testing.assert_array_equal(windower.transform(X[4:])[:, :, 0], [[2, 3, 4], [3, 4, 5]])
+    # without the memory, the first test row is padded as before
+    windower.set_params(remember=False)
+    np.testing.assert_array_equal(windower.transform(X[4:])[:, :, 0], [[NAN, NAN, 4], [NAN, 4, 5]])
+
+
+@pytest.mark.parametrize("as_frame", [False, True])
+@pytest.mark.parametrize("padding", ["mask", "edge"])
+def test_in_sample_and_whole_series_windows_are_unchanged(as_frame, padding):
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    X = pd.DataFrame(X, index=pd.date_range("2020-01-01", periods=30)) if as_frame else X
+    train = X[:20] if not as_frame else X.iloc[:20]
+    windower = SequenceWindower(5, padding=padding).fit(train)
+    fresh = SequenceWindower(5, padding=padding, remember=False)
+    np.testing.assert_array_equal(windower.transform(train), fresh.fit_transform(train))
+    np.testing.assert_array_equal(windower.transform(X), fresh.fit_transform(X))
+
+
+@pytest.mark.parametrize("make_index", [
+    lambda n: None,
+    lambda n: pd.RangeIndex(100, 100 + n),
+    lambda n: pd.Index(np.arange(0, 2 * n, 2)),
+    lambda n: pd.date_range("2021-03-01", periods=n, freq="D"),
+    lambda n: pd.DatetimeIndex(pd.date_range("2021-03-01", periods=n, freq="MS").to_numpy()),
+    lambda n: pd.period_range("2001-01", periods=n, freq="M"),
+], ids=["array", "range", "int-step-2", "daily", "monthly-inferred", "period"])
+def test_test_rows_get_the_windows_of_the_whole_series(make_index):
+    X = np.random.default_rng(1).standard_normal((40, 3))
+    index = make_index(40)
+    if index is not None:
+        X = pd.DataFrame(X, index=index)
+    split = 29
+    head, tail = (X.iloc[:split], X.iloc[split:]) if index is not None else (X[:split], X[split:])
+    windower = SequenceWindower(7).fit(head)
+    np.testing.assert_array_equal(windower.transform(tail), windower.transform(X)[split:])
+    assert len(windower.last_window_) == 6
+
+
+def test_timeseriessplit_gap_with_pandas_output_places_rows_by_label():
+    # values = row number; 12 training rows, a gap of 6, then the test rows
+    X = pd.DataFrame({"t": np.arange(24.0)}, index=pd.date_range("2024-01-01", periods=24))
+    train, test = list(TimeSeriesSplit(n_splits=2, test_size=6, gap=6).split(X))[0]
+    np.testing.assert_array_equal(train, np.arange(6))
+    np.testing.assert_array_equal(test, np.arange(12, 18))
+    pipe = make_pipeline(
+        FunctionTransformer(feature_names_out="one-to-one"), SequenceWindower(9)
+    ).set_output(transform="pandas")
+    pipe.fit(X.iloc[train])
+    windows = pipe.transform(X.iloc[test])[:, :, 0]
+    # test row 12 reads rows 4..12: 4 and 5 from the training rows, 6..11 the gap
+    expected = np.array([
+        [4, 5, NAN, NAN, NAN, NAN, NAN, NAN, 12],
+        [5, NAN, NAN, NAN, NAN, NAN, NAN, 12, 13],
+        [NAN, NAN, NAN, NAN, NAN, NAN, 12, 13, 14],
+        [NAN, NAN, NAN, NAN, NAN, 12, 13, 14, 15],
+        [NAN, NAN, NAN, NAN, 12, 13, 14, 15, 16],
+        [NAN, NAN, NAN, 12, 13, 14, 15, 16, 17],
+    ])
+    np.testing.assert_array_equal(windows, expected)
+
+
+def test_edge_padding_fills_a_gap_with_the_row_before_it():
+    X = pd.DataFrame({"t": np.arange(10.0)})
+    windower = SequenceWindower(5, padding="edge").fit(X.iloc[:4])
+    out = windower.transform(X.iloc[6:])[:, :, 0]
+    # rows 4 and 5 are missing: they repeat row 3
+    np.testing.assert_array_equal(out[0], [2, 3, 3, 3, 6])
+
+
+@pytest.mark.parametrize("index, reason", [
+    (pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"]), "cannot infer"),
+    (pd.Index(["a", "b", "c", "d"]), "not time steps"),
+    (pd.Index([3, 1, 2, 4]), "not increasing"),
+])
+def test_an_index_it_cannot_place_falls_back_to_positions_with_a_warning(index, reason):
+    X = pd.DataFrame({"t": np.arange(4.0)}, index=index)
+    windower = SequenceWindower(3).fit(X)
+    assert windower.last_window_index_ is None
+    later = pd.DataFrame({"t": [10.0, 11.0]}, index=index[:2])
+    with pytest.warns(UserWarning, match=reason):
+        out = windower.transform(later)[:, :, 0]
+    np.testing.assert_array_equal(out, [[2, 3, 10], [3, 10, 11]])
+
+
+def test_labels_of_another_kind_fall_back_with_a_warning_that_says_why():
+    X = pd.DataFrame({"t": np.arange(6.0)}, index=pd.date_range("2020-01-01", periods=6))
+    windower = SequenceWindower(3).fit(X)
+    with pytest.warns(UserWarning, match="int64 labels, the fitted rows dates"):
+        windower.transform(pd.DataFrame({"t": [9.0]}, index=[7]))
+
+
+def test_fresh_default_indexes_are_read_as_positions():
+    # what set_output(transform="pandas") makes of arrays: RangeIndex(0, n) each time
+    windower = SequenceWindower(3).fit(pd.DataFrame({"t": np.arange(5.0)}))
+    out = windower.transform(pd.DataFrame({"t": [5.0, 6.0]}))[:, :, 0]
+    np.testing.assert_array_equal(out, [[3, 4, 5], [4, 5, 6]])
+
+
+def test_memory_holds_at_most_sequence_length_minus_one_rows():
+    for n_rows, sequence_length in [(50, 7), (3, 7), (10, 1)]:
+        windower = SequenceWindower(sequence_length).fit(np.ones((n_rows, 2)))
+        assert windower.last_window_.shape == (min(sequence_length - 1, n_rows), 2)
+
+
+def test_pickle_and_save_estimator_keep_the_memory(tmp_path):
+    from sklstm import load_estimator, save_estimator
+
+    X = pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) ** 0.5},
+                     index=pd.period_range("2000-01", periods=20, freq="M"))
+    windower = SequenceWindower(4).fit(X.iloc[:15])
+    expected = windower.transform(X.iloc[15:])
+    save_estimator(windower, tmp_path / "w.zip")
+    for copy in (pickle.loads(pickle.dumps(windower)), load_estimator(tmp_path / "w.zip")):
+        pd.testing.assert_index_equal(copy.last_window_index_, windower.last_window_index_)
+        np.testing.assert_array_equal(copy.transform(X.iloc[15:]), expected)
+
+
+@pytest.mark.parametrize("index", [
+    pd.date_range("2020-01-01", periods=9, freq="h", tz="Europe/Paris"),
+    pd.RangeIndex(10, 28, 2),
+])
+def test_save_estimator_keeps_time_zones_and_steps(tmp_path, index):
+    from sklstm import load_estimator, save_estimator
+
+    windower = SequenceWindower(4).fit(pd.DataFrame({"a": np.arange(9.0)}, index=index))
+    save_estimator(windower, tmp_path / "w")
+    loaded = load_estimator(tmp_path / "w").last_window_index_
+    pd.testing.assert_index_equal(loaded, windower.last_window_index_)
+    if isinstance(index, pd.DatetimeIndex):
+        assert loaded.freq == index.freq and str(loaded.tz) == "Europe/Paris"
+    else:
+        assert loaded.step == 2
+
+
+def test_pandas_output_keeps_3d_windows_as_arrays_and_frames_the_flat_form():
+    X = pd.DataFrame({"a": np.arange(6.0)}, index=pd.date_range("2020-01-01", periods=6))
+    windows = SequenceWindower(2).set_output(transform="pandas").fit_transform(X)
+    assert isinstance(windows, np.ndarray) and windows.shape == (6, 2, 1)
+    flat = SequenceWindower(2, flatten=True).set_output(transform="pandas").fit(X.iloc[:4])
+    out = flat.transform(X.iloc[4:])
+    pd.testing.assert_index_equal(out.index, X.index[4:])
+    assert list(out.columns) == ["a_t-1", "a_t"]
+    np.testing.assert_array_equal(out.to_numpy(), [[3, 4], [4, 5]])
+
+
+def test_sklearn_set_output_checks_pass_for_the_flat_form():
+    from sklearn.utils.estimator_checks import (
+        check_global_output_transform_pandas,
+        check_set_output_transform,
+        check_set_output_transform_pandas,
+    )
+
+    for check in (check_set_output_transform, check_set_output_transform_pandas,
+                  check_global_output_transform_pandas):
+        check("SequenceWindower", SequenceWindower(3, flatten=True, padding="edge"))
+
+
+def test_unsupported_output_container_is_a_clear_error():
+    with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
+        SequenceWindower(2).set_output(transform="polars")
