@@ -2,6 +2,7 @@
 
 import math
 import numbers
+import warnings
 
 import keras
 import numpy as np
@@ -10,7 +11,13 @@ from keras import layers, ops
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._baselines import resolve_target_column
 from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
@@ -55,18 +62,21 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     persistence (weight 1 on the newest lag) and can follow a level beyond
     the range seen in training, where the LSTM saturates.
     """
-    sequence_length, n_features = meta["input_shape_"]
+    sequence_length, n_features = meta["network_input_shape_"]
+    n_outputs = meta["network_n_outputs_"]
     lstm = build_lstm_model(
         sequence_length=sequence_length,
         n_features=n_features,
-        n_outputs=meta["n_outputs_"],
+        n_outputs=n_outputs,
         units=meta["units_"],
         dropout=float(params["dropout"]),
         seed=seed,
+        n_series=params["n_series"],
+        series_embedding=params["series_embedding"],
     )
     lags = TargetLags(target_index, sequence_length, name="target_lags")(lstm.inputs[0])
     linear = layers.Dense(
-        meta["n_outputs_"],
+        n_outputs,
         kernel_initializer=HostInitializer("zeros"),
         bias_initializer=HostInitializer("zeros"),
         name="highway",
@@ -74,7 +84,7 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     outputs = layers.Add(name="lstm_plus_highway")([lstm.outputs[0], linear])
     model = keras.Model(lstm.inputs, outputs, name="sklstm_lstm_highway")
     # start from persistence: every output step copies the newest lag
-    kernel = np.zeros((sequence_length, meta["n_outputs_"]), dtype="float32")
+    kernel = np.zeros((sequence_length, n_outputs), dtype="float32")
     kernel[-1] = 1.0
     model.get_layer("highway").kernel.assign(kernel)
     model.compile(**compile_kwargs)
@@ -106,9 +116,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     units : int or tuple of int, default=32
         LSTM state size; a tuple stacks LSTM layers.
 
-    target_column : int or str, default=0
+    target_column : int, str or list of them, default=0
         Column of X holding the series being forecast (its value at ``t``):
-        an int position, or a column name when X is a DataFrame.
+        an int position, or a column name when X is a DataFrame. A list
+        names several series (a panel, e.g. from
+        ``make_supervised(data, target=[...])``): one shared network learns
+        them all, each series' window a sample of it, each series scaled on
+        its own training rows; ``y`` then holds one column per series and
+        horizon step, series-major, and NaN marks unknown values (series
+        that start late or stop early), which the loss skips.
+
+    series_embedding : int, default=0
+        With a list ``target_column``, the size of a learned vector per
+        series, so the shared network can tell the series apart; 0 for none.
 
     trend : {"diff", "last", "none", "highway"}, default="diff"
         How the level of the series is handled, since a network extrapolates
@@ -178,16 +198,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Scaler of the learned target (the change from the last value when
         ``trend`` is ``"diff"`` or ``"last"``), fitted on the training rows.
 
-    diff_scale_ : float
-        Largest one-step change of the target column in training, the unit
-        of the relative inputs with ``trend="diff"``.
+    diff_scale_ : float or ndarray of shape (n_series_,)
+        Largest one-step change of the target column (of each series) in
+        training, the unit of the relative inputs with ``trend="diff"``.
 
     windower_ : SequenceWindower
         Windower of the scaled X (and of the raw target column, with
         ``trend="diff"``); it remembers the end of the training rows.
 
-    target_index_ : int
-        Position of ``target_column`` in X.
+    target_index_ : int or ndarray of int
+        Position of ``target_column`` in X (one per series for a panel).
+
+    n_series_ : int or None
+        Number of series of a panel (a list ``target_column``), else None.
 
     n_outputs_ : int
         Width of ``y`` (1 for 1-D ``y``).
@@ -252,6 +275,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         units=32,
         *,
         target_column=0,
+        series_embedding=0,
         trend="diff",
         epochs=200,
         batch_size=32,
@@ -266,6 +290,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.sequence_length = sequence_length
         self.units = units
         self.target_column = target_column
+        self.series_embedding = series_embedding
         self.trend = trend
         self.epochs = epochs
         self.batch_size = batch_size
@@ -295,27 +320,43 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
 
     def _levels(self, X):
-        """Current value of the target column, shaped to broadcast over y."""
-        return X[:, self.target_index_, np.newaxis]
+        """Current value of the target column(s), shaped to broadcast over y."""
+        if self.n_series_ is None:
+            return X[:, self.target_index_, np.newaxis]
+        # y is series-major: each series' level repeats over its horizon steps
+        return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
+
+    def _series_first(self, columns):
+        """A panel's columns reordered so the series come first (LSTMRegressor's n_series)."""
+        if self.n_series_ is None:
+            return columns
+        others = np.setdiff1d(np.arange(columns.shape[1]), self.target_index_)
+        return columns[:, np.r_[self.target_index_, others]]
 
     def _windows(self, X, index, *, fit=False):
         """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
-        columns = self.scaler_X_.transform(X)
+        columns = self._series_first(self.scaler_X_.transform(X))
+        targets = np.atleast_1d(self.target_index_)
         if self.trend == "diff":
-            # the raw target rides along as a last column, so that one windower,
+            # the raw targets ride along as last columns, so that one windower,
             # and its memory of the rows before, serves both
-            columns = np.column_stack([columns, X[:, self.target_index_]])
+            columns = np.column_stack([columns, X[:, targets]])
         if index is not None:
             columns = pd.DataFrame(columns, index=index)
         window = self.windower_.fit_transform if fit else self.windower_.transform
         windows = window(columns)
         if self.trend != "diff":
             return windows
-        # the target's past relative to its last value, in units of the
+        # the targets' past relative to their last value, in units of the
         # training rows' one-step change: free of the level
-        raw = windows[:, :, -1]
-        windows = windows[:, :, :-1].copy()
-        windows[:, :, self.target_index_] = (raw - raw[:, -1:]) / self.diff_scale_
+        n_targets = len(targets)
+        raw = windows[:, :, -n_targets:]
+        windows = windows[:, :, :-n_targets].copy()
+        relative = (raw - raw[:, -1:]) / self.diff_scale_
+        if self.n_series_ is None:
+            windows[:, :, self.target_index_] = relative[:, :, 0]
+        else:
+            windows[:, :, :n_targets] = relative  # a panel's series come first
         return windows
 
     def _validate_X(self, X):
@@ -323,7 +364,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         check_numeric(X, type(self).__name__)
         index = index_of(X)
-        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False), index
+        finite = "allow-nan" if self.n_series_ is not None else True
+        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False,
+                             ensure_all_finite=finite), index
 
     def _predict_raw(self, X, index):
         """Predictions of shape (n_samples, n_outputs_) in y's units."""
@@ -335,6 +378,37 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _shape_like_y(self, y):
         return y[:, 0] if self._y_ndim == 1 else y
+
+    def _largest_step(self, X):
+        """Largest one-step change of each target in training (1 where none), the unit of diff."""
+        steps = np.abs(np.diff(X[:, self.target_index_], axis=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN series
+            largest = np.nanmax(steps, axis=0) if len(steps) else np.ones(np.shape(steps)[1:])
+        largest = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
+        return float(largest) if self.n_series_ is None else largest
+
+    def _validate_panel(self, X, y):
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+        y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+                        ensure_all_finite="allow-nan")
+        check_consistent_length(X, y)
+        return X, y
+
+    def _check_panel(self, y):
+        n_series = len(self.target_index_)
+        if len(set(self.target_index_.tolist())) != n_series:
+            raise ValueError(
+                f"target_column={list(self.target_column)} names a column twice; "
+                "give each series once."
+            )
+        width = 1 if y.ndim == 1 else y.shape[1]
+        if width % n_series:
+            raise ValueError(
+                f"y has {width} column(s) for target_column's {n_series} series; it "
+                "needs one column per series and horizon step, series-major "
+                "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
+            )
 
     def _n_holdout(self, n_samples):
         # LSTMRegressor's own early-stopping split, so the rows match
@@ -372,18 +446,28 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._check_params()
         check_numeric(X, type(self).__name__)
         index = index_of(X)
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
-        )
-        self.target_index_ = resolve_target_column(
-            self, self.target_column, self.n_features_in_
-        )
+        panel = isinstance(self.target_column, (list, tuple, np.ndarray))
+        if panel:
+            # a ragged panel: series that start late or stop early are NaN
+            X, y = self._validate_panel(X, y)
+            self.target_index_ = np.asarray([
+                resolve_target_column(self, column, self.n_features_in_)
+                for column in self.target_column
+            ])
+            self._check_panel(y)
+        else:
+            X, y = validate_data(
+                self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
+            )
+            self.target_index_ = resolve_target_column(
+                self, self.target_column, self.n_features_in_
+            )
+        self.n_series_ = len(self.target_index_) if panel else None
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
         z = y - self._levels(X) if self.trend in ("last", "diff") else y
-        steps = np.abs(np.diff(X[:, self.target_index_]))
-        self.diff_scale_ = float(steps.max()) if len(steps) and steps.max() > 0 else 1.0
+        self.diff_scale_ = self._largest_step(X)
 
         self.scaler_X_ = MinMaxScaler().fit(X)
         self.scaler_y_ = MinMaxScaler().fit(z)
@@ -398,7 +482,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if self.trend == "highway":
             extra = {
                 "model": build_highway_model,
-                "model__target_index": self.target_index_,
+                # a panel's samples hold their own series first
+                "model__target_index": self.target_index_ if self.n_series_ is None else 0,
                 "model__seed": int(seed),
             }
         n_holdout = self._n_holdout(len(X))
@@ -413,6 +498,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             random_state=int(seed),
             verbose=self.verbose,
+            n_series=self.n_series_,
+            series_embedding=self.series_embedding if self.n_series_ else 0,
             **extra,
         )
         if self.early_stopping and n_holdout:

@@ -1,6 +1,7 @@
 """LSTMRegressor: a SciKeras regressor over windows of the past."""
 
 import difflib
+import numbers
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
@@ -10,12 +11,26 @@ import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.utils import RegressorTags
-from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from . import _engine
 from ._backend import enable_compilation_cache
 from ._checks import check_fraction, check_numeric, check_positive_int, check_units
 from ._model import build_lstm_model
+from ._series import (
+    check_panel_shapes,
+    known_targets,
+    network_shape,
+    stack_series,
+    stack_targets,
+    unstack_predictions,
+)
 
 _BUILD_LOCK = threading.RLock()
 
@@ -112,6 +127,20 @@ class LSTMRegressor(KerasRegressor):
     metrics : list or None, default=None
         Extra Keras metrics, recorded in ``history_`` on non-JAX backends.
 
+    n_series : int or None, default=None
+        Many series, one network. None: one window per row, as usual. An
+        int ``k``: the first ``k`` window features are ``k`` series (the
+        rest are exogenous columns they share) and ``y`` holds one column per
+        series and horizon step, series-major (``a_t+1 .. a_t+h, b_t+1 ..``),
+        as ``make_supervised(data, target=[...])`` gives. Every series'
+        window is then a sample of one shared LSTM (channel-independent),
+        and samples with an unknown (NaN) target are left out of the loss.
+
+    series_embedding : int, default=0
+        With ``n_series``, the size of a learned vector per series that
+        joins the LSTM's output, so the network can tell series apart; 0
+        for none (the network then sees every series alike).
+
     **routed_params : dict
         SciKeras routed parameters, named ``<destination>__<name>`` with a
         destination among ``model``, ``fit``, ``compile``, ``predict``,
@@ -129,7 +158,16 @@ class LSTMRegressor(KerasRegressor):
         ``(sequence_length, n_features)`` of one training window.
 
     n_outputs_ : int
-        Number of targets (width of the Dense head).
+        Number of targets (width of y; the Dense head is ``n_outputs_ /
+        n_series`` wide with ``n_series``).
+
+    network_input_shape_ : tuple of int
+        Shape of one sample of the network: ``input_shape_``, or with
+        ``n_series`` ``(sequence_length, 1 + n_shared [+ 1 for the series
+        number])``.
+
+    network_n_outputs_ : int
+        Width of the network's head.
 
     n_features_in_ : int
         ``X.shape[1]`` seen in fit: the sequence length for 3-D X.
@@ -180,6 +218,8 @@ class LSTMRegressor(KerasRegressor):
         verbose=0,
         warm_start=False,
         metrics=None,
+        n_series=None,
+        series_embedding=0,
         **routed_params,
     ):
         self.model = model
@@ -200,6 +240,8 @@ class LSTMRegressor(KerasRegressor):
         self.verbose = verbose
         self.warm_start = warm_start
         self.metrics = metrics
+        self.n_series = n_series
+        self.series_embedding = series_embedding
         vars(self).update(routed_params)
 
     # --- parameters -------------------------------------------------------
@@ -237,6 +279,21 @@ class LSTMRegressor(KerasRegressor):
             "validation_fraction", self.validation_fraction, low_inclusive=False,
             fix="e.g. validation_fraction=0.1",
         )
+        if self.n_series is not None:
+            check_positive_int("n_series", self.n_series,
+                               fix="the number of series columns, or None for one series")
+        if isinstance(self.series_embedding, (bool, np.bool_)) or not (
+            isinstance(self.series_embedding, numbers.Integral) and self.series_embedding >= 0
+        ):
+            raise ValueError(
+                f"series_embedding must be an int >= 0, got {self.series_embedding!r}; "
+                "e.g. series_embedding=4, or 0 for none."
+            )
+        if self.series_embedding and self.n_series is None:
+            raise ValueError(
+                f"series_embedding={self.series_embedding} needs n_series, the number "
+                "of series in the windows; set n_series or series_embedding=0."
+            )
         if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
             raise ValueError(
                 f"learning_rate must be a positive number, got {self.learning_rate!r}; "
@@ -265,14 +322,16 @@ class LSTMRegressor(KerasRegressor):
         return kwargs
 
     def _build_default_model(self, compile_kwargs):
-        sequence_length, n_features = self.input_shape_
+        sequence_length, n_features = self.network_input_shape_
         model = build_lstm_model(
             sequence_length=sequence_length,
             n_features=n_features,
-            n_outputs=self.n_outputs_,
+            n_outputs=self.network_n_outputs_,
             units=self.units_,
             dropout=float(self.dropout),
             seed=int(self._random_state),
+            n_series=self.n_series,
+            series_embedding=self.series_embedding,
         )
         model.compile(**compile_kwargs)
         return model
@@ -289,6 +348,12 @@ class LSTMRegressor(KerasRegressor):
         try:
             if y is None:
                 X = validate_data(self, X, **params)
+            elif self.n_series is not None:
+                # a ragged panel has unknown (NaN) targets, which the loss skips
+                X = validate_data(self, X, **params)
+                y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+                                ensure_all_finite="allow-nan")
+                check_consistent_length(X, y)
             else:
                 X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
         except ValueError as exc:
@@ -313,6 +378,11 @@ class LSTMRegressor(KerasRegressor):
                 self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
                 self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
                 self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
+                if self.n_series is not None:
+                    check_panel_shapes(self.input_shape_, self.n_outputs_, self.n_series)
+                self.network_input_shape_, self.network_n_outputs_ = network_shape(
+                    self.input_shape_, self.n_outputs_, self.n_series, self.series_embedding
+                )
         if y is not None and not reset and y.ndim != self.y_ndim_:
             raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
         return X, y
@@ -342,16 +412,35 @@ class LSTMRegressor(KerasRegressor):
                 self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
             return super()._build_keras_model()
 
+    def _network_samples(self, X, y=None, sample_weight=None):
+        """Rows -> network samples: with n_series, one per row and series, known targets only."""
+        if self.n_series is None:
+            return X, y, sample_weight
+        X = stack_series(X, self.n_series, with_ids=bool(self.series_embedding))
+        if y is None:
+            return X, None, None
+        y = stack_targets(y, self.n_series)
+        if sample_weight is not None:
+            sample_weight = np.repeat(sample_weight, self.n_series)
+        known = known_targets(y)
+        if known.all():
+            return X, y, sample_weight
+        return X[known], y[known], None if sample_weight is None else sample_weight[known]
+
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
         y = y.reshape(len(y), -1)
+        # the held-out rows are the last time points (of every series, with n_series)
         n_val = validation_size(len(X), self.validation_fraction) if self.early_stopping else 0
         n_train = len(X) - n_val
-        validation = (X[n_train:], y[n_train:]) if n_val else None
         if sample_weight is not None:
             sample_weight = sample_weight[:n_train]
+        validation = self._network_samples(X[n_train:], y[n_train:])[:2] if n_val else None
+        if validation is not None and not len(validation[0]):
+            validation = None  # every held-out target unknown
+        X, y, sample_weight = self._network_samples(X[:n_train], y[:n_train], sample_weight)
         if _engine.uses_jax_engine():
             history = _engine.fit_jax(
-                self.model_, X[:n_train], y[:n_train],
+                self.model_, X, y,
                 sample_weight=sample_weight,
                 epochs=epochs,
                 batch_size=self.batch_size,
@@ -364,24 +453,23 @@ class LSTMRegressor(KerasRegressor):
                 callbacks=self._fit_callbacks,
             )
         else:
-            history = self._fit_with_keras(X, y, n_val, sample_weight, epochs)
+            history = self._fit_with_keras(X, y, validation, sample_weight, epochs)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
         for key, values in history.items():
             self.history_[key] += values
 
-    def _fit_with_keras(self, X, y, n_val, sample_weight, epochs):
+    def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
         callbacks = list(self._fit_callbacks or [])
-        if n_val:
+        if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
                 patience=self.n_iter_no_change, min_delta=self.tol,
                 restore_best_weights=True,
             ))
+            validation = (validation[0].astype(np.float32), validation[1])
         keras.utils.set_random_seed(int(self._random_state))
-        n_train = len(X) - n_val
         fit = self.model_.fit(
-            X[:n_train].astype(np.float32), y[:n_train],
-            validation_data=(X[n_train:].astype(np.float32), y[n_train:]) if n_val else None,
+            X.astype(np.float32), y, validation_data=validation,
             sample_weight=sample_weight, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, callbacks=callbacks, verbose=self.verbose,
         )
@@ -451,10 +539,13 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
+        X = self._network_samples(X)[0]
         if _engine.uses_jax_engine():
             y_pred = _engine.predict_jax(self.model_, X)
         else:
             y_pred = self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
+        if self.n_series is not None:
+            y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
         return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
 
     __repr__ = BaseEstimator.__repr__  # sklearn's compact repr, not SciKeras's

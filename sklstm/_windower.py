@@ -112,7 +112,9 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     begins with it is taken to start where the fitted rows did (should a
     continuation begin with that very row, its first windows are padded).
 
-    NaN or infinite values in X are rejected: NaN is the padding marker.
+    NaN in X marks a missing value (a series that starts late or stops
+    early, in a panel): with ``padding="mask"`` it is masked like padding;
+    with ``padding="edge"`` it is an error, as are infinite values.
 
     Examples
     --------
@@ -157,7 +159,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self._check_params()
         check_numeric(X, "SequenceWindower")
         index = index_of(X)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset)
+        # NaN marks a missing value, masked like padding; "edge" is for
+        # regressors that cannot take NaN, so there it stays an error
+        allow_nan = "allow-nan" if self.padding == "mask" else True
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset, ensure_all_finite=allow_nan)
         if index is not None and len(index) != len(X):  # e.g. a DataFrame of lists
             index = None
         return X, index
@@ -250,7 +255,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         elif index is None or self._default_index:
             reason = None  # no labels to go by, or a RangeIndex pandas made up
         # only the first row decides, so no window depends on a later row
-        if np.array_equal(X[:1], self._first_row.astype(X.dtype)):
+        if np.array_equal(X[:1], self._first_row.astype(X.dtype), equal_nan=True):
             return self._unknown_past()  # the fitted rows again, from their start
         n_memory = len(self.last_window_)
         if reason is not None:
@@ -346,4 +351,5 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = self.padding == "mask"
         return tags

@@ -33,7 +33,7 @@ WINDOWER_CASES = [
     ({}, np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
     ({}, X3, ValueError, "Found array with dim 3"),
     ({}, X2[:0], ValueError, "Found array with 0 sample"),
-    ({}, _nan(X2), ValueError, "Input X contains NaN"),
+    ({"padding": "edge"}, _nan(X2), ValueError, "Input X contains NaN"),
     ({}, _inf(X2), ValueError, "Input X contains infinity"),
     ({}, pd.DataFrame({"t": [1.0, 2.0], "weather": ["sun", "rain"]}), ValueError,
      r"column\(s\) \['weather'\] are not numeric"),
