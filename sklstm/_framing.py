@@ -153,9 +153,11 @@ def make_supervised(data, target, *, horizon=1, features=None):
         )
     n = len(frame) - horizon
     X = frame[list(columns)].iloc[:n].copy()
+    values = frame[targets].to_numpy()
+    if values.dtype == object:  # nullable dtypes (Int64, Float64): pd.NA becomes NaN
+        values = frame[targets].astype("float64").to_numpy()
     # (n, n_targets, horizon): the future of each target, then series-major columns.
-    future = np.lib.stride_tricks.sliding_window_view(
-        frame[targets].to_numpy()[1:], horizon, axis=0)[:n]
+    future = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]
     names = [f"{c}_t+{k}" for c in targets for k in range(1, horizon + 1)]
     y = pd.DataFrame(future.reshape(n, -1).copy(), index=X.index, columns=names)
     if not panel and horizon == 1:
@@ -196,8 +198,8 @@ def long_to_wide(data, *, time, series, value, freq=None):
     Raises
     ------
     ValueError
-        If a column is missing, a (time, series) pair repeats, or a time
-        point is off the ``freq`` grid.
+        If a column is missing, a row has no time or series, a (time, series)
+        pair repeats, or a time point is off the ``freq`` grid.
 
     See Also
     --------
@@ -221,6 +223,23 @@ def long_to_wide(data, *, time, series, value, freq=None):
     frame = _as_frame(data)
     for param, column in {"time": time, "series": series, "value": value}.items():
         _check_columns(param, column, [column], frame.columns)
+    if len({time, series, value}) < 3:
+        raise ValueError(
+            f"time={time!r}, series={series!r} and value={value!r} must be three "
+            "different columns."
+        )
+    unplaced = frame[[time, series]].isna().any(axis=1)
+    if unplaced.any():
+        raise ValueError(
+            f"{int(unplaced.sum())} rows have no {time!r} or no {series!r} (NaN), "
+            f"e.g. data row {frame.index[unplaced][0]!r}; they cannot be placed: "
+            f"drop them first, e.g. data.dropna(subset=[{time!r}, {series!r}])."
+        )
+    if freq is not None and not pd.api.types.is_datetime64_any_dtype(frame[time]):
+        raise ValueError(
+            f"freq={freq!r} needs datetimes in time={time!r}, got dtype "
+            f"{frame[time].dtype}; convert with pandas.to_datetime or pass freq=None."
+        )
     repeated = frame.duplicated([time, series], keep=False)
     if repeated.any():
         pairs = frame.loc[repeated, [time, series]].drop_duplicates()

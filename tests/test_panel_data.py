@@ -85,6 +85,14 @@ def test_a_single_str_target_keeps_its_rules(panel):
     assert list(y.columns) == ["b_t+1", "b_t+2"]
 
 
+def test_nullable_dtypes_give_nan_targets():
+    data = pd.DataFrame({"a": pd.array([1.0, None, 3.0], dtype="Float64"),
+                         "b": pd.array([1, 2, None], dtype="Int64")})
+    _, y = make_supervised(data, ["a", "b"])
+    assert (y.dtypes == "float64").all()
+    np.testing.assert_array_equal(y, np.array([[NaN, 2], [3, NaN]]))
+
+
 def test_the_data_is_not_mutated(panel):
     before = panel.copy()
     X, _ = make_supervised(panel, ["a", "b"])
@@ -121,7 +129,9 @@ def long():
 
 
 def test_long_to_wide_by_hand(long):
+    before = long.copy()
     wide = long_to_wide(long, time="day", series="store", value="sales")
+    pd.testing.assert_frame_equal(long, before)  # the input is not sorted in place
     expected = pd.DataFrame(
         {"a": [5.0, 6.0, 7.0, NaN], "b": [NaN, 10.0, 11.0, 12.0]},
         index=pd.Index([1, 2, 3, 4], name="day"),
@@ -207,6 +217,18 @@ def test_long_to_wide_names_repeated_pairs(long):
 def test_long_to_wide_missing_columns(long, kwargs, message):
     with pytest.raises(ValueError, match=message):
         long_to_wide(long, **kwargs)
+
+
+@pytest.mark.parametrize("change, kwargs, message", [
+    ({"store": ["a", None, "a", "b", "b", "a"]}, {},
+     r"1 rows have no 'day' or no 'store' \(NaN\), e\.g\. data row 1; .*dropna"),
+    ({}, {"series": "day"}, r"must be three different columns"),
+    ({}, {"freq": "D"}, r"freq='D' needs datetimes in time='day', got dtype int64"),
+])
+def test_long_to_wide_bad_rows_and_options(long, change, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        long_to_wide(long.assign(**change),
+                     **{"time": "day", "series": "store", "value": "sales", **kwargs})
 
 
 @pytest.mark.parametrize("kwargs", [
