@@ -11,7 +11,7 @@ sklstm (or Keras) is first imported; ``sklstm.show_versions()`` reports it.
 import importlib
 
 from . import _backend  # noqa: F401  (picks the Keras backend before Keras loads)
-from ._framing import make_supervised
+from ._framing import long_to_wide, make_supervised, wide_to_long
 from ._regressor import LSTMRegressor
 from ._show_versions import show_versions
 from ._windower import SequenceWindower
@@ -34,9 +34,11 @@ __all__ = [
     "SequenceWindower",
     "forecast",
     "load_estimator",
+    "long_to_wide",
     "make_supervised",
     "save_estimator",
     "show_versions",
+    "wide_to_long",
     "__version__",
 ]
 
