@@ -234,3 +234,49 @@ def test_grid_search_over_window_units_and_embedding():
     assert len(search.cv_results_["params"]) == 8
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.predict(X).shape == y.shape
+
+
+@pytest.fixture(scope="module")
+def two_step_panel_model():
+    X, _ = panel()
+    history = X.copy()
+    from sklstm import make_supervised
+
+    X2, y2 = make_supervised(history, target=["s0", "s1", "s2"], horizon=2)
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    return model.fit(X2, y2), history
+
+
+def test_forecast_gives_every_series_at_once_wide_or_long(two_step_panel_model):
+    from sklstm import forecast
+
+    model, history = two_step_panel_model
+    last = model.predict(history)[-1].reshape(3, 2)  # series-major: (series, step)
+    wide = forecast(model, history, target=["s0", "s1", "s2"])
+    assert list(wide.columns) == ["s0", "s1", "s2"] and len(wide) == 2
+    np.testing.assert_allclose(wide.to_numpy(), last.T)
+    pd.testing.assert_index_equal(
+        wide.index, pd.date_range(history.index[-1], periods=3, freq="MS")[1:], check_names=False)
+    long = forecast(model, history, target=["s0", "s1", "s2"], coverage=0.5, layout="long",
+                    horizon=1)
+    assert list(long.columns) == ["series", "forecast", "lower", "upper"]
+    assert list(long["series"]) == ["s0", "s1", "s2"]
+    np.testing.assert_allclose(long["forecast"], last[:, 0])
+    assert (long["lower"] <= long["forecast"]).all() and (long["forecast"] <= long["upper"]).all()
+    with_interval = forecast(model, history, target=["s0", "s1", "s2"], coverage=0.5)
+    np.testing.assert_allclose(with_interval["forecast"].to_numpy(), wide.to_numpy())
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"method": "recursive", "horizon": 2}, "method='direct'"),
+    ({"horizon": 3}, r"horizon=3 is longer than the estimator's output \(2 step"),
+    ({"layout": "tall"}, "layout must be one of 'wide', 'long'"),
+])
+def test_forecast_of_a_panel_refuses_what_it_cannot_do(two_step_panel_model, kwargs, match):
+    from sklstm import forecast
+
+    model, history = two_step_panel_model
+    with pytest.raises(ValueError, match=match):
+        forecast(model, history, target=["s0", "s1", "s2"], **kwargs)
+    with pytest.raises(ValueError, match=r"\['nope'\] are not among its columns"):
+        forecast(model, history, target=["s0", "nope"])
