@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_choice, check_fraction, check_positive_int
+from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 
 METHODS = ("direct", "recursive")
 
@@ -106,7 +106,8 @@ def forecast(
         value (1-D output) or next ``h`` values (output of width ``h``).
 
     data : pandas.Series or pandas.DataFrame
-        The history, in time order, with at least the rows the estimator
+        The history, in time order (an index of dates, periods or numbers
+        must be strictly increasing), with at least the rows the estimator
         needs to window (its ``sequence_length``).
 
     target : str or None
@@ -179,6 +180,7 @@ def forecast(
     frame, target = _as_frame(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
+    check_time_order(frame.index, "the index of data")
     features = _feature_columns(estimator, frame, target, features)
 
     if method == "direct":

@@ -2,6 +2,7 @@
 
 import math
 import numbers
+from fractions import Fraction
 
 import keras
 import numpy as np
@@ -12,12 +13,36 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from ._baselines import resolve_target_column
-from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
+from ._checks import (
+    BOOLEAN, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
+    check_numeric, validate_params,
+)
 from ._model import HostInitializer, build_lstm_model
-from ._regressor import LSTMRegressor, validation_size
+from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
+
+
+def _exact(coverage):
+    # the decimal the user wrote (0.8 is 4/5, not the float just above it),
+    # so the rank and calibration_size agree exactly
+    return Fraction(str(float(coverage)))
+
+
+def conformal_rank(n_calibration, coverage):
+    """Rank of the conformity score giving ``coverage``: ceil((n + 1) * coverage)."""
+    return math.ceil((n_calibration + 1) * _exact(coverage))
+
+
+def calibration_size(coverage):
+    """Fewest held-out rows for a split-conformal ``coverage`` interval.
+
+    The smallest ``n`` with ``ceil((n + 1) * coverage) <= n``, i.e.
+    ``n >= coverage / (1 - coverage)``: 9 rows for 90%, 99 for 99%.
+    """
+    c = _exact(coverage)
+    return max(1, math.ceil(c / (1 - c)))
 
 
 @keras.saving.register_keras_serializable(package="sklstm")
@@ -240,6 +265,27 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "units": [UNITS],
+        "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name")],
+        "trend": [Options(*TRENDS)],
+        "epochs": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": [BOOLEAN],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
+        "random_state": RANDOM_STATE,
+        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
+    }
+    _parameter_hints = {
+        "sequence_length": "pass the number of past time steps per window, e.g. 14",
+        "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
+        "random_state": "pass an int seed such as random_state=0, or None",
+    }
+
     def __init__(
         self,
         sequence_length=14,
@@ -274,19 +320,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # --- helpers ----------------------------------------------------------
 
     def _check_params(self):
-        check_choice("trend", self.trend, TRENDS)
-        check_positive_int(
-            "sequence_length", self.sequence_length,
-            fix="pass the number of past time steps per window, e.g. 14",
-        )
-        check_fraction(
-            "validation_fraction", self.validation_fraction, low_inclusive=False,
-            fix="e.g. validation_fraction=0.1",
-        )
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(
-                f"early_stopping must be True or False, got {self.early_stopping!r}."
-            )
+        validate_params(self)
 
     def _levels(self, X):
         """Current value of the target column, shaped to broadcast over y."""
@@ -336,14 +370,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The fitted forecaster.
         """
-        before = dict(vars(self))
-        try:
+        with all_or_nothing(self):
             return self._fit(X, y)
-        except BaseException:
-            # all or nothing: a failed fit leaves the previous fitted state
-            vars(self).clear()
-            vars(self).update(before)
-            raise
 
     def _fit(self, X, y):
         self._check_params()
@@ -455,12 +483,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         )
         scores = self.conformity_scores_
         n_cal = len(scores)
-        rank = math.ceil((n_cal + 1) * coverage)
+        rank = conformal_rank(n_cal, coverage)
         if rank > n_cal:
-            needed = next(m for m in range(1, 10**7) if math.ceil((m + 1) * coverage) <= m)
             raise ValueError(
                 f"predict_interval(coverage={coverage}) needs at least "
-                f"{needed} held-out calibration rows, "
+                f"{calibration_size(coverage)} held-out calibration rows, "
                 f"but fit kept {n_cal} (validation_fraction={self.validation_fraction} "
                 "of the training rows); fit on more rows, raise "
                 "validation_fraction or lower coverage."

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_time_order
 
 
 def make_supervised(data, target, *, horizon=1, features=None):
@@ -17,7 +17,8 @@ def make_supervised(data, target, *, horizon=1, features=None):
     Parameters
     ----------
     data : pandas.Series or pandas.DataFrame
-        Observations in time order.
+        Observations in time order. An index of dates, periods or numbers
+        must be strictly increasing (no repeated or earlier label).
     target : str or None
         Column to forecast; ignored (may be None) for a Series.
     horizon : int, default=1
@@ -49,6 +50,7 @@ def make_supervised(data, target, *, horizon=1, features=None):
         )
     if isinstance(data, pd.Series):
         target = frame.columns[0]
+    check_time_order(frame.index, "the index of data")
     if target not in frame.columns:
         raise ValueError(
             f"target={target!r} is not a column of data; columns are {list(frame.columns)}."

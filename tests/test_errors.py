@@ -27,7 +27,7 @@ def _nan(a):
 WINDOWER_CASES = [
     ({"sequence_length": 0}, X2, ValueError, r"sequence_length must be a positive int \(>= 1\), got 0"),
     ({"sequence_length": -2}, X2, ValueError, "sequence_length must be a positive int"),
-    ({"sequence_length": 2.5}, X2, TypeError, "sequence_length must be a positive int, got 2.5"),
+    ({"sequence_length": 2.5}, X2, TypeError, r"sequence_length must be a positive int \(>= 1\), got 2.5"),
     ({"sequence_length": "5"}, X2, TypeError, "got '5' of type str"),
     ({"padding": "zeros"}, X2, ValueError, "padding must be one of 'mask', 'edge', got 'zeros'"),
     ({}, np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
@@ -52,14 +52,14 @@ def test_windower_rejects_bad_input(params, X, error, match):
 
 
 REGRESSOR_CASES = [
-    ({"units": 0}, X3, y, ValueError, r"units must be a positive int \(>= 1\), got 0"),
+    ({"units": 0}, X3, y, ValueError, r"units must be a positive int \(>= 1\) or a non-empty tuple of them, got 0"),
     ({"units": (4, 0)}, X3, y, ValueError, "units must be a positive int"),
-    ({"units": ()}, X3, y, ValueError, r"units must not be empty"),
-    ({"units": "50"}, X3, y, TypeError, "units must be a positive int, got '50'"),
+    ({"units": ()}, X3, y, ValueError, r"units must be a positive int .* or a non-empty tuple of them, got \(\)"),
+    ({"units": "50"}, X3, y, TypeError, r"units must be a positive int \(>= 1\) or a non-empty tuple of them, got '50'"),
     ({"epochs": 0}, X3, y, ValueError, "epochs must be a positive int"),
-    ({"batch_size": 1.5}, X3, y, TypeError, "batch_size must be a positive int, got 1.5"),
-    ({"dropout": 1.0}, X3, y, ValueError, r"dropout must be a number in \[0, 1\.0\), got 1\.0"),
-    ({"learning_rate": -1}, X3, y, ValueError, "learning_rate must be a positive number, got -1"),
+    ({"batch_size": 1.5}, X3, y, TypeError, r"batch_size must be a positive int \(>= 1\), got 1.5"),
+    ({"dropout": 1.0}, X3, y, ValueError, r"dropout must be a number in \[0, 1\), got 1\.0"),
+    ({"learning_rate": -1}, X3, y, ValueError, "learning_rate must be a number > 0, got -1"),
     ({"validation_fraction": 0.0}, X3, y, ValueError, "validation_fraction must be a number in"),
     ({"unit": 3}, X3, y, TypeError, "unknown parameter 'unit'. Did you mean 'units'"),
     ({}, X3, y[:-1], ValueError, "inconsistent numbers of samples"),

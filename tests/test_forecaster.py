@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_supervised
+from sklstm._forecaster import calibration_size, conformal_rank
 
 TINY = {"sequence_length": 5, "units": 4, "random_state": 0}
 
@@ -218,6 +219,21 @@ def test_too_few_calibration_rows_for_the_coverage(fitted):
         few.predict_interval(X, coverage=0.9)
     lower, _upper = few.predict_interval(X, coverage=0.5)
     assert lower.shape == (len(X),)
+
+
+@pytest.mark.parametrize("coverage, needed", [(0.99999999, 99999999), (0.999999999999, 999999999999)])
+def test_coverage_too_close_to_one_says_how_many_rows_it_needs(fitted, coverage, needed):
+    # computed in closed form: no search over row counts, no StopIteration
+    model, X, _ = fitted
+    with pytest.raises(ValueError, match=f"needs at least {needed} held-out calibration rows"):
+        model.predict_interval(X, coverage=coverage)
+
+
+@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9, 0.95, 0.99, 0.123, 2 / 3, 0.999])
+def test_calibration_size_is_the_fewest_rows_the_rank_allows(coverage):
+    fewest = next(n for n in range(1, 10**4) if conformal_rank(n, coverage) <= n)
+    assert calibration_size(coverage) == fewest
+    assert conformal_rank(fewest - 1, coverage) > fewest - 1 or fewest == 1
 
 
 @pytest.mark.parametrize("coverage", [0, 1, 1.5, "90%"])
