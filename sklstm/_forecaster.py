@@ -24,6 +24,25 @@ from ._windower import SequenceWindower
 TRENDS = ("none", "last", "diff", "highway")
 
 
+def _check_spans(X, y, target_index):
+    """Refuse finite data whose ranges or changes overflow float64 when scaled."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spans = {
+            "the range of X": np.ptp(X, axis=0),
+            "the range of y": np.ptp(y, axis=0),
+            "y minus the last value of target_column": y - X[:, target_index, np.newaxis],
+            "one-step changes of target_column": np.diff(X[:, target_index]),
+        }
+    for what, values in spans.items():
+        if not np.isfinite(values).all():
+            largest = max(np.abs(X).max(), np.abs(y).max())
+            raise ValueError(
+                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
+                "differencing would give infinity or NaN; rescale the data first, e.g. "
+                "divide it by 1e300."
+            )
+
+
 def _exact(coverage):
     # the decimal the user wrote (0.8 is 4/5, not the float just above it),
     # so the rank and calibration_size agree exactly
@@ -385,6 +404,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        _check_spans(X, y, self.target_index_)
         z = y - self._levels(X) if self.trend in ("last", "diff") else y
         steps = np.abs(np.diff(X[:, self.target_index_]))
         self.diff_scale_ = float(steps.max()) if len(steps) and steps.max() > 0 else 1.0

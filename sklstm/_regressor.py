@@ -437,6 +437,12 @@ class LSTMRegressor(KerasRegressor):
         if not reset and self._window_shape(X.shape) != self.input_shape_:
             raise ValueError(self._window_shape_message(X.shape))
         _check_no_infinity(X)
+        if y is not None and np.size(y) and np.nanmax(np.abs(y)) > _FLOAT32_MAX:
+            raise ValueError(
+                f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
+                f"to {np.nanmax(np.abs(y)):.3g}; the network computes in float32. Scale y "
+                "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
+            )
         if X.ndim == 2:
             X = X[:, :, np.newaxis]
         if X.ndim != 3:
@@ -483,6 +489,12 @@ class LSTMRegressor(KerasRegressor):
         with _BUILD_LOCK:
             if self._random_state is None:
                 self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
+            elif isinstance(self.random_state, np.random.RandomState):
+                # SciKeras draws randint(low=1), always 0: every RandomState
+                # would give the same network. Draw from a copy, as it meant to.
+                copy = np.random.RandomState()
+                copy.set_state(self.random_state.get_state())
+                self._random_state = int(copy.randint(np.iinfo(np.int32).max))
             return super()._build_keras_model()
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
@@ -514,6 +526,25 @@ class LSTMRegressor(KerasRegressor):
             self.history_ = defaultdict(list)
         for key, values in history.items():
             self.history_[key] += values
+        self._warn_if_diverged(y[:n_train], history.get("loss", []))
+
+    def _warn_if_diverged(self, y, losses):
+        """Warn when training ends far above where a constant prediction starts."""
+        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
+        if not losses or not callable(loss):
+            return
+        try:  # the loss of predicting 0 (an untrained network) and of the mean of y
+            start = max(float(np.mean(np.asarray(loss(y, np.zeros_like(y))))),
+                        float(np.mean(np.asarray(loss(y, np.broadcast_to(y.mean(0), y.shape))))))
+        except Exception:  # a custom loss that needs more than (y_true, y_pred)
+            return
+        if losses[-1] > 10 * start:
+            warnings.warn(
+                f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
+                f"{start:.4g} of predicting 0 or the mean of y: training went the wrong "
+                f"way. Lower learning_rate (now {self.learning_rate}) or scale X and y.",
+                RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
+            )
 
     def _fit_with_keras(self, X, y, n_val, sample_weight, epochs):
         callbacks = list(self._fit_callbacks or [])
