@@ -395,9 +395,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _fit(self, X, y):
         self._check_params()
         check_numeric(X, type(self).__name__)
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # _check_spans explains overflow
+            X, y = validate_data(
+                self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
+            )
         self.target_index_ = resolve_target_column(
             self, self.target_column, self.n_features_in_
         )

@@ -204,12 +204,38 @@ def test_wider_coverage_gives_wider_intervals(fitted):
         ({"target_column": 3}, ValueError, r"target_column=3 is out of range for X with 1 column"),
         ({"target_column": "temp"}, ValueError, "is a column name, but X has no column names"),
         ({"early_stopping": "yes"}, TypeError, "early_stopping must be True or False"),
+        ({"early_stopping": "no"}, TypeError, "early_stopping must be True or False, got 'no'"),
+        ({"random_state": "0"}, TypeError, "random_state must be .*got '0' of type str"),
+        ({"random_state": -5}, ValueError, "random_state must be an int in"),
+        ({"units": 0}, ValueError, r"units must be a positive int \(>= 1\)"),
+        ({"epochs": 1.5}, TypeError, r"epochs must be a positive int \(>= 1\), got 1.5"),
     ],
 )
 def test_bad_parameters_are_named_in_the_error(params, error, match):
     X = np.arange(40.0).reshape(-1, 1)
     with pytest.raises(error, match=match):
         LSTMForecaster(**{**TINY, **params}).fit(X, X[:, 0] + 1)
+
+
+@pytest.mark.parametrize("trend", ["diff", "none"])
+def test_data_whose_range_overflows_is_refused(trend):
+    # finite values, but max - min (and the one-step changes) overflow float64
+    X = (np.where(np.arange(60) % 2, 1.5e308, -1.5e308) * np.linspace(0.5, 1, 60)).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"the range of X overflows float64 \(values up to "
+                                         r"1\.5e\+308\).*rescale the data first"):
+        LSTMForecaster(**TINY, epochs=1, trend=trend).fit(X[:-1], X[1:, 0])
+
+
+def test_huge_but_representable_data_gives_finite_predictions():
+    X = (1.5e308 * (0.7 + 0.3 * np.sin(np.arange(80.0) / 4))).reshape(-1, 1)
+    model = LSTMForecaster(**TINY, epochs=1).fit(X[:-1], X[1:, 0])
+    assert np.isfinite(model.predict(X[:-1])).all()
+
+
+def test_float32_learning_rate_is_accepted(seasonal):
+    X, y = make_supervised(seasonal.iloc[:100], "s")
+    model = LSTMForecaster(**TINY, epochs=1, learning_rate=np.float32(0.003)).fit(X, y)
+    assert model.predict(X).shape == (len(X),)
 
 
 def test_too_few_calibration_rows_for_the_coverage(fitted):
