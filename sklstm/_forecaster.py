@@ -451,13 +451,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.history_ = regressor.history_
 
         if n_holdout:
+            # predict's own path (windows, inverse scaling, levels) on all rows,
+            # so the held-out rows keep their history; one inverse transform
             held = slice(len(X) - n_holdout, None)
-            pred = self.scaler_y_.inverse_transform(
-                regressor.predict(windows[held]).reshape(n_holdout, -1)
-            )
-            if self.trend in ("last", "diff"):
-                pred = pred + self._levels(X[held])
-            self.conformity_scores_ = np.abs(y[held] - pred)
+            self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X)[held])
         else:
             self.conformity_scores_ = np.empty((0, self.n_outputs_))
         return self

@@ -88,7 +88,7 @@ def _versions():
     import scikeras
     import sklearn
 
-    from . import __version__
+    from ._version import __version__
 
     return {
         "sklstm": __version__,

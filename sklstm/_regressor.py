@@ -194,6 +194,34 @@ class LSTMRegressor(KerasRegressor):
     n_features_in_ : int
         ``X.shape[1]`` seen in fit: the sequence length for 3-D X.
 
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame X (2-D, univariate sequences) seen in fit.
+
+    units_ : tuple of int
+        ``units`` as one size per stacked LSTM layer, e.g. ``(50,)``.
+
+    target_type_ : str
+        ``"continuous"`` for 1-D y, ``"continuous-multioutput"`` for 2-D y.
+
+    n_outputs_expected_ : int
+        Number of Keras model outputs the target encoder expects (SciKeras's
+        check of a custom model; always 1 here).
+
+    target_encoder_ : sklearn transformer
+        SciKeras's fitted target encoder: reshapes y for Keras and back.
+
+    feature_encoder_ : sklearn transformer
+        SciKeras's fitted feature encoder (the identity).
+
+    X_dtype_, y_dtype_ : numpy.dtype
+        dtypes of X and y seen in fit.
+
+    X_shape_ : tuple of int
+        Shape of the (3-D) training X.
+
+    y_ndim_ : int
+        Number of dimensions of the training y; predict returns the same.
+
     See Also
     --------
     SequenceWindower : Makes the windows this regressor reads.
@@ -506,6 +534,7 @@ class LSTMRegressor(KerasRegressor):
         validation = (X[n_train:], y[n_train:]) if n_val else None
         if sample_weight is not None:
             sample_weight = sample_weight[:n_train]
+        start = self._loss_now(X[:n_train], y[:n_train])
         if _engine.uses_jax_engine():
             history = _engine.fit_jax(
                 self.model_, X[:n_train], y[:n_train],
@@ -526,25 +555,30 @@ class LSTMRegressor(KerasRegressor):
             self.history_ = defaultdict(list)
         for key, values in history.items():
             self.history_[key] += values
-        self._warn_if_diverged(y[:n_train], history.get("loss", []))
+        self._warn_if_diverged(start, history.get("loss", []))
 
-    def _warn_if_diverged(self, y, losses):
-        """Warn when training ends far above where a constant prediction starts."""
+    def _loss_now(self, X, y, max_rows=1024):
+        """The network's mean loss on up to ``max_rows`` evenly spread rows, or None."""
         loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
-        if not losses or not callable(loss):
-            return
-        try:  # the loss of predicting 0 (an untrained network) and of the mean of y
-            start = max(float(np.mean(np.asarray(loss(y, np.zeros_like(y))))),
-                        float(np.mean(np.asarray(loss(y, np.broadcast_to(y.mean(0), y.shape))))))
+        if not callable(loss) or not len(X):
+            return None
+        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
+        try:
+            pred = self._network_output(X[rows]).reshape(y[rows].shape)
+            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32), pred))))
         except Exception:  # a custom loss that needs more than (y_true, y_pred)
+            return None
+
+    def _warn_if_diverged(self, start, losses):
+        """Warn when the training loss ends far above the untrained network's."""
+        if start is None or not losses or not losses[-1] > 10 * start + 1e-12:
             return
-        if losses[-1] > 10 * start:
-            warnings.warn(
-                f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
-                f"{start:.4g} of predicting 0 or the mean of y: training went the wrong "
-                f"way. Lower learning_rate (now {self.learning_rate}) or scale X and y.",
-                RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
-            )
+        warnings.warn(
+            f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
+            f"{start:.4g} it started from: training went the wrong way. Lower "
+            f"learning_rate (now {self.learning_rate}) or scale X and y.",
+            RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
+        )
 
     def _fit_with_keras(self, X, y, n_val, sample_weight, epochs):
         callbacks = list(self._fit_callbacks or [])
@@ -641,11 +675,14 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        if _engine.uses_jax_engine():
-            y_pred = _engine.predict_jax(self.model_, X)
-        else:
-            y_pred = self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
+        y_pred = self._network_output(X)
         return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+
+    def _network_output(self, X):
+        """The Keras model's output for validated 3-D windows."""
+        if _engine.uses_jax_engine():
+            return _engine.predict_jax(self.model_, X)
+        return self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
 
     __repr__ = BaseEstimator.__repr__  # sklearn's compact repr, not SciKeras's
 

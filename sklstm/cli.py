@@ -78,7 +78,7 @@ _fraction = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
 
 def _build_parser():
     """The argument parser of the ``sklstm`` command."""
-    from . import __version__
+    from ._version import __version__
 
     parser = _Parser(
         prog="sklstm",
