@@ -557,7 +557,7 @@ class LSTMRegressor(KerasRegressor):
             self.history_[key] += values
         self._warn_if_diverged(start, history.get("loss", []))
 
-    def _loss_now(self, X, y, max_rows=1024):
+    def _loss_now(self, X, y, max_rows=256):
         """The network's mean loss on up to ``max_rows`` evenly spread rows, or None."""
         loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
         if not callable(loss) or not len(X):
