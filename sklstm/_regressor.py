@@ -171,6 +171,8 @@ class LSTMRegressor(KerasRegressor):
 
     metrics : list or None, default=None
         Extra Keras metrics, recorded in ``history_`` on non-JAX backends.
+        sklstm's training loop on JAX records only the loss, so it refuses
+        metrics rather than ignore them; score with scikit-learn instead.
 
     **routed_params : dict
         SciKeras routed parameters, named ``<destination>__<name>`` with a
@@ -364,6 +366,14 @@ class LSTMRegressor(KerasRegressor):
         """Check every parameter (the table above and the routed names); set nothing."""
         self._check_routed(self._routed_names, TypeError)
         validate_params(self)
+        metrics = [n for n in ("metrics", "compile__metrics") if getattr(self, n, None)]
+        if metrics and _engine.uses_jax_engine():
+            raise ValueError(
+                f"{metrics[0]}={getattr(self, metrics[0])!r} would be ignored: sklstm's "
+                "training loop on the JAX backend records only the loss. Pass "
+                f"{metrics[0]}=None and score with scikit-learn (e.g. cross_validate("
+                "scoring=...)), or run Keras on another backend."
+            )
 
     def set_params(self, **params):
         """Set parameters, routed ones (``<destination>__<name>``) included.

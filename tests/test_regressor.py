@@ -247,6 +247,23 @@ def test_routed_parameters_nothing_honours_are_refused(windows, routed, match):
         LSTMRegressor(**TINY).set_params(**routed)
 
 
+@pytest.mark.parametrize("params", [{"metrics": ["mae"]}, {"compile__metrics": ["mae"]}])
+def test_metrics_the_jax_loop_would_ignore_are_refused(windows, params):
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"{name}=\\['mae'\\] would be ignored: sklstm's "
+                                         "training loop on the JAX backend records only the loss"):
+        LSTMRegressor(**TINY, **params).fit(*windows)
+
+
+def test_routed_compile_and_fit_parameters_are_honoured(windows):
+    plain = LSTMRegressor(**{**TINY, "epochs": 1}).fit(*windows)
+    weighted = LSTMRegressor(**{**TINY, "epochs": 1}, compile__loss_weights=[2.0]).fit(*windows)
+    assert weighted.history_["loss"][0] == pytest.approx(2 * plain.history_["loss"][0], rel=1e-5)
+    count = _Count()
+    LSTMRegressor(**TINY, early_stopping=False, fit__callbacks=[count], fit__epochs=2).fit(*windows)
+    assert count.epochs == 2
+
+
 def test_routed_names_are_recorded_not_discovered(windows):
     reg = LSTMRegressor(**TINY, optimizer__beta_1=0.8)
     reg.set_params(fit__epochs=2)
