@@ -331,7 +331,8 @@ class LSTMRegressor(KerasRegressor):
         return BaseEstimator._get_param_names.__func__(cls)
 
     def _get_param_names(self):
-        # the explicit parameters plus the routed ones that were passed
+        # SciKeras scans vars(self); sklstm lists the explicit parameters plus
+        # the routed ones recorded as passed
         return sorted([*self._explicit_param_names(), *self._routed_names])
 
     def _check_routed(self, names, error):
@@ -633,6 +634,9 @@ class LSTMRegressor(KerasRegressor):
     def fit(self, X, y, sample_weight=None, **kwargs):
         """Build the model and train it on windows ``X`` and targets ``y``.
 
+        Overrides SciKeras's fit to be all-or-nothing and to honour or refuse
+        parameter changes on a warm start.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, sequence_length, n_features)
@@ -664,7 +668,10 @@ class LSTMRegressor(KerasRegressor):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
-        """Train one more epoch, building the model on the first call."""
+        """Train one more epoch, building the model on the first call.
+
+        All-or-nothing, and checks parameter changes as a warm start does.
+        """
         with all_or_nothing(self):
             if self.initialized_:
                 self._prepare_warm_start()
@@ -672,6 +679,9 @@ class LSTMRegressor(KerasRegressor):
 
     def predict(self, X):
         """Predict one value (or ``n_outputs`` values) per window.
+
+        Overrides SciKeras's predict to run sklstm's compiled prediction and
+        take no routed ``predict__`` arguments.
 
         Parameters
         ----------
@@ -697,6 +707,7 @@ class LSTMRegressor(KerasRegressor):
     __repr__ = BaseEstimator.__repr__  # sklearn's compact repr, not SciKeras's
 
     def __sklearn_tags__(self):
+        # SciKeras 0.13 has only the legacy _more_tags
         tags = BaseEstimator.__sklearn_tags__(self)
         tags.estimator_type = "regressor"
         # a few epochs on the checks' tiny data need not reach R^2 > 0.5
