@@ -388,7 +388,8 @@ class LSTMRegressor(KerasRegressor):
         """
         explicit = self._explicit_param_names()
         routed = [k for k in params if k not in explicit]
-        self._check_routed(routed, ValueError)
+        # names passed before are checked at fit, as the constructor's are
+        self._check_routed([k for k in routed if k not in self._routed_names], ValueError)
         for name in routed:
             setattr(self, name, params.pop(name))
         self._routed_names = tuple(sorted({*self._routed_names, *routed}))
