@@ -611,8 +611,25 @@ class LSTMRegressor(KerasRegressor):
 
     # --- public API -------------------------------------------------------
 
+    @contextmanager
+    def _warm_start(self, warm):
+        """On a warm start, keep the network: honour what it can, refuse the rest.
+
+        The step size is written into the kept optimizer, so a failed or
+        interrupted fit puts the previous one back.
+        """
+        if not (warm and self.initialized_):
+            yield
+            return
+        step_size = self.model_.optimizer.learning_rate.numpy()
+        self._prepare_warm_start()
+        try:
+            yield
+        except BaseException:
+            self.model_.optimizer.learning_rate.assign(step_size)
+            raise
+
     def _prepare_warm_start(self):
-        """A warm start keeps the network: honour what it can, refuse the rest."""
         self._check_params()
         built = getattr(self, "_built_with", {})
         now = self._architecture()
@@ -663,9 +680,7 @@ class LSTMRegressor(KerasRegressor):
                 "LSTMRegressor requires y to be passed, but the target y is None; "
                 "pass the values to forecast, e.g. from make_supervised."
             )
-        with all_or_nothing(self):
-            if self.warm_start and self.initialized_:
-                self._prepare_warm_start()
+        with all_or_nothing(self), self._warm_start(self.warm_start):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def partial_fit(self, X, y, sample_weight=None, **kwargs):
@@ -673,9 +688,7 @@ class LSTMRegressor(KerasRegressor):
 
         All-or-nothing, and checks parameter changes as a warm start does.
         """
-        with all_or_nothing(self):
-            if self.initialized_:
-                self._prepare_warm_start()
+        with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
     def predict(self, X):

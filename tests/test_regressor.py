@@ -229,6 +229,19 @@ def test_warm_start_honours_learning_rate_callbacks_and_epochs(windows):
     assert len(reg.history_["loss"]) == 2  # this fit's epochs, as SciKeras records them
 
 
+def test_interrupted_warm_start_keeps_the_previous_step_size(windows):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    reg = LSTMRegressor(**TINY, warm_start=True, learning_rate=0.01).fit(*windows)
+    before = reg.predict(windows[0])
+    with pytest.raises(KeyboardInterrupt):
+        reg.set_params(learning_rate=0.5, callbacks=[Interrupt()]).fit(*windows)
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(0.01)
+    np.testing.assert_array_equal(reg.predict(windows[0]), before)
+
+
 # --- routed parameters: honoured or refused ------------------------------------------------
 
 
