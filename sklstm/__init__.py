@@ -14,9 +14,8 @@ from . import _backend  # noqa: F401  (picks the Keras backend before Keras load
 from ._framing import long_to_wide, make_supervised, wide_to_long
 from ._regressor import LSTMRegressor
 from ._show_versions import show_versions
+from ._version import __version__
 from ._windower import SequenceWindower
-
-__version__ = "0.1.0"
 
 # Loaded on first use, so `import sklstm` stays as light as Keras allows.
 _LAZY = {

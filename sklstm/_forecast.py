@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_choice, check_fraction, check_positive_int
+from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 from ._time_index import grid_tail, inferred_freq
 
 METHODS = ("direct", "recursive")
@@ -119,7 +119,8 @@ def forecast(
         value (1-D output) or next ``h`` values (output of width ``h``).
 
     data : pandas.Series or pandas.DataFrame
-        The history, in time order, with at least the rows the estimator
+        The history, in time order (an index of dates, periods or numbers
+        must be strictly increasing), with at least the rows the estimator
         needs to window (its ``sequence_length``).
 
     target : str, list of str or None
@@ -202,6 +203,7 @@ def forecast(
     frame, target = _as_frame(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
+    check_time_order(frame.index, "the index of data")
     features = _feature_columns(estimator, frame, target, features)
 
     if isinstance(target, list):

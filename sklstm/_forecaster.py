@@ -3,13 +3,14 @@
 import math
 import numbers
 import warnings
+from fractions import Fraction
 
 import keras
 import numpy as np
 import pandas as pd
 from keras import layers, ops
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -20,13 +21,59 @@ from sklearn.utils.validation import (
 )
 
 from ._baselines import resolve_target_column
-from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
+from ._checks import (
+    BOOLEAN, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
+    check_numeric, validate_params,
+)
 from ._model import HostInitializer, build_lstm_model
-from ._regressor import LSTMRegressor, validation_size
+from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
+
+
+def _check_spans(X, y, levels, targets):
+    """Refuse finite data whose ranges or changes overflow float64 when scaled.
+
+    Overflow gives infinity; NaN (an unknown value of a ragged panel) is fine.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        spans = {
+            "the range of X": np.nanmax(X, axis=0) - np.nanmin(X, axis=0),
+            "the range of y": np.nanmax(y, axis=0) - np.nanmin(y, axis=0),
+            "y minus the last value of target_column": y - levels,
+            "one-step changes of target_column": np.diff(targets, axis=0),
+        }
+    for what, values in spans.items():
+        if np.isinf(values).any():
+            largest = max(np.nanmax(np.abs(X)), np.nanmax(np.abs(y)))
+            raise ValueError(
+                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
+                "differencing would give infinity or NaN; rescale the data first, e.g. "
+                "divide it by 1e300."
+            )
+
+
+def _exact(coverage):
+    # the decimal the user wrote (0.8 is 4/5, not the float just above it),
+    # so the rank and calibration_size agree exactly
+    return Fraction(str(float(coverage)))
+
+
+def conformal_rank(n_calibration, coverage):
+    """Rank of the conformity score giving ``coverage``: ceil((n + 1) * coverage)."""
+    return math.ceil((n_calibration + 1) * _exact(coverage))
+
+
+def calibration_size(coverage):
+    """Fewest held-out rows for a split-conformal ``coverage`` interval.
+
+    The smallest ``n`` with ``ceil((n + 1) * coverage) <= n``, i.e.
+    ``n >= coverage / (1 - coverage)``: 9 rows for 90%, 99 for 99%.
+    """
+    c = _exact(coverage)
+    return max(1, math.ceil(c / (1 - c)))
 
 
 @keras.saving.register_keras_serializable(package="sklstm")
@@ -194,9 +241,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     scaler_X_ : MinMaxScaler
         Scaler of X, fitted on the training rows.
 
-    scaler_y_ : MinMaxScaler
+    scaler_y_ : MinMaxScaler or MaxAbsScaler
         Scaler of the learned target (the change from the last value when
-        ``trend`` is ``"diff"`` or ``"last"``), fitted on the training rows.
+        ``trend`` is ``"diff"`` or ``"last"``), fitted on the training rows; a
+        MaxAbsScaler for a panel's changes, so that no change stays 0 for
+        every series.
 
     diff_scale_ : float or ndarray of shape (n_series_,)
         Largest one-step change of the target column (of each series) in
@@ -269,6 +318,29 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "units": [UNITS],
+        "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
+                          InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
+        "series_embedding": [Interval(numbers.Integral, 0, None)],
+        "trend": [Options(*TRENDS)],
+        "epochs": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": [BOOLEAN],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
+        "random_state": RANDOM_STATE,
+        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
+    }
+    _parameter_hints = {
+        "sequence_length": "pass the number of past time steps per window, e.g. 14",
+        "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
+        "random_state": "pass an int seed such as random_state=0, or None",
+    }
+
     def __init__(
         self,
         sequence_length=14,
@@ -305,19 +377,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # --- helpers ----------------------------------------------------------
 
     def _check_params(self):
-        check_choice("trend", self.trend, TRENDS)
-        check_positive_int(
-            "sequence_length", self.sequence_length,
-            fix="pass the number of past time steps per window, e.g. 14",
-        )
-        check_fraction(
-            "validation_fraction", self.validation_fraction, low_inclusive=False,
-            fix="e.g. validation_fraction=0.1",
-        )
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(
-                f"early_stopping must be True or False, got {self.early_stopping!r}."
-            )
+        validate_params(self)
 
     def _levels(self, X):
         """Current value of the target column(s), shaped to broadcast over y."""
@@ -433,14 +493,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The fitted forecaster.
         """
-        before = dict(vars(self))
-        try:
+        with all_or_nothing(self):
             return self._fit(X, y)
-        except BaseException:
-            # all or nothing: a failed fit leaves the previous fitted state
-            vars(self).clear()
-            vars(self).update(before)
-            raise
 
     def _fit(self, X, y):
         self._check_params()
@@ -456,9 +510,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             ])
             self._check_panel(y)
         else:
-            X, y = validate_data(
-                self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
-            )
+            with np.errstate(over="ignore", invalid="ignore"):  # _check_spans explains overflow
+                X, y = validate_data(
+                    self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
+                )
             self.target_index_ = resolve_target_column(
                 self, self.target_column, self.n_features_in_
             )
@@ -466,11 +521,18 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
+            _check_spans(X, y, self._levels(X), X[:, np.atleast_1d(self.target_index_)])
         z = y - self._levels(X) if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
 
         self.scaler_X_ = MinMaxScaler().fit(X)
-        self.scaler_y_ = MinMaxScaler().fit(z)
+        # a panel's changes are scaled by their largest size, so that no change
+        # stays 0 whatever the series' history: the shared network's neutral
+        # output is persistence for every series (measured in benchmarks/panel.md)
+        panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
+        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
         self.windower_ = SequenceWindower(self.sequence_length)
         windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)
@@ -511,13 +573,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.history_ = regressor.history_
 
         if n_holdout:
+            # predict's own path (windows, inverse scaling, levels) on all rows,
+            # so the held-out rows keep their history; one inverse transform
             held = slice(len(X) - n_holdout, None)
-            pred = self.scaler_y_.inverse_transform(
-                regressor.predict(windows[held]).reshape(n_holdout, -1)
-            )
-            if self.trend in ("last", "diff"):
-                pred = pred + self._levels(X[held])
-            self.conformity_scores_ = np.abs(y[held] - pred)
+            self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X, index)[held])
         else:
             self.conformity_scores_ = np.empty((0, self.n_outputs_))
         return self
@@ -563,18 +622,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             fix="e.g. coverage=0.9 for a 90% interval",
         )
         scores = self.conformity_scores_
-        n_cal = len(scores)
-        rank = math.ceil((n_cal + 1) * coverage)
+        # per output: a ragged panel's unknown targets (NaN) calibrate nothing
+        n_known = np.isfinite(scores).sum(axis=0) if scores.size else np.zeros(1, dtype=int)
+        n_cal = int(n_known.max())
+        rank = conformal_rank(n_cal, coverage)
         if rank > n_cal:
-            needed = next(m for m in range(1, 10**7) if math.ceil((m + 1) * coverage) <= m)
             raise ValueError(
                 f"predict_interval(coverage={coverage}) needs at least "
-                f"{needed} held-out calibration rows, "
+                f"{calibration_size(coverage)} held-out calibration rows, "
                 f"but fit kept {n_cal} (validation_fraction={self.validation_fraction} "
                 "of the training rows); fit on more rows, raise "
                 "validation_fraction or lower coverage."
             )
-        half_width = np.sort(scores, axis=0)[rank - 1]
+        ranks = np.array([conformal_rank(int(n), coverage) for n in n_known])
+        enough = ranks <= n_known
+        if not enough.all():
+            warnings.warn(
+                f"{int((~enough).sum())} output(s) of y have fewer than "
+                f"{calibration_size(coverage)} known calibration rows for "
+                f"coverage={coverage} (their series is unknown at the end of the training "
+                "rows): their bounds are NaN.",
+                UserWarning, stacklevel=2,
+            )
+        ordered = np.sort(scores, axis=0)  # NaN last
+        half_width = np.where(enough, ordered[np.minimum(ranks, len(scores)) - 1,
+                                              np.arange(scores.shape[1])], np.nan)
         X, index = self._validate_X(X)
         y = self._predict_raw(X, index)
         return self._shape_like_y(y - half_width), self._shape_like_y(y + half_width)

@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_time_order
 from ._time_index import inferred_freq
 
 
@@ -68,7 +68,9 @@ def make_supervised(data, target, *, horizon=1, features=None):
     Parameters
     ----------
     data : pandas.Series or pandas.DataFrame
-        Observations in time order, one row per time point.
+        Observations in time order, one row per time point. An index of dates,
+        periods or numbers must be strictly increasing (no repeated or earlier
+        label).
     target : str or list of str or None
         Column to forecast, or a list of series columns to forecast together;
         ignored (may be None) for a Series.
@@ -120,6 +122,7 @@ def make_supervised(data, target, *, horizon=1, features=None):
     panel = isinstance(target, (list, tuple, pd.Index, np.ndarray))
     if isinstance(data, pd.Series):
         panel, target = False, frame.columns[0]
+    check_time_order(frame.index, "the index of data")
     targets = list(target) if panel else [target]
     if not targets:
         raise ValueError(

@@ -18,11 +18,14 @@ import itertools
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._checks import _when, check_time_order
 
 __all__ = ["main"]
 
@@ -75,7 +78,7 @@ _fraction = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
 
 def _build_parser():
     """The argument parser of the ``sklstm`` command."""
-    from . import __version__
+    from ._version import __version__
 
     parser = _Parser(
         prog="sklstm",
@@ -196,12 +199,10 @@ def _read_csv(path):
         raise _CLIError(f"could not read {str(path)!r} as CSV: {first}") from None
     if frame.empty:
         raise _CLIError(f"data file {str(path)!r} has a header but no rows")
+    if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise _CLIError(f"data file {str(path)!r} separates its columns with ';', not ','; "
+                        "save it as comma-separated CSV")
     return frame
-
-
-def _when(stamp):
-    """A timestamp as text, without a midnight time."""
-    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _parse_dates(frame, column):
@@ -219,14 +220,10 @@ def _parse_dates(frame, column):
             "--date-column"
         )
     index = pd.DatetimeIndex(dates, name=column)
-    if index.has_duplicates:
-        raise _CLIError(f"date column {column!r} repeats {_when(index[index.duplicated()][0])}; "
-                       "keep one row per time step")
-    if not index.is_monotonic_increasing:
-        row = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
-        raise _CLIError(f"dates in column {column!r} are not in time order (data row "
-                       f"{row + 1}: {_when(index[row])} after {_when(index[row - 1])}); "
-                       "sort the file")
+    try:  # the rule forecast() and make_supervised apply, with the file's words
+        check_time_order(index, f"date column {column!r}", fix="sort the file")
+    except ValueError as error:
+        raise _CLIError(str(error).replace("(row ", "(data row ")) from None
     if len(index) >= 3:
         index = pd.DatetimeIndex(index, freq="infer")  # a regular step becomes .freq
     if index.freq is None:
@@ -296,18 +293,20 @@ def _load_data(args):
 
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction):
     """Fewest rows for the splits, windows and interval calibration, and why."""
+    from ._forecaster import calibration_size
     from ._regressor import validation_size
 
     blocks = (n_splits + 1) * sequence_length
     reason = (f"TimeSeriesSplit makes {n_splits + 1} blocks that must each hold a "
               f"{sequence_length}-row window, plus {horizon} row(s) of future targets")
-    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows
-    calibration = next(n for n in itertools.count(1) if math.ceil((n + 1) * coverage) <= n)
-    # LSTMForecaster calibrates on the rows held out for early stopping
-    framed = next(n for n in itertools.count(1)
+    calibration = calibration_size(coverage)
+    # LSTMForecaster calibrates on the rows held out for early stopping: start
+    # just below round(n * fraction) = calibration and step up (no long count)
+    start = max(1, math.floor((calibration - 1) / validation_fraction))
+    framed = next(n for n in itertools.count(start)
                   if validation_size(n, validation_fraction) >= calibration)
     if framed > blocks:
-        reason = (f"a {coverage:.0%} interval is calibrated on {calibration} held-out rows "
+        reason = (f"a {coverage * 100:.12g}% interval is calibrated on {calibration} held-out rows "
                   f"(validation_fraction={validation_fraction}), plus {horizon} row(s) "
                   "of future targets")
     return max(blocks, framed) + horizon, reason
@@ -458,6 +457,12 @@ def _run_forecast(args):
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
+    try:  # before the search, not after it: write a probe file (modes lie to root)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise _CLIError(f"cannot write to output directory {str(out)!r}: {error.strerror}; "
+                        "choose another --out") from None
 
     X, y = make_supervised(frame, target, horizon=horizon, features=features)
     cv = TimeSeriesSplit(n_splits=n_splits)

@@ -149,7 +149,7 @@ def test_unknown_targets_are_skipped_not_trained_on_as_zeros():
     ({"n_series": 3}, 4, r"y has 4 column\(s\), not a multiple of n_series=3"),
     ({"series_embedding": 2}, 3, "series_embedding=2 needs n_series"),
     ({"n_series": 3, "series_embedding": -1}, 3, "series_embedding must be an int >= 0"),
-    ({"n_series": 0}, 3, r"n_series must be a positive int \(>= 1\), got 0"),
+    ({"n_series": 0}, 3, r"n_series must be None or a positive int \(>= 1\), got 0"),
 ])
 def test_panel_parameters_get_clear_errors(params, y_width, match):
     X, y = panel()
@@ -280,3 +280,16 @@ def test_forecast_of_a_panel_refuses_what_it_cannot_do(two_step_panel_model, kwa
         forecast(model, history, target=["s0", "s1", "s2"], **kwargs)
     with pytest.raises(ValueError, match=r"\['nope'\] are not among its columns"):
         forecast(model, history, target=["s0", "nope"])
+
+
+def test_intervals_of_a_series_without_known_calibration_rows_are_nan():
+    X, y = panel()
+    X, y = X.copy(), y.copy()
+    X.iloc[70:, 2] = NAN  # series s2 stops in row 70: the held-out end never knows it
+    y.iloc[69:, 2] = NAN
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    model.fit(X, y)
+    with pytest.warns(UserWarning, match=r"1 output\(s\) of y have fewer than 1 known"):
+        lower, upper = model.predict_interval(X.iloc[:60], coverage=0.5)
+    assert np.isnan(lower[:, 2]).all() and np.isfinite(lower[4:, :2]).all()
+    assert np.all(lower[4:, :2] <= upper[4:, :2])
