@@ -1,5 +1,6 @@
 """SequenceWindower: one window of past rows per input row."""
 
+import numbers
 import warnings
 
 import numpy as np
@@ -13,7 +14,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._checks import check_choice, check_numeric, check_positive_int, input_feature_names
+from ._checks import (
+    BOOLEAN,
+    Interval,
+    Options,
+    check_choice,
+    check_numeric,
+    input_feature_names,
+    validate_params,
+)
 from ._time_index import grid_tail, index_of, is_default_index, labels_before
 
 PADDINGS = ("mask", "edge")
@@ -143,16 +152,18 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self.flatten = flatten
         self.remember = remember
 
+    _parameter_constraints = {
+        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "padding": [Options(*PADDINGS)],
+        "flatten": [BOOLEAN],
+        "remember": [BOOLEAN],
+    }
+    _parameter_hints = {
+        "sequence_length": "pass the number of past time steps per window, e.g. 5",
+    }
+
     def _check_params(self):
-        check_positive_int(
-            "sequence_length", self.sequence_length,
-            fix="pass the number of past time steps per window, e.g. 5",
-        )
-        check_choice("padding", self.padding, PADDINGS)
-        for name in ("flatten", "remember"):
-            value = getattr(self, name)
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {value!r}.")
+        validate_params(self)
 
     def _validate(self, X, *, reset):
         """X as a float array, and its pandas index (None for arrays)."""
