@@ -5,9 +5,10 @@ Many series, one model: 22 industries with one LSTM
 U.S. employment by industry: 22 monthly series of very different sizes
 (from about 550 to 140,000 thousand jobs), 120 months each. Instead of one
 network per series, one :class:`sklstm.LSTMForecaster` learns them all: every
-series' window of the past is a sample of the same LSTM, each series scaled
-on its own training rows, and a small learned vector per series (the series
-embedding) tells the network which one it is reading.
+series' window of the past is a sample of the same LSTM, and each series is
+scaled on its own training rows. (``series_embedding=4`` would add a learned
+vector per series; on this panel it did not help, see
+``benchmarks/panel.md``.)
 
 The data stays *wide*, one row per month and one column per series, so
 scikit-learn's :class:`~sklearn.model_selection.TimeSeriesSplit` splits time,
@@ -43,7 +44,7 @@ print(X.shape, y.shape)
 
 
 def make_model():
-    return LSTMForecaster(sequence_length=12, target_column=series, series_embedding=4,
+    return LSTMForecaster(sequence_length=12, target_column=series,
                           epochs=5 if FAST else 200, random_state=0)
 
 
