@@ -20,6 +20,8 @@ _LAZY = {
     "LSTMRegressor": "._regressor",
     "SequenceWindower": "._windower",
     "make_supervised": "._framing",
+    "long_to_wide": "._framing",
+    "wide_to_long": "._framing",
     "show_versions": "._show_versions",
     "PersistenceRegressor": "._baselines",
     "forecast": "._forecast",
@@ -34,9 +36,11 @@ __all__ = [
     "SequenceWindower",
     "forecast",
     "load_estimator",
+    "long_to_wide",
     "make_supervised",
     "save_estimator",
     "show_versions",
+    "wide_to_long",
     "__version__",
 ]
 

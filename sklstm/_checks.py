@@ -1,51 +1,226 @@
-"""Parameter checks whose errors name the parameter, rule, value and fix."""
+"""Parameter checks whose errors name the parameter, rule, value and fix.
 
+Each estimator declares its rules once, as a table ``_parameter_constraints``
+mapping a parameter name to the list of constraints it may satisfy (any one
+is enough), as scikit-learn's estimators do; :func:`validate_params` checks
+the whole table at the start of ``fit``::
+
+    class MyEstimator(BaseEstimator):
+        _parameter_constraints = {
+            "sequence_length": [Interval(numbers.Integral, 1, None)],
+            "padding": [Options("mask", "edge")],
+        }
+
+        def fit(self, X, y=None):
+            validate_params(self)
+"""
+
+import difflib
+import inspect
+import math
 import numbers
 
 import numpy as np
 
 
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter breaks its rule (a ValueError and a TypeError, as in scikit-learn)."""
+
+
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_))
+
+
+class Interval:
+    """A number of ``kind`` (:class:`numbers.Integral` or :class:`numbers.Real`) in a range.
+
+    ``closed`` is ``"both"``, ``"left"``, ``"right"`` or ``"neither"``; a
+    bound of None is unbounded. Booleans, NaN and infinity never qualify.
+    """
+
+    def __init__(self, kind, low, high, *, closed="both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def is_satisfied_by(self, value):
+        if _is_bool(value) or not isinstance(value, self.kind):
+            return False
+        if not math.isfinite(value):
+            return False
+        if self.low is not None:
+            if value < self.low or (value == self.low and self.closed in ("right", "neither")):
+                return False
+        if self.high is not None:
+            if value > self.high or (value == self.high and self.closed in ("left", "neither")):
+                return False
+        return True
+
+    def __str__(self):
+        noun = "an int" if self.kind is numbers.Integral else "a number"
+        if self.kind is numbers.Integral and self.low == 1 and self.high is None:
+            return "a positive int (>= 1)"
+        if self.low is None and self.high is None:
+            return noun
+        if self.high is None:
+            op = ">=" if self.closed in ("left", "both") else ">"
+            return f"{noun} {op} {self.low}"
+        if self.low is None:
+            op = "<=" if self.closed in ("right", "both") else "<"
+            return f"{noun} {op} {self.high}"
+        left = "[" if self.closed in ("left", "both") else "("
+        right = "]" if self.closed in ("right", "both") else ")"
+        return f"{noun} in {left}{self.low}, {self.high}{right}"
+
+
+class Options:
+    """One of a few strings."""
+
+    def __init__(self, *choices):
+        self.choices = choices
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, str) and value in self.choices
+
+    def __str__(self):
+        return f"one of {', '.join(map(repr, self.choices))}"
+
+
+class InstanceOf:
+    """An instance of ``types`` (a class or a tuple of classes), described as ``text``."""
+
+    def __init__(self, types, text):
+        self.types, self.text = types, text
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, self.types)
+
+    def __str__(self):
+        return self.text
+
+
+class _Boolean:
+    def is_satisfied_by(self, value):
+        return _is_bool(value)
+
+    def __str__(self):
+        return "True or False"
+
+
+class _NoneValue:
+    def is_satisfied_by(self, value):
+        return value is None
+
+    def __str__(self):
+        return "None"
+
+
+class _Callable:
+    def is_satisfied_by(self, value):
+        return callable(value) and not isinstance(value, type)
+
+    def __str__(self):
+        return "a callable"
+
+
+class _Units:
+    def is_satisfied_by(self, value):
+        positive = Interval(numbers.Integral, 1, None)
+        if isinstance(value, (tuple, list)):
+            return bool(value) and all(positive.is_satisfied_by(u) for u in value)
+        return positive.is_satisfied_by(value)
+
+    def __str__(self):
+        return "a positive int (>= 1) or a non-empty tuple of them"
+
+
+BOOLEAN = _Boolean()
+NONE = _NoneValue()
+CALLABLE = _Callable()
+UNITS = _Units()
+#: the seeds NumPy and Keras accept: an int in [0, 2**32 - 1], a RandomState or None
+RANDOM_STATE = [
+    Interval(numbers.Integral, 0, 2**32 - 1),
+    InstanceOf(np.random.RandomState, "a numpy.random.RandomState"),
+    NONE,
+]
+
+
+def _default(estimator, name):
+    try:
+        parameter = inspect.signature(type(estimator).__init__).parameters[name]
+    except (KeyError, TypeError, ValueError):
+        return inspect.Parameter.empty
+    return parameter.default
+
+
+def check_param(name, value, constraints, *, fix):
+    """Raise :class:`InvalidParameterError` unless ``value`` satisfies one of ``constraints``."""
+    if any(c.is_satisfied_by(value) for c in constraints):
+        return
+    rules = [str(c) for c in constraints]
+    rule = rules[0] if len(rules) == 1 else ", ".join(rules[:-1]) + " or " + rules[-1]
+    kind = "" if isinstance(value, (int, float, type(None))) else f" of type {type(value).__name__}"
+    raise InvalidParameterError(f"{name} must be {rule}, got {value!r}{kind}; {fix}.")
+
+
+def validate_params(estimator, constraints=None):
+    """Check every parameter of ``estimator`` against its rules, once, before fit.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Its parameters are read with ``getattr``.
+
+    constraints : dict of str to list, default=None
+        Parameter name to the constraints it may satisfy (any one is
+        enough); None reads ``type(estimator)._parameter_constraints``.
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the first parameter that breaks its rule, the rule, the value
+        and the fix (the default value as an example, or the hint in
+        ``type(estimator)._parameter_hints``).
+    """
+    if constraints is None:
+        constraints = type(estimator)._parameter_constraints
+    hints = getattr(type(estimator), "_parameter_hints", {})
+    for name, allowed in constraints.items():
+        if name in hints:
+            fix = hints[name]
+        else:
+            default = _default(estimator, name)
+            fix = f"e.g. {name}={default!r}" if default is not inspect.Parameter.empty else "see the docs"
+        check_param(name, getattr(estimator, name), allowed, fix=fix)
+
+
+def unknown_parameter_error(owner, name, known, error=TypeError, extra=""):
+    """The error for a parameter ``owner`` does not have, with a "did you mean"."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return error(f"{owner} got an unknown parameter {name!r}.{hint}{extra}")
+
+
 def check_positive_int(name, value, *, fix):
     """Raise a clear error unless ``value`` is an int >= 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be a positive int, got {value!r} of type "
-            f"{type(value).__name__}; {fix}."
-        )
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}; {fix}.")
+    check_param(name, value, [Interval(numbers.Integral, 1, None)], fix=fix)
 
 
-def check_units(units):
-    """``units`` is a positive int or a non-empty tuple/list of them."""
-    fix = "pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers"
-    if isinstance(units, (tuple, list)):
-        if not units:
-            raise ValueError(f"units must not be empty, got {units!r}; {fix}.")
-        for u in units:
-            check_positive_int("units", u, fix=fix)
-        return tuple(int(u) for u in units)
-    check_positive_int("units", units, fix=fix)
-    return (int(units),)
+def as_units(units):
+    """``units`` (validated) as a tuple of ints, one per stacked LSTM layer."""
+    check_param("units", units, [UNITS],
+                fix="pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers")
+    return tuple(int(u) for u in units) if isinstance(units, (tuple, list)) else (int(units),)
 
 
 def check_fraction(name, value, *, low_inclusive=True, high=1.0, fix):
     """``value`` is a real number in [0, high) (or (0, high) if not inclusive)."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-    ok = ok and (0.0 <= value if low_inclusive else 0.0 < value) and value < high
-    if not ok:
-        bracket = "[" if low_inclusive else "("
-        raise ValueError(
-            f"{name} must be a number in {bracket}0, {high}), got {value!r}; {fix}."
-        )
+    closed = "left" if low_inclusive else "neither"
+    check_param(name, value, [Interval(numbers.Real, 0, high, closed=closed)], fix=fix)
 
 
 def check_choice(name, value, choices):
     """``value`` is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(
-            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}."
-        )
+    check_param(name, value, [Options(*choices)], fix=f"pass one of them, e.g. {name}={choices[0]!r}")
 
 
 def input_feature_names(estimator, input_features):
@@ -83,6 +258,34 @@ def check_numeric(X, owner):
             f"{owner} needs numeric X, but column(s) {bad} are not numeric; "
             "drop them or encode them (e.g. OneHotEncoder) first."
         )
+
+
+def _when(stamp):
+    """A time label as text, without a midnight time."""
+    if hasattr(stamp, "normalize") and stamp == stamp.normalize():
+        return str(stamp.date())
+    return str(stamp)
+
+
+def check_time_order(index, what, *, fix="sort it, e.g. data.sort_index()"):
+    """Refuse a time index that repeats a label or goes back in time.
+
+    Only dates, periods and numbers have an order to check; other labels
+    are taken as given. Rows are counted from 1 in the message.
+    """
+    import pandas as pd
+
+    if not (isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
+            or pd.api.types.is_numeric_dtype(index.dtype)):
+        return
+    if index.has_duplicates:
+        raise ValueError(f"{what} repeats {_when(index[index.duplicated()][0])}; "
+                         "keep one row per time step")
+    if not index.is_monotonic_increasing:
+        order = index.asi8 if hasattr(index, "asi8") else np.asarray(index)
+        row = int(np.flatnonzero(np.diff(order) < 0)[0]) + 1
+        raise ValueError(f"{what} is not in time order (row {row + 1}: "
+                         f"{_when(index[row])} after {_when(index[row - 1])}); {fix}")
 
 
 def validation_size(n_samples, validation_fraction):

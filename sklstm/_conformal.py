@@ -10,11 +10,33 @@ small.
 """
 
 import math
+from fractions import Fraction
 
 # Warn when, in one calibration out of 20, the interval would cover 10
 # percentage points (or more) less than it claims.
 _QUANTILE = 0.05
 _SHORTFALL = 0.10
+
+
+def _exact(coverage):
+    # the decimal the user wrote (0.8 is 4/5, not the float just above it),
+    # so the rank and calibration_size agree exactly
+    return Fraction(str(float(coverage)))
+
+
+def conformal_rank(n_calibration, coverage):
+    """Rank of the conformity score giving ``coverage``: ceil((n + 1) * coverage)."""
+    return math.ceil((n_calibration + 1) * _exact(coverage))
+
+
+def calibration_size(coverage):
+    """Fewest held-out rows for a split-conformal ``coverage`` interval.
+
+    The smallest ``n`` with ``ceil((n + 1) * coverage) <= n``, i.e.
+    ``n >= coverage / (1 - coverage)``: 9 rows for 90%, 99 for 99%.
+    """
+    c = _exact(coverage)
+    return max(1, math.ceil(c / (1 - c)))
 
 
 def max_coverage(n_calibration):
@@ -41,7 +63,7 @@ def few_rows_warning(n_calibration, coverage):
     """
     from scipy.stats import beta
 
-    k = math.ceil((n_calibration + 1) * coverage)
+    k = conformal_rank(n_calibration, coverage)
     low, high = beta.ppf([_QUANTILE, 1 - _QUANTILE], k, n_calibration + 1 - k)
     if low > coverage - _SHORTFALL:
         return None

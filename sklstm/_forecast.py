@@ -4,13 +4,23 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_choice, check_fraction, check_positive_int
+from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 from ._time_index import grid_tail, inferred_freq
 
 METHODS = ("direct", "recursive")
+LAYOUTS = ("wide", "long")
 
 
 def _as_frame(data, target):
+    if isinstance(target, (list, tuple)):
+        missing = [t for t in target if not isinstance(data, pd.DataFrame) or t not in data.columns]
+        if missing or not target:
+            columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
+            raise ValueError(
+                f"target={list(target)} must name columns of a DataFrame of the history; "
+                f"{missing or 'none'} are not among its columns {columns}."
+            )
+        return data, list(target)
     if isinstance(data, pd.Series):
         name = data.name if data.name is not None else (target if target is not None else "y")
         if target is not None and target != name:
@@ -89,7 +99,8 @@ def future_index(index, horizon):
 
 
 def forecast(
-    estimator, data, *, target, features=None, horizon=None, method="direct", coverage=None
+    estimator, data, *, target, features=None, horizon=None, method="direct", coverage=None,
+    layout="wide",
 ):
     """Forecast the values after the end of ``data`` with a fitted estimator.
 
@@ -108,11 +119,15 @@ def forecast(
         value (1-D output) or next ``h`` values (output of width ``h``).
 
     data : pandas.Series or pandas.DataFrame
-        The history, in time order, with at least the rows the estimator
+        The history, in time order (an index of dates, periods or numbers
+        must be strictly increasing), with at least the rows the estimator
         needs to window (its ``sequence_length``).
 
-    target : str or None
-        Column being forecast; for a Series, None or its name.
+    target : str, list of str or None
+        Column being forecast; for a Series, None or its name. A list names
+        the series of a panel model (e.g. ``LSTMForecaster(target_column=[...])``
+        fitted on ``make_supervised(data, target=[...])``), whose output
+        holds every series' steps, series-major: all are forecast at once.
 
     features : list of str or None, default=None
         Columns given to the estimator; None uses the names it was fitted
@@ -131,6 +146,12 @@ def forecast(
     coverage : float or None, default=None
         If given, also return a ``coverage`` prediction interval, from the
         estimator's ``predict_interval`` (direct method only).
+
+    layout : {"wide", "long"}, default="wide"
+        For a list ``target``: ``"wide"`` gives one column per series (with
+        ``coverage``, a two-level column index: ``forecast``, ``lower``,
+        ``upper`` over the series); ``"long"`` gives one row per future
+        time and series, with a ``series`` column.
 
     Returns
     -------
@@ -170,6 +191,7 @@ def forecast(
     2024-01-06       3.0
     """
     check_choice("method", method, METHODS)
+    check_choice("layout", layout, LAYOUTS)
     if horizon is not None:
         check_positive_int("horizon", horizon, fix="e.g. horizon=7 for a week of daily data")
     if coverage is not None:
@@ -181,8 +203,17 @@ def forecast(
     frame, target = _as_frame(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
+    check_time_order(frame.index, "the index of data")
     features = _feature_columns(estimator, frame, target, features)
 
+    if isinstance(target, list):
+        if method != "direct":
+            raise ValueError(
+                "a list of targets is forecast with method='direct' (one multi-step "
+                "head for every series); method='recursive' needs a one-step model "
+                "of one series."
+            )
+        return _direct_panel(estimator, frame, target, features, horizon, coverage, layout)
     if method == "direct":
         out = _direct(estimator, frame, features, horizon, coverage)
     else:
@@ -220,6 +251,42 @@ def _direct(estimator, frame, features, horizon, coverage):
         lower, upper = interval_owner.predict_interval(X, coverage=coverage)
         out["lower"] = np.asarray(lower).reshape(len(y_pred), -1)[-1, :horizon]
         out["upper"] = np.asarray(upper).reshape(len(y_pred), -1)[-1, :horizon]
+    return out
+
+
+def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
+    """Every series' next steps from a panel model's last row, wide or long."""
+    steps = _direct(estimator, frame, features, None, coverage)
+    n_series = len(targets)
+    if len(steps) % n_series:
+        raise ValueError(
+            f"the estimator predicts {len(steps)} value(s) per row, not a multiple of "
+            f"the {n_series} series of target; pass the target list it was fitted on."
+        )
+    width = len(steps) // n_series
+    if horizon is None:
+        horizon = width
+    if horizon > width:
+        raise ValueError(
+            f"horizon={horizon} is longer than the estimator's output ({width} step(s) "
+            f"per series); refit on make_supervised(..., horizon={horizon})."
+        )
+    future = future_index(frame.index, horizon)
+    tables = {
+        column: pd.DataFrame(
+            steps[column].to_numpy().reshape(n_series, width)[:, :horizon].T,
+            index=future, columns=pd.Index(targets, name="series"),
+        )
+        for column in steps.columns
+    }
+    if layout == "long":
+        out = pd.concat({c: t.stack() for c, t in tables.items()}, axis=1)
+        out = out.reset_index(level="series").rename_axis(future.name)
+    elif coverage is None:
+        out = tables["forecast"]
+    else:
+        out = pd.concat(tables, axis=1)
+    out.attrs.update(method="direct", coverage=coverage)
     return out
 
 

@@ -1,25 +1,57 @@
 """LSTMForecaster: sklstm's recommended forecasting recipe as one regressor."""
 
-import math
 import numbers
+import warnings
 
 import keras
 import numpy as np
 import pandas as pd
 from keras import layers, ops
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.preprocessing import MinMaxScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._baselines import resolve_target_column
-from ._checks import check_choice, check_fraction, check_numeric, check_positive_int
+from ._checks import (
+    BOOLEAN, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
+    check_numeric, validate_params,
+)
+from ._conformal import calibration_size, conformal_rank
 from ._model import HostInitializer, build_lstm_model
-from ._regressor import LSTMRegressor, validation_size
+from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
+
+
+def _check_spans(X, y, levels, targets):
+    """Refuse finite data whose ranges or changes overflow float64 when scaled.
+
+    Overflow gives infinity; NaN (an unknown value of a ragged panel) is fine.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        spans = {
+            "the range of X": np.nanmax(X, axis=0) - np.nanmin(X, axis=0),
+            "the range of y": np.nanmax(y, axis=0) - np.nanmin(y, axis=0),
+            "y minus the last value of target_column": y - levels,
+            "one-step changes of target_column": np.diff(targets, axis=0),
+        }
+    for what, values in spans.items():
+        if np.isinf(values).any():
+            largest = max(np.nanmax(np.abs(X)), np.nanmax(np.abs(y)))
+            raise ValueError(
+                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
+                "differencing would give infinity or NaN; rescale the data first, e.g. "
+                "divide it by 1e300."
+            )
 
 
 @keras.saving.register_keras_serializable(package="sklstm")
@@ -55,18 +87,21 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     persistence (weight 1 on the newest lag) and can follow a level beyond
     the range seen in training, where the LSTM saturates.
     """
-    sequence_length, n_features = meta["input_shape_"]
+    sequence_length, n_features = meta["network_input_shape_"]
+    n_outputs = meta["network_n_outputs_"]
     lstm = build_lstm_model(
         sequence_length=sequence_length,
         n_features=n_features,
-        n_outputs=meta["n_outputs_"],
+        n_outputs=n_outputs,
         units=meta["units_"],
         dropout=float(params["dropout"]),
         seed=seed,
+        n_series=params["n_series"],
+        series_embedding=params["series_embedding"],
     )
     lags = TargetLags(target_index, sequence_length, name="target_lags")(lstm.inputs[0])
     linear = layers.Dense(
-        meta["n_outputs_"],
+        n_outputs,
         kernel_initializer=HostInitializer("zeros"),
         bias_initializer=HostInitializer("zeros"),
         name="highway",
@@ -74,7 +109,7 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     outputs = layers.Add(name="lstm_plus_highway")([lstm.outputs[0], linear])
     model = keras.Model(lstm.inputs, outputs, name="sklstm_lstm_highway")
     # start from persistence: every output step copies the newest lag
-    kernel = np.zeros((sequence_length, meta["n_outputs_"]), dtype="float32")
+    kernel = np.zeros((sequence_length, n_outputs), dtype="float32")
     kernel[-1] = 1.0
     model.get_layer("highway").kernel.assign(kernel)
     model.compile(**compile_kwargs)
@@ -106,9 +141,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     units : int or tuple of int, default=32
         LSTM state size; a tuple stacks LSTM layers.
 
-    target_column : int or str, default=0
+    target_column : int, str or list of them, default=0
         Column of X holding the series being forecast (its value at ``t``):
-        an int position, or a column name when X is a DataFrame.
+        an int position, or a column name when X is a DataFrame. A list
+        names several series (a panel, e.g. from
+        ``make_supervised(data, target=[...])``): one shared network learns
+        them all, each series' window a sample of it, each series scaled on
+        its own training rows; ``y`` then holds one column per series and
+        horizon step, series-major, and NaN marks unknown values (series
+        that start late or stop early), which the loss skips.
+
+    series_embedding : int, default=0
+        With a list ``target_column``, the size of a learned vector per
+        series, so the shared network can tell the series apart; 0 for none.
 
     trend : {"diff", "last", "none", "highway"}, default="diff"
         How the level of the series is handled, since a network extrapolates
@@ -174,20 +219,25 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     scaler_X_ : MinMaxScaler
         Scaler of X, fitted on the training rows.
 
-    scaler_y_ : MinMaxScaler
+    scaler_y_ : MinMaxScaler or MaxAbsScaler
         Scaler of the learned target (the change from the last value when
-        ``trend`` is ``"diff"`` or ``"last"``), fitted on the training rows.
+        ``trend`` is ``"diff"`` or ``"last"``), fitted on the training rows; a
+        MaxAbsScaler for a panel's changes, so that no change stays 0 for
+        every series.
 
-    diff_scale_ : float
-        Largest one-step change of the target column in training, the unit
-        of the relative inputs with ``trend="diff"``.
+    diff_scale_ : float or ndarray of shape (n_series_,)
+        Largest one-step change of the target column (of each series) in
+        training, the unit of the relative inputs with ``trend="diff"``.
 
     windower_ : SequenceWindower
         Windower of the scaled X (and of the raw target column, with
         ``trend="diff"``); it remembers the end of the training rows.
 
-    target_index_ : int
-        Position of ``target_column`` in X.
+    target_index_ : int or ndarray of int
+        Position of ``target_column`` in X (one per series for a panel).
+
+    n_series_ : int or None
+        Number of series of a panel (a list ``target_column``), else None.
 
     n_outputs_ : int
         Width of ``y`` (1 for 1-D ``y``).
@@ -246,12 +296,36 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     True
     """
 
+    _parameter_constraints = {
+        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "units": [UNITS],
+        "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
+                          InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
+        "series_embedding": [Interval(numbers.Integral, 0, None)],
+        "trend": [Options(*TRENDS)],
+        "epochs": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "early_stopping": [BOOLEAN],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
+        "random_state": RANDOM_STATE,
+        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
+    }
+    _parameter_hints = {
+        "sequence_length": "pass the number of past time steps per window, e.g. 14",
+        "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
+        "random_state": "pass an int seed such as random_state=0, or None",
+    }
+
     def __init__(
         self,
         sequence_length=14,
         units=32,
         *,
         target_column=0,
+        series_embedding=0,
         trend="diff",
         epochs=200,
         batch_size=32,
@@ -266,6 +340,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.sequence_length = sequence_length
         self.units = units
         self.target_column = target_column
+        self.series_embedding = series_embedding
         self.trend = trend
         self.epochs = epochs
         self.batch_size = batch_size
@@ -280,42 +355,46 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     # --- helpers ----------------------------------------------------------
 
     def _check_params(self):
-        check_choice("trend", self.trend, TRENDS)
-        check_positive_int(
-            "sequence_length", self.sequence_length,
-            fix="pass the number of past time steps per window, e.g. 14",
-        )
-        check_fraction(
-            "validation_fraction", self.validation_fraction, low_inclusive=False,
-            fix="e.g. validation_fraction=0.1",
-        )
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(
-                f"early_stopping must be True or False, got {self.early_stopping!r}."
-            )
+        validate_params(self)
 
     def _levels(self, X):
-        """Current value of the target column, shaped to broadcast over y."""
-        return X[:, self.target_index_, np.newaxis]
+        """Current value of the target column(s), shaped to broadcast over y."""
+        if self.n_series_ is None:
+            return X[:, self.target_index_, np.newaxis]
+        # y is series-major: each series' level repeats over its horizon steps
+        return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
+
+    def _series_first(self, columns):
+        """A panel's columns reordered so the series come first (LSTMRegressor's n_series)."""
+        if self.n_series_ is None:
+            return columns
+        others = np.setdiff1d(np.arange(columns.shape[1]), self.target_index_)
+        return columns[:, np.r_[self.target_index_, others]]
 
     def _windows(self, X, index, *, fit=False):
         """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
-        columns = self.scaler_X_.transform(X)
+        columns = self._series_first(self.scaler_X_.transform(X))
+        targets = np.atleast_1d(self.target_index_)
         if self.trend == "diff":
-            # the raw target rides along as a last column, so that one windower,
+            # the raw targets ride along as last columns, so that one windower,
             # and its memory of the rows before, serves both
-            columns = np.column_stack([columns, X[:, self.target_index_]])
+            columns = np.column_stack([columns, X[:, targets]])
         if index is not None:
             columns = pd.DataFrame(columns, index=index)
         window = self.windower_.fit_transform if fit else self.windower_.transform
         windows = window(columns)
         if self.trend != "diff":
             return windows
-        # the target's past relative to its last value, in units of the
+        # the targets' past relative to their last value, in units of the
         # training rows' one-step change: free of the level
-        raw = windows[:, :, -1]
-        windows = windows[:, :, :-1].copy()
-        windows[:, :, self.target_index_] = (raw - raw[:, -1:]) / self.diff_scale_
+        n_targets = len(targets)
+        raw = windows[:, :, -n_targets:]
+        windows = windows[:, :, :-n_targets].copy()
+        relative = (raw - raw[:, -1:]) / self.diff_scale_
+        if self.n_series_ is None:
+            windows[:, :, self.target_index_] = relative[:, :, 0]
+        else:
+            windows[:, :, :n_targets] = relative  # a panel's series come first
         return windows
 
     def _validate_X(self, X):
@@ -323,7 +402,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         check_numeric(X, type(self).__name__)
         index = index_of(X)
-        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False), index
+        finite = "allow-nan" if self.n_series_ is not None else True
+        return validate_data(self, X, dtype=FLOAT_DTYPES, reset=False,
+                             ensure_all_finite=finite), index
 
     def _predict_raw(self, X, index):
         """Predictions of shape (n_samples, n_outputs_) in y's units."""
@@ -335,6 +416,37 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _shape_like_y(self, y):
         return y[:, 0] if self._y_ndim == 1 else y
+
+    def _largest_step(self, X):
+        """Largest one-step change of each target in training (1 where none), the unit of diff."""
+        steps = np.abs(np.diff(X[:, self.target_index_], axis=0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN series
+            largest = np.nanmax(steps, axis=0) if len(steps) else np.ones(np.shape(steps)[1:])
+        largest = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
+        return float(largest) if self.n_series_ is None else largest
+
+    def _validate_panel(self, X, y):
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+        y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+                        ensure_all_finite="allow-nan")
+        check_consistent_length(X, y)
+        return X, y
+
+    def _check_panel(self, y):
+        n_series = len(self.target_index_)
+        if len(set(self.target_index_.tolist())) != n_series:
+            raise ValueError(
+                f"target_column={list(self.target_column)} names a column twice; "
+                "give each series once."
+            )
+        width = 1 if y.ndim == 1 else y.shape[1]
+        if width % n_series:
+            raise ValueError(
+                f"y has {width} column(s) for target_column's {n_series} series; it "
+                "needs one column per series and horizon step, series-major "
+                "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
+            )
 
     def _n_holdout(self, n_samples):
         # LSTMRegressor's own early-stopping split, so the rows match
@@ -359,34 +471,46 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self : LSTMForecaster
             The fitted forecaster.
         """
-        before = dict(vars(self))
-        try:
+        with all_or_nothing(self):
             return self._fit(X, y)
-        except BaseException:
-            # all or nothing: a failed fit leaves the previous fitted state
-            vars(self).clear()
-            vars(self).update(before)
-            raise
 
     def _fit(self, X, y):
         self._check_params()
         check_numeric(X, type(self).__name__)
         index = index_of(X)
-        X, y = validate_data(
-            self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
-        )
-        self.target_index_ = resolve_target_column(
-            self, self.target_column, self.n_features_in_
-        )
+        panel = isinstance(self.target_column, (list, tuple, np.ndarray))
+        if panel:
+            # a ragged panel: series that start late or stop early are NaN
+            X, y = self._validate_panel(X, y)
+            self.target_index_ = np.asarray([
+                resolve_target_column(self, column, self.n_features_in_)
+                for column in self.target_column
+            ])
+            self._check_panel(y)
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):  # _check_spans explains overflow
+                X, y = validate_data(
+                    self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
+                )
+            self.target_index_ = resolve_target_column(
+                self, self.target_column, self.n_features_in_
+            )
+        self.n_series_ = len(self.target_index_) if panel else None
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
+            _check_spans(X, y, self._levels(X), X[:, np.atleast_1d(self.target_index_)])
         z = y - self._levels(X) if self.trend in ("last", "diff") else y
-        steps = np.abs(np.diff(X[:, self.target_index_]))
-        self.diff_scale_ = float(steps.max()) if len(steps) and steps.max() > 0 else 1.0
+        self.diff_scale_ = self._largest_step(X)
 
         self.scaler_X_ = MinMaxScaler().fit(X)
-        self.scaler_y_ = MinMaxScaler().fit(z)
+        # a panel's changes are scaled by their largest size, so that no change
+        # stays 0 whatever the series' history: the shared network's neutral
+        # output is persistence for every series (measured in benchmarks/panel.md)
+        panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
+        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
         self.windower_ = SequenceWindower(self.sequence_length)
         windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)
@@ -398,7 +522,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         if self.trend == "highway":
             extra = {
                 "model": build_highway_model,
-                "model__target_index": self.target_index_,
+                # a panel's samples hold their own series first
+                "model__target_index": self.target_index_ if self.n_series_ is None else 0,
                 "model__seed": int(seed),
             }
         n_holdout = self._n_holdout(len(X))
@@ -413,6 +538,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             n_iter_no_change=self.n_iter_no_change,
             random_state=int(seed),
             verbose=self.verbose,
+            n_series=self.n_series_,
+            series_embedding=self.series_embedding if self.n_series_ else 0,
             **extra,
         )
         if self.early_stopping and n_holdout:
@@ -424,13 +551,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.history_ = regressor.history_
 
         if n_holdout:
+            # predict's own path (windows, inverse scaling, levels) on all rows,
+            # so the held-out rows keep their history; one inverse transform
             held = slice(len(X) - n_holdout, None)
-            pred = self.scaler_y_.inverse_transform(
-                regressor.predict(windows[held]).reshape(n_holdout, -1)
-            )
-            if self.trend in ("last", "diff"):
-                pred = pred + self._levels(X[held])
-            self.conformity_scores_ = np.abs(y[held] - pred)
+            self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X, index)[held])
         else:
             self.conformity_scores_ = np.empty((0, self.n_outputs_))
         return self
@@ -476,18 +600,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             fix="e.g. coverage=0.9 for a 90% interval",
         )
         scores = self.conformity_scores_
-        n_cal = len(scores)
-        rank = math.ceil((n_cal + 1) * coverage)
+        # per output: a ragged panel's unknown targets (NaN) calibrate nothing
+        n_known = np.isfinite(scores).sum(axis=0) if scores.size else np.zeros(1, dtype=int)
+        n_cal = int(n_known.max())
+        rank = conformal_rank(n_cal, coverage)
         if rank > n_cal:
-            needed = next(m for m in range(1, 10**7) if math.ceil((m + 1) * coverage) <= m)
             raise ValueError(
                 f"predict_interval(coverage={coverage}) needs at least "
-                f"{needed} held-out calibration rows, "
+                f"{calibration_size(coverage)} held-out calibration rows, "
                 f"but fit kept {n_cal} (validation_fraction={self.validation_fraction} "
                 "of the training rows); fit on more rows, raise "
                 "validation_fraction or lower coverage."
             )
-        half_width = np.sort(scores, axis=0)[rank - 1]
+        ranks = np.array([conformal_rank(int(n), coverage) for n in n_known])
+        enough = ranks <= n_known
+        if not enough.all():
+            warnings.warn(
+                f"{int((~enough).sum())} output(s) of y have fewer than "
+                f"{calibration_size(coverage)} known calibration rows for "
+                f"coverage={coverage} (their series is unknown at the end of the training "
+                "rows): their bounds are NaN.",
+                UserWarning, stacklevel=2,
+            )
+        ordered = np.sort(scores, axis=0)  # NaN last
+        half_width = np.where(enough, ordered[np.minimum(ranks, len(scores)) - 1,
+                                              np.arange(scores.shape[1])], np.nan)
         X, index = self._validate_X(X)
         y = self._predict_raw(X, index)
         return self._shape_like_y(y - half_width), self._shape_like_y(y + half_width)

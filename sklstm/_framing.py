@@ -1,35 +1,101 @@
-"""Supervised framing: rows at time t, targets at t+1 .. t+horizon."""
+"""Supervised framing (rows at time t, targets at t+1 .. t+horizon) and panels.
+
+A panel is kept wide: one row per time point, one column per series, so
+scikit-learn's splitters split time, never a series. ``long_to_wide`` and
+``wide_to_long`` convert from and to the long layout (time, series, value).
+"""
+
+import difflib
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_time_order
+from ._time_index import inferred_freq
+
+
+def _as_frame(data, name="data"):
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(
+            f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}; "
+            "wrap arrays with pandas.DataFrame(...)."
+        )
+    return data
+
+
+def _shown(labels, limit=10):
+    """``labels`` as a list for a message, cut after ``limit``."""
+    labels = list(labels)
+    extra = f" ... ({len(labels) - limit} more)" if len(labels) > limit else ""
+    return f"{labels[:limit]}{extra}"
+
+
+def _check_columns(param, value, names, columns):
+    """Every one of ``names`` (given as ``param=value``) is a column, once."""
+    repeated = [c for c, n in Counter(names).items() if n > 1]
+    if repeated:
+        raise ValueError(
+            f"{param}={value!r} lists {repeated} more than once; "
+            "name each column once."
+        )
+    missing = [c for c in names if c not in columns]
+    if missing:
+        close = difflib.get_close_matches(str(missing[0]), [str(c) for c in columns], n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        what = "is not a column" if names == [value] else f"names {missing}, not columns"
+        raise ValueError(
+            f"{param}={value!r} {what} of data; the columns are {_shown(columns)}.{hint}"
+        )
 
 
 def make_supervised(data, target, *, horizon=1, features=None):
     """Frame a series or DataFrame as ``(X, y)`` for forecasting ``horizon`` steps.
 
     Row ``t`` of X holds the chosen columns at time ``t`` (exogenous columns
-    ride along); row ``t`` of y holds ``target`` at ``t+1, ..., t+horizon``.
+    ride along); row ``t`` of y holds the target(s) at ``t+1, ..., t+horizon``.
     The last ``horizon`` rows have no complete future and are left out; they
     are still in ``data`` to forecast from.
+
+    With a list of targets (a panel: one column per series), y has one
+    column per series and step, and X holds **the target columns first, in
+    the order given, then the other features**: a model for ``k`` series
+    reads the first ``k`` columns of X as the series. Missing values (series
+    that start late or stop early) pass through to X and y as NaN.
 
     Parameters
     ----------
     data : pandas.Series or pandas.DataFrame
-        Observations in time order.
-    target : str or None
-        Column to forecast; ignored (may be None) for a Series.
+        Observations in time order, one row per time point. An index of dates,
+        periods or numbers must be strictly increasing (no repeated or earlier
+        label).
+    target : str or list of str or None
+        Column to forecast, or a list of series columns to forecast together;
+        ignored (may be None) for a Series.
     horizon : int, default=1
         Number of future steps to predict.
     features : list of str or None, default=None
-        Columns of X; None uses every numeric column (the target included).
+        Columns of X. None uses every numeric column. For a single ``target``
+        the columns come in the order of ``data`` (or of ``features``) and
+        the target is in X only if listed; for a list of targets, X is the
+        targets, then the other numeric columns (or the columns of
+        ``features`` that are not targets, in their order).
 
     Returns
     -------
     X : pandas.DataFrame of shape (n_samples - horizon, n_features)
-    y : pandas.Series (horizon=1) or DataFrame of shape (n_samples - horizon, horizon)
-        Columns named ``<target>_t+1`` ... ``<target>_t+<horizon>``.
+    y : pandas.Series or pandas.DataFrame
+        A Series named ``<target>_t+1`` for one ``target`` and ``horizon=1``;
+        otherwise a DataFrame with columns ``<target>_t+1`` ...
+        ``<target>_t+<horizon>``, series after series in the order of
+        ``target`` (``a_t+1, a_t+2, b_t+1, b_t+2`` for ``["a", "b"]`` and
+        ``horizon=2``).
+
+    See Also
+    --------
+    long_to_wide : Turn long data (time, series, value) into the wide layout.
 
     Examples
     --------
@@ -39,37 +105,224 @@ def make_supervised(data, target, *, horizon=1, features=None):
     >>> X, y = make_supervised(s, "temp", horizon=2)
     >>> X["temp"].tolist(), y.values.tolist()
     ([1.0, 2.0], [[2.0, 3.0], [3.0, 4.0]])
+
+    A panel of two series (``b`` starts late) and a shared calendar column:
+
+    >>> panel = pd.DataFrame({"month": [1, 2, 3, 4],
+    ...                       "a": [1.0, 2.0, 3.0, 4.0],
+    ...                       "b": [None, 20.0, 30.0, 40.0]})
+    >>> X, y = make_supervised(panel, ["a", "b"], horizon=2)
+    >>> list(X.columns), list(y.columns)
+    (['a', 'b', 'month'], ['a_t+1', 'a_t+2', 'b_t+1', 'b_t+2'])
+    >>> y.values.tolist()
+    [[2.0, 3.0, 20.0, 30.0], [3.0, 4.0, 30.0, 40.0]]
     """
     check_positive_int("horizon", horizon, fix="e.g. horizon=1 for one step ahead")
-    frame = data.to_frame() if isinstance(data, pd.Series) else data
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(
-            f"data must be a pandas Series or DataFrame, got {type(data).__name__}; "
-            "wrap arrays with pandas.DataFrame(...)."
-        )
+    frame = _as_frame(data)
+    panel = isinstance(target, (list, tuple, pd.Index, np.ndarray))
     if isinstance(data, pd.Series):
-        target = frame.columns[0]
-    if target not in frame.columns:
+        panel, target = False, frame.columns[0]
+    check_time_order(frame.index, "the index of data")
+    targets = list(target) if panel else [target]
+    if not targets:
         raise ValueError(
-            f"target={target!r} is not a column of data; columns are {list(frame.columns)}."
+            f"target={target!r} is empty; name the series columns to forecast, "
+            "e.g. target=list(data.columns)."
+        )
+    _check_columns("target", target, targets, frame.columns)
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    not_numeric = [c for c in targets if c not in numeric]
+    if not_numeric:
+        raise ValueError(
+            f"target={target!r}: columns {not_numeric} are not numeric "
+            f"(dtypes {[str(frame[c].dtype) for c in not_numeric]}); "
+            "convert them with pandas.to_numeric or pick numeric columns."
         )
     if features is None:
-        features = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
-    missing = [c for c in features if c not in frame.columns]
-    if missing:
-        raise ValueError(f"features {missing} are not columns of data {list(frame.columns)}.")
+        features = numeric
+    elif panel:
+        _check_columns("features", features, list(features), frame.columns)
+    else:  # one target: today's rules (repeats pass through)
+        missing = [c for c in features if c not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"features {missing} are not columns of data {_shown(frame.columns)}."
+            )
+    columns = [*targets, *(c for c in features if c not in targets)] if panel else features
     if len(frame) <= horizon:
         raise ValueError(
             f"data has {len(frame)} rows, too few for horizon={horizon}; "
             f"need at least {horizon + 1}."
         )
     n = len(frame) - horizon
-    X = frame[list(features)].iloc[:n].copy()
-    values = frame[target].to_numpy()
-    future = np.lib.stride_tricks.sliding_window_view(values[1:], horizon)[:n]
-    if horizon == 1:
-        y = pd.Series(future[:, 0].copy(), index=X.index, name=f"{target}_t+1")
-    else:
-        y = pd.DataFrame(future.copy(), index=X.index,
-                         columns=[f"{target}_t+{k}" for k in range(1, horizon + 1)])
+    X = frame[list(columns)].iloc[:n].copy()
+    values = frame[targets].to_numpy()
+    if values.dtype == object:  # nullable dtypes (Int64, Float64): pd.NA becomes NaN
+        values = frame[targets].astype("float64").to_numpy()
+    # (n, n_targets, horizon): the future of each target, then series-major columns.
+    future = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]
+    names = [f"{c}_t+{k}" for c in targets for k in range(1, horizon + 1)]
+    y = pd.DataFrame(future.reshape(n, -1).copy(), index=X.index, columns=names)
+    if not panel and horizon == 1:
+        return X, y.iloc[:, 0]
     return X, y
+
+
+def long_to_wide(data, *, time, series, value, freq=None):
+    """Turn long data (one row per time and series) into one column per series.
+
+    The wide layout is the one :func:`make_supervised` and scikit-learn's
+    ``TimeSeriesSplit`` expect: one row per time point, so a split cuts time,
+    never a series. A series with no value at a time point (it starts late,
+    stops early or skips) is NaN there.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long data with (at least) the columns ``time``, ``series`` and
+        ``value``; each (time, series) pair at most once.
+    time : str
+        Column of time points; it becomes the index, sorted.
+    series : str
+        Column of series names; each name becomes a column, sorted.
+    value : str
+        Column of observations.
+    freq : str or pandas.DateOffset or None, default=None
+        If given, the rows are reindexed to this regular frequency (e.g.
+        ``"MS"`` for month starts), so a time point that no series observed
+        becomes a row of NaN instead of a silent jump. If None, a
+        ``DatetimeIndex`` gets the frequency pandas can infer (if any).
+
+    Returns
+    -------
+    wide : pandas.DataFrame of shape (n_time_points, n_series)
+        Indexed by the sorted time points (index named ``time``).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a row has no time or series, a (time, series)
+        pair repeats, or a time point is off the ``freq`` grid.
+
+    See Also
+    --------
+    wide_to_long : The inverse.
+    make_supervised : Frame the wide data as ``(X, y)``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm import long_to_wide
+    >>> long = pd.DataFrame({"day": [1, 2, 3, 2, 3],
+    ...                      "store": ["a", "a", "a", "b", "b"],
+    ...                      "sales": [5.0, 6.0, 7.0, 10.0, 11.0]})
+    >>> long_to_wide(long, time="day", series="store", value="sales")
+           a     b
+    day
+    1    5.0   NaN
+    2    6.0  10.0
+    3    7.0  11.0
+    """
+    frame = _as_frame(data)
+    for param, column in {"time": time, "series": series, "value": value}.items():
+        _check_columns(param, column, [column], frame.columns)
+    if len({time, series, value}) < 3:
+        raise ValueError(
+            f"time={time!r}, series={series!r} and value={value!r} must be three "
+            "different columns."
+        )
+    unplaced = frame[[time, series]].isna().any(axis=1)
+    if unplaced.any():
+        raise ValueError(
+            f"{int(unplaced.sum())} rows have no {time!r} or no {series!r} (NaN), "
+            f"e.g. data row {frame.index[unplaced][0]!r}; they cannot be placed: "
+            f"drop them first, e.g. data.dropna(subset=[{time!r}, {series!r}])."
+        )
+    if freq is not None and not pd.api.types.is_datetime64_any_dtype(frame[time]):
+        raise ValueError(
+            f"freq={freq!r} needs datetimes in time={time!r}, got dtype "
+            f"{frame[time].dtype}; convert with pandas.to_datetime or pass freq=None."
+        )
+    repeated = frame.duplicated([time, series], keep=False)
+    if repeated.any():
+        pairs = frame.loc[repeated, [time, series]].drop_duplicates()
+        shown = list(pairs.itertuples(index=False, name=None))
+        raise ValueError(
+            f"{len(pairs)} ({time}, {series}) pairs occur more than once, e.g. "
+            f"{_shown(shown, limit=3)}; long_to_wide needs one {value!r} per "
+            "pair: aggregate first, e.g. "
+            f"data.groupby([{time!r}, {series!r}], as_index=False)[{value!r}].mean()."
+        )
+    wide = frame.pivot(index=time, columns=series, values=value).sort_index()
+    wide.columns.name = None
+    if freq is not None:
+        grid = pd.date_range(wide.index.min(), wide.index.max(), freq=freq, name=time)
+        off = wide.index.difference(grid)
+        if len(off):
+            raise ValueError(
+                f"freq={freq!r}: {len(off)} time points are off its grid, e.g. "
+                f"{_shown(off.astype(str), limit=3)}; pass the frequency of the "
+                "data (e.g. 'D', 'MS', 'W-SUN') or freq=None."
+            )
+        wide = wide.reindex(grid)
+    elif isinstance(wide.index, pd.DatetimeIndex):
+        wide.index = pd.DatetimeIndex(wide.index, freq=inferred_freq(wide.index))
+    return wide
+
+
+def wide_to_long(data, *, series_name="series", value_name="value", dropna=True):
+    """Turn wide data (one column per series) into one row per time and series.
+
+    The inverse of :func:`long_to_wide`: every column of ``data`` is a series
+    (drop shared exogenous columns first), and the index holds the time points.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per time point, one column per series.
+    series_name : str, default="series"
+        Name of the column of series names.
+    value_name : str, default="value"
+        Name of the column of values.
+    dropna : bool, default=True
+        Leave out rows whose value is NaN (the times a series did not
+        observe, such as before a late start).
+
+    Returns
+    -------
+    long : pandas.DataFrame
+        Columns: the time (named after the index, or ``"time"`` if it has no
+        name), ``series_name`` and ``value_name``; series after series, in
+        the order of ``data``'s columns, each in time order.
+
+    See Also
+    --------
+    long_to_wide : The inverse.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklstm import wide_to_long
+    >>> wide = pd.DataFrame({"a": [5.0, 6.0], "b": [None, 10.0]},
+    ...                     index=pd.Index([1, 2], name="day"))
+    >>> wide_to_long(wide, series_name="store", value_name="sales")
+       day store  sales
+    0    1     a    5.0
+    1    2     a    6.0
+    2    2     b   10.0
+    """
+    frame = _as_frame(data)
+    time_name = frame.index.name if frame.index.name is not None else "time"
+    names = {"series_name": series_name, "value_name": value_name, "the time": time_name}
+    clash = [k for k, v in names.items() if list(names.values()).count(v) > 1]
+    if clash or value_name in frame.columns:
+        raise ValueError(
+            f"series_name={series_name!r}, value_name={value_name!r} and the time "
+            f"column {time_name!r} must differ from each other and value_name "
+            f"from the columns of data; pick other names, e.g. value_name='y'."
+        )
+    long = frame.melt(ignore_index=False, var_name=series_name, value_name=value_name)
+    long = long.rename_axis(time_name).reset_index()
+    if dropna:
+        long = long.dropna(subset=[value_name]).reset_index(drop=True)
+    return long

@@ -83,7 +83,19 @@ class HostInitializer(keras.initializers.Initializer):
         return {"distribution": self.distribution, "seed": self.seed}
 
 
-def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, seed):
+@keras.saving.register_keras_serializable(package="sklstm")
+class SplitSeriesId(layers.Layer):
+    """Split windows into their values and the series number in the last channel."""
+
+    def call(self, inputs):
+        return inputs[:, :, :-1], inputs[:, -1, -1]
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:2], input_shape[2] - 1), (input_shape[0],)
+
+
+def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, seed,
+                     n_series=None, series_embedding=0):
     """Build an uncompiled ``NaNMask -> LSTM(units...) -> Dense(n_outputs)`` model.
 
     Layer names are fixed, so two models of one architecture have the same
@@ -101,9 +113,21 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         Dropout rate on the inputs of every LSTM layer and before the head.
     seed : int
         Seed for the weight initialisers and dropout masks.
+    n_series, series_embedding : int or None, int
+        With ``series_embedding > 0``, the last input channel holds the
+        series number (of ``n_series``), whose learned vector of that size
+        joins the LSTM's output before the head.
     """
     inputs = keras.Input(shape=(sequence_length, n_features), name="windows")
-    x = NaNMask(name="nan_mask")(inputs)
+    values = inputs
+    if series_embedding:
+        values, series_id = SplitSeriesId(name="split_series_id")(inputs)
+        embedded = layers.Embedding(
+            n_series, series_embedding,
+            embeddings_initializer=HostInitializer("glorot_uniform", seed + 1000),
+            name="series_embedding",
+        )(series_id)
+    x = NaNMask(name="nan_mask")(values)
     for i, n_units in enumerate(units):
         x = layers.LSTM(
             n_units,
@@ -118,6 +142,8 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         )(x)
     if dropout:
         x = layers.Dropout(dropout, seed=seed + 3 * len(units), name="dropout")(x)
+    if series_embedding:
+        x = layers.Concatenate(name="lstm_and_series")([x, embedded])
     outputs = layers.Dense(
         n_outputs,
         kernel_initializer=HostInitializer("glorot_uniform", seed + 3 * len(units) + 1),

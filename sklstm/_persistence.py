@@ -16,8 +16,14 @@ model-building functions in :data:`ALLOWED_FUNCTIONS`), reads arrays with
 named by the file is imported or run. Writes go to a temporary file (or
 directory) next to the target, are fsynced, and then renamed over it with
 ``os.replace``, so an interrupted save leaves the previous save or nothing.
+A directory save killed between moving the previous save aside and moving
+the new one in leaves both under hidden names; :func:`load_estimator` then
+loads the complete new copy (or else the previous one) with a warning. An
+existing path is replaced only if it is a save itself.
 """
 
+import contextlib
+import glob
 import hashlib
 import io
 import json
@@ -449,7 +455,39 @@ def _write_file(path, data):
         os.fsync(fh.fileno())
 
 
+@contextlib.contextmanager
+def _naming_target(path):
+    """Let an OSError name the target path, not the hidden temporary one."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:  # sklstm's own errors already name the target
+            raise
+        message = f"save_estimator could not write {str(path)!r}: {exc.strerror}"
+        raise type(exc)(exc.errno, message) from exc
+
+
+def _is_save(path, kind):
+    """Whether ``path`` is a save of save_estimator of ``kind`` (it has a manifest)."""
+    if kind == "directory":
+        return path.is_dir() and (path / MANIFEST).is_file()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return MANIFEST in archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def _refuse_to_replace(path, kind, fix):
+    if path.exists() and not _is_save(path, kind):
+        raise FileExistsError(
+            f"save_estimator will not replace {str(path)!r}: it exists and is not a "
+            f"saved estimator {kind}. Choose another path, or {fix}."
+        )
+
+
 def _write_zip(path, files):
+    _refuse_to_replace(path, "archive", "delete that file first")
     tmp = _temp_name(path, ".tmp")
     try:
         buffer = io.BytesIO()
@@ -465,12 +503,8 @@ def _write_zip(path, files):
 
 
 def _write_directory(path, files):
-    if path.exists() and not (path.is_dir() and (path / MANIFEST).is_file()):
-        raise FileExistsError(
-            f"save_estimator will not replace {str(path)!r}: it exists and is not a "
-            "saved estimator directory. Choose another path, or give a path ending "
-            "in '.zip' to write one archive file."
-        )
+    _refuse_to_replace(path, "directory",
+                       "give a path ending in '.zip' to write one archive file")
     tmp = _temp_name(path, ".tmp")
     old = None
     try:
@@ -588,6 +622,42 @@ def _check_file_list(path, manifest, present):
         raise _corrupt(path, extra[0], "the file is not listed in the manifest")
 
 
+def _read_verified(path):
+    """The manifest and files of a save, every checksum verified."""
+    manifest, files = _read_directory(path) if path.is_dir() else _read_zip(path)
+    for name, data in files.items():
+        expected = manifest["files"][name]
+        if len(data) != expected["size"] or _sha256(data) != expected["sha256"]:
+            raise _corrupt(path, name, "its SHA-256 checksum differs")
+    return manifest, files
+
+
+def _surviving_copy(path):
+    """A complete copy left by a directory save killed between its two renames.
+
+    The save renames the previous directory to ``.<name>.<token>.old`` and
+    then the new, complete one from ``.<name>.<token>.tmp``; killed in
+    between, both survive and nothing has the target's name. The new copy
+    is preferred, then the previous one; each must pass every check.
+    """
+    for suffix in (".tmp", ".old"):
+        copies = sorted(path.parent.glob(f".{glob.escape(path.name)}.*{suffix}"),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        for copy in copies:
+            try:
+                _read_verified(copy)
+            except (LoadError, OSError):
+                continue
+            warnings.warn(
+                f"{str(path)!r} does not exist, but a save interrupted while it replaced "
+                f"the previous one left a complete copy at {str(copy)!r}: loading that. "
+                f"Rename it to {str(path)!r} (or save again) to keep it.",
+                UserWarning, stacklevel=3,
+            )
+            return copy
+    raise FileNotFoundError(f"load_estimator: no file or directory at {str(path)!r}.")
+
+
 # --- public API -------------------------------------------------------------
 
 
@@ -611,7 +681,8 @@ def save_estimator(estimator, path):
 
     path : str or path-like
         A path ending in ``.zip`` writes one zip archive; any other path is
-        written as a directory. An existing save at ``path`` is replaced.
+        written as a directory. An existing save at ``path`` is replaced;
+        any other existing file or folder is refused (``FileExistsError``).
 
     Returns
     -------
@@ -663,12 +734,14 @@ def save_estimator(estimator, path):
         "files": {name: {"sha256": _sha256(data), "size": len(data)} for name, data in files.items()},
     }
     files[MANIFEST] = json.dumps(manifest, indent=1).encode("utf-8")
-    if path.suffix.lower() == ".zip":
-        if path.is_dir():
-            raise IsADirectoryError(f"save_estimator: {str(path)!r} is a directory, not a .zip file path.")
-        _write_zip(path, files)
-    else:
-        _write_directory(path, files)
+    with _naming_target(path):
+        if path.suffix.lower() == ".zip":
+            if path.is_dir():
+                raise IsADirectoryError(
+                    f"save_estimator: {str(path)!r} is a directory, not a .zip file path.")
+            _write_zip(path, files)
+        else:
+            _write_directory(path, files)
     return path
 
 
@@ -725,16 +798,9 @@ def load_estimator(path):
     True
     """
     path = Path(os.fspath(path))
-    if path.is_dir():
-        manifest, files = _read_directory(path)
-    elif path.is_file():
-        manifest, files = _read_zip(path)
-    else:
-        raise FileNotFoundError(f"load_estimator: no file or directory at {str(path)!r}.")
-    for name, data in files.items():
-        expected = manifest["files"][name]
-        if len(data) != expected["size"] or _sha256(data) != expected["sha256"]:
-            raise _corrupt(path, name, "its SHA-256 checksum differs")
+    if not path.exists():
+        path = _surviving_copy(path)
+    manifest, files = _read_verified(path)
     saved, installed = manifest["versions"], _versions()
     differ = [n for n in _CHECKED_VERSIONS if saved.get(n) != installed[n]]
     try:

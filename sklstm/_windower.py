@@ -1,5 +1,6 @@
 """SequenceWindower: one window of past rows per input row."""
 
+import numbers
 import warnings
 
 import numpy as np
@@ -13,7 +14,15 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._checks import check_choice, check_numeric, check_positive_int, input_feature_names
+from ._checks import (
+    BOOLEAN,
+    Interval,
+    Options,
+    check_choice,
+    check_numeric,
+    input_feature_names,
+    validate_params,
+)
 from ._time_index import grid_tail, index_of, is_default_index, labels_before
 
 PADDINGS = ("mask", "edge")
@@ -112,7 +121,9 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     begins with it is taken to start where the fitted rows did (should a
     continuation begin with that very row, its first windows are padded).
 
-    NaN or infinite values in X are rejected: NaN is the padding marker.
+    NaN in X marks a missing value (a series that starts late or stops
+    early, in a panel): with ``padding="mask"`` it is masked like padding;
+    with ``padding="edge"`` it is an error, as are infinite values.
 
     Examples
     --------
@@ -141,23 +152,28 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self.flatten = flatten
         self.remember = remember
 
+    _parameter_constraints = {
+        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "padding": [Options(*PADDINGS)],
+        "flatten": [BOOLEAN],
+        "remember": [BOOLEAN],
+    }
+    _parameter_hints = {
+        "sequence_length": "pass the number of past time steps per window, e.g. 5",
+    }
+
     def _check_params(self):
-        check_positive_int(
-            "sequence_length", self.sequence_length,
-            fix="pass the number of past time steps per window, e.g. 5",
-        )
-        check_choice("padding", self.padding, PADDINGS)
-        for name in ("flatten", "remember"):
-            value = getattr(self, name)
-            if not isinstance(value, (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {value!r}.")
+        validate_params(self)
 
     def _validate(self, X, *, reset):
         """X as a float array, and its pandas index (None for arrays)."""
         self._check_params()
         check_numeric(X, "SequenceWindower")
         index = index_of(X)
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset)
+        # NaN marks a missing value, masked like padding; "edge" is for
+        # regressors that cannot take NaN, so there it stays an error
+        allow_nan = "allow-nan" if self.padding == "mask" else True
+        X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=reset, ensure_all_finite=allow_nan)
         if index is not None and len(index) != len(X):  # e.g. a DataFrame of lists
             index = None
         return X, index
@@ -250,7 +266,7 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         elif index is None or self._default_index:
             reason = None  # no labels to go by, or a RangeIndex pandas made up
         # only the first row decides, so no window depends on a later row
-        if np.array_equal(X[:1], self._first_row.astype(X.dtype)):
+        if np.array_equal(X[:1], self._first_row.astype(X.dtype), equal_nan=True):
             return self._unknown_past()  # the fitted rows again, from their start
         n_memory = len(self.last_window_)
         if reason is not None:
@@ -346,4 +362,5 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         tags = super().__sklearn_tags__()
         tags.requires_fit = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.allow_nan = self.padding == "mask"
         return tags

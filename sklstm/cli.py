@@ -18,11 +18,14 @@ import itertools
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._checks import _when, check_time_order
 
 __all__ = ["main"]
 
@@ -198,12 +201,10 @@ def _read_csv(path):
         raise _CLIError(f"could not read {str(path)!r} as CSV: {first}") from None
     if frame.empty:
         raise _CLIError(f"data file {str(path)!r} has a header but no rows")
+    if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise _CLIError(f"data file {str(path)!r} separates its columns with ';', not ','; "
+                        "save it as comma-separated CSV")
     return frame
-
-
-def _when(stamp):
-    """A timestamp as text, without a midnight time."""
-    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
 
 
 def _parse_dates(frame, column):
@@ -221,14 +222,10 @@ def _parse_dates(frame, column):
             "--date-column"
         )
     index = pd.DatetimeIndex(dates, name=column)
-    if index.has_duplicates:
-        raise _CLIError(f"date column {column!r} repeats {_when(index[index.duplicated()][0])}; "
-                       "keep one row per time step")
-    if not index.is_monotonic_increasing:
-        row = int(np.flatnonzero(np.diff(index.asi8) < 0)[0]) + 1
-        raise _CLIError(f"dates in column {column!r} are not in time order (data row "
-                       f"{row + 1}: {_when(index[row])} after {_when(index[row - 1])}); "
-                       "sort the file")
+    try:  # the rule forecast() and make_supervised apply, with the file's words
+        check_time_order(index, f"date column {column!r}", fix="sort the file")
+    except ValueError as error:
+        raise _CLIError(str(error).replace("(row ", "(data row ")) from None
     if len(index) >= 3:
         index = pd.DatetimeIndex(index, freq="infer")  # a regular step becomes .freq
     if index.freq is None:
@@ -329,7 +326,7 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
     those rows miss, and the coverage they support).
     """
     from ._checks import validation_size  # not ._regressor: it imports Keras
-    from ._conformal import max_coverage
+    from ._conformal import calibration_size, max_coverage
 
     future = f"plus --horizon {horizon} row(s) of future targets"
     blocks = (n_splits + 1) * sequence_length
@@ -340,8 +337,10 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
         "use fewer --splits, a shorter --sequence-length, a smaller --horizon or more data")
     # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows,
     # and calibrates on the rows held out for early stopping
-    calibration = next(n for n in itertools.count(1) if math.ceil((n + 1) * coverage) <= n)
-    framed = next(n for n in itertools.count(1)
+    calibration = calibration_size(coverage)
+    # start just below round(n * fraction) = calibration and step up (no long count)
+    start = max(1, math.floor((calibration - 1) / validation_fraction))
+    framed = next(n for n in itertools.count(start)
                   if validation_size(n, validation_fraction) >= calibration)
     lever = "lower --coverage or add data"
     if n_rows is not None:
@@ -351,7 +350,7 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
                  "add data (these rows hold out none to calibrate an interval on)")
     interval_need = (
         framed + horizon,
-        f"the --coverage {coverage:g} interval is calibrated on at least {calibration} "
+        f"the --coverage {coverage:.12g} interval is calibrated on at least {calibration} "
         f"held-out rows, the last {validation_fraction:.0%} of {framed} framed rows, {future}",
         lever)
     needs = sorted([split_need, interval_need], key=lambda need: need[0], reverse=True)
@@ -508,6 +507,12 @@ def _run_forecast(args):
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
+    try:  # before the search, not after it: write a probe file (modes lie to root)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        raise _CLIError(f"cannot write to output directory {str(out)!r}: {error.strerror}; "
+                        "choose another --out") from None
 
     # Keras and JAX load only now, once the input is known to be good
     import joblib

@@ -658,11 +658,20 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     if "loss" not in history or len(history["loss"]) == 0:
         raise ValueError("the training history has no 'loss' values to plot.")
 
-    ax = _get_ax(ax, (6, 3.5))
     loss = np.asarray(history["loss"], dtype=float)
+    if not np.isfinite(loss).any():
+        raise ValueError(
+            f"the training history's 'loss' has no finite value ({len(loss)} epoch(s), all "
+            "NaN or infinite): the training diverged and there is no curve to plot."
+        )
+    ax = _get_ax(ax, (6, 3.5))
     epochs = np.arange(1, len(loss) + 1)
     ax.plot(epochs, loss, color="C0", label="loss")
     val = history.get("val_loss")
+    if val is not None and len(val) and not np.isfinite(np.asarray(val, dtype=float)).any():
+        # say so in the legend rather than draw an invisible line and no marker
+        ax.plot([], [], color="C1", label="val_loss: no finite value")
+        val = None
     if val is not None and len(val):
         val = np.asarray(val, dtype=float)
         ax.plot(np.arange(1, len(val) + 1), val, color="C1", label="val_loss")

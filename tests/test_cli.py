@@ -186,6 +186,9 @@ BAD_INPUT = [
                  id="unparsable-date"),
     pytest.param(_frame().iloc[[0, 2, 1, 3]], ["--target", "y"],
                  "not in time order .*2021-01-02 after 2021-01-03", id="unsorted-dates"),
+    pytest.param(_frame().iloc[[0, 1, 1, 2]], ["--target", "y"],
+                 "date column 'date' repeats 2021-01-02; keep one row per time step",
+                 id="repeated-dates"),
     pytest.param(_frame().drop(index=5), ["--target", "y"], "have no regular step",
                  id="irregular-dates"),
     pytest.param(_frame(), ["--target", "y", "--date-column", "when"],
@@ -215,6 +218,10 @@ BAD_INPUT = [
     pytest.param(None, ["--coverage", "1.5"],
                  r"argument --coverage: must be a number in \(0, 1\), got '1.5'",
                  id="bad-coverage"),
+    pytest.param(None, ["--coverage", "0.999999999999"],
+                 r"needs at least 9999999999993 \(the --coverage 0.999999999999 interval is "
+                 "calibrated on at least 999999999999 held-out rows",
+                 id="coverage-too-close-to-1-is-refused-at-once"),
     pytest.param(None, ["--sequence-length"], "argument --sequence-length: expected",
                  id="missing-option-value"),
 ]
@@ -233,6 +240,44 @@ def test_bad_input_is_one_line_on_stderr_with_exit_code_2(tmp_path, content, arg
     assert stdout == ""
     assert stderr.count("\n") == 1 and stderr.startswith("sklstm: error: ")
     assert re.search(message, stderr), stderr
+
+
+def test_semicolon_separated_csv_is_named(tmp_path):
+    path = tmp_path / "data.csv"
+    _frame().to_csv(path, index=False, sep=";")
+    code, stdout, stderr = _run(["forecast", str(path), "--target", "y"])
+    assert code == 2 and stdout == ""
+    assert stderr == (f"sklstm: error: data file {str(path)!r} separates its columns with "
+                      "';', not ','; save it as comma-separated CSV\n")
+
+
+def _read_only_folder(tmp_path):
+    """A folder no file can be created in (root ignores modes; /sys refuses even root)."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    for candidate in (folder, Path("/sys")):
+        try:
+            (candidate / "probe").touch()
+        except OSError:
+            return candidate
+        (candidate / "probe").unlink()
+    pytest.skip("no read-only folder on this machine")
+
+
+def test_read_only_out_is_refused_before_any_fit(csv_path, tmp_path, monkeypatch):
+    import sklearn.model_selection
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("the search ran before --out was checked")
+
+    monkeypatch.setattr(sklearn.model_selection.GridSearchCV, "fit", no_search)
+    out = _read_only_folder(tmp_path)
+    code, stdout, stderr = _run(["forecast", str(csv_path), "--target", "y", *TINY,
+                                 "--out", str(out)])
+    assert code == 2 and stdout == ""
+    assert stderr == (f"sklstm: error: cannot write to output directory {str(out)!r}: "
+                      "Permission denied; choose another --out\n")
 
 
 @pytest.mark.parametrize(

@@ -283,7 +283,8 @@ def test_math_becomes_mathml():
 # --- the guides' code ---------------------------------------------------------
 
 GUIDES = ["../README.md", "index.md", "getting-started.md", "user-guide/windowing.md",
-          "user-guide/cross-validation.md", "user-guide/grid-search.md"]
+          "user-guide/cross-validation.md", "user-guide/grid-search.md",
+          "user-guide/panels.md"]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

@@ -27,13 +27,13 @@ def _nan(a):
 WINDOWER_CASES = [
     ({"sequence_length": 0}, X2, ValueError, r"sequence_length must be a positive int \(>= 1\), got 0"),
     ({"sequence_length": -2}, X2, ValueError, "sequence_length must be a positive int"),
-    ({"sequence_length": 2.5}, X2, TypeError, "sequence_length must be a positive int, got 2.5"),
+    ({"sequence_length": 2.5}, X2, TypeError, r"sequence_length must be a positive int \(>= 1\), got 2.5"),
     ({"sequence_length": "5"}, X2, TypeError, "got '5' of type str"),
     ({"padding": "zeros"}, X2, ValueError, "padding must be one of 'mask', 'edge', got 'zeros'"),
     ({}, np.arange(5.0), ValueError, "Expected 2D array, got 1D array"),
     ({}, X3, ValueError, "Found array with dim 3"),
     ({}, X2[:0], ValueError, "Found array with 0 sample"),
-    ({}, _nan(X2), ValueError, "Input X contains NaN"),
+    ({"padding": "edge"}, _nan(X2), ValueError, "Input X contains NaN"),
     ({}, _inf(X2), ValueError, "Input X contains infinity"),
     ({}, pd.DataFrame({"t": [1.0, 2.0], "weather": ["sun", "rain"]}), ValueError,
      r"column\(s\) \['weather'\] are not numeric"),
@@ -52,16 +52,27 @@ def test_windower_rejects_bad_input(params, X, error, match):
 
 
 REGRESSOR_CASES = [
-    ({"units": 0}, X3, y, ValueError, r"units must be a positive int \(>= 1\), got 0"),
+    ({"units": 0}, X3, y, ValueError, r"units must be a positive int \(>= 1\) or a non-empty tuple of them, got 0"),
     ({"units": (4, 0)}, X3, y, ValueError, "units must be a positive int"),
-    ({"units": ()}, X3, y, ValueError, r"units must not be empty"),
-    ({"units": "50"}, X3, y, TypeError, "units must be a positive int, got '50'"),
+    ({"units": ()}, X3, y, ValueError, r"units must be a positive int .* or a non-empty tuple of them, got \(\)"),
+    ({"units": "50"}, X3, y, TypeError, r"units must be a positive int \(>= 1\) or a non-empty tuple of them, got '50'"),
     ({"epochs": 0}, X3, y, ValueError, "epochs must be a positive int"),
-    ({"batch_size": 1.5}, X3, y, TypeError, "batch_size must be a positive int, got 1.5"),
-    ({"dropout": 1.0}, X3, y, ValueError, r"dropout must be a number in \[0, 1\.0\), got 1\.0"),
-    ({"learning_rate": -1}, X3, y, ValueError, "learning_rate must be a positive number, got -1"),
+    ({"batch_size": 1.5}, X3, y, TypeError, r"batch_size must be a positive int \(>= 1\), got 1.5"),
+    ({"dropout": 1.0}, X3, y, ValueError, r"dropout must be a number in \[0, 1\), got 1\.0"),
+    ({"learning_rate": -1}, X3, y, ValueError, "learning_rate must be a number > 0, got -1"),
     ({"validation_fraction": 0.0}, X3, y, ValueError, "validation_fraction must be a number in"),
     ({"unit": 3}, X3, y, TypeError, "unknown parameter 'unit'. Did you mean 'units'"),
+    ({"random_state": -5}, X3, y, ValueError,
+     r"random_state must be an int in \[0, 4294967295\], a numpy.random.RandomState or None, "
+     r"got -5; pass an int seed"),
+    ({"random_state": 2**40}, X3, y, ValueError, "random_state must be .*got 1099511627776"),
+    ({"random_state": "0"}, X3, y, TypeError, "random_state must be .*got '0' of type str"),
+    ({"tol": -1.0}, X3, y, ValueError, "tol must be a number >= 0, got -1.0"),
+    ({"tol": np.nan}, X3, y, ValueError, "tol must be a number >= 0, got nan"),
+    ({"shuffle": "no"}, X3, y, TypeError, "shuffle must be True or False, got 'no'"),
+    ({"early_stopping": "no"}, X3, y, TypeError, "early_stopping must be True or False, got 'no'"),
+    ({"warm_start": 1}, X3, y, TypeError, "warm_start must be True or False, got 1"),
+    ({"learning_rate": np.inf}, X3, y, ValueError, "learning_rate must be a number > 0, got inf"),
     ({}, X3, y[:-1], ValueError, "inconsistent numbers of samples"),
     ({}, X3[:0], y[:0], ValueError, "Found array with 0 sample"),
     ({}, _inf(X2), y, ValueError, "Input X contains infinity"),
@@ -77,6 +88,12 @@ def test_regressor_rejects_bad_input(params, X, y_, error, match):
     with pytest.raises(error, match=match):
         reg.fit(X, y_)
     assert not hasattr(reg, "model_")
+
+
+@pytest.mark.parametrize("rate", [np.float32(0.01), np.float64(0.01), 1])
+def test_numpy_and_int_learning_rates_are_accepted(rate):
+    reg = LSTMRegressor(units=2, epochs=1, random_state=0, learning_rate=rate).fit(X3, y)
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(float(rate))
 
 
 def test_predict_before_fit():

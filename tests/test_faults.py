@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from keras import ops
+from sklearn.base import clone
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
@@ -137,6 +138,53 @@ def test_interrupted_refit_keeps_a_consistent_estimator(windows_y, warm_start):
     with pytest.raises(KeyboardInterrupt):
         reg.fit(windows, y)
     assert_same_state(fitted_state(reg, windows), before)
+
+
+def _readme_parts(interrupt):
+    return Pipeline([("scale", MinMaxScaler()), ("window", SequenceWindower(5)),
+                     ("lstm", LSTMRegressor(**TINY, callbacks=[interrupt]))])
+
+
+def test_interrupted_pipeline_refit_is_what_the_docs_say(sine_xy):
+    """docs/reliability.md, "Interrupting a refit": sklearn's Pipeline and
+    TransformedTargetRegressor are not all-or-nothing; fitting a clone and
+    swapping it in is."""
+    X, y = sine_xy[0][:100], sine_xy[1][:100]
+    X_new, y_new = 10 * X + 5, 10 * y + 5
+    interrupt = Interrupt()
+
+    # a bare Pipeline: the scaler holds the new fit, the LSTM the old one
+    pipe = _readme_parts(interrupt).fit(X, y)
+    before = pipe.predict(X)
+    windows = pipe[:-1].transform(X)
+    lstm_before = fitted_state(pipe[-1], windows)
+    interrupt.at = 1
+    with pytest.raises(KeyboardInterrupt):
+        pipe.fit(X_new, y_new)
+    assert pipe[0].data_max_[0] == pytest.approx(X_new[:, 0].max())
+    assert_same_state(fitted_state(pipe[-1], windows), lstm_before)
+    assert not np.allclose(pipe.predict(X), before)  # silently different
+
+    # the README model: the y scaler is refitted, the pipeline is a new clone whose
+    # LSTM was never fitted, so predict refuses instead of answering
+    interrupt.at = None
+    model = TransformedTargetRegressor(regressor=_readme_parts(interrupt),
+                                       transformer=MinMaxScaler()).fit(X, y)
+    model.regressor.set_params(lstm__callbacks=[Interrupt(at=1)])
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X_new, y_new)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+    # the recipe: fit a clone, keep it only when it finishes
+    interrupt.at = None
+    model = TransformedTargetRegressor(regressor=_readme_parts(interrupt),
+                                       transformer=MinMaxScaler()).fit(X, y)
+    before = model.predict(X)
+    with pytest.raises(KeyboardInterrupt):
+        model = clone(model).set_params(regressor__lstm__callbacks=[Interrupt(at=1)]).fit(
+            X_new, y_new)
+    np.testing.assert_array_equal(model.predict(X), before)
 
 
 # --- GridSearchCV past failing candidates ---------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import TransformedTargetRegressor
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import Pipeline
@@ -179,13 +180,48 @@ def test_bad_data_or_target(persistence_h3, data, target, error, match):
         forecast(persistence_h3, data, target=target)
 
 
+def _reversed(series):
+    return series.iloc[::-1]
+
+
+def _repeated(series):
+    return series.iloc[[0, 1, 2, 2, 3, 4, 5]]
+
+
+def _backwards_numbers(series):
+    return series.set_axis([0, 1, 2, 3, 5, 4, 6, 7, 8, 9])
+
+
+@pytest.mark.parametrize(
+    "disorder, match",
+    [
+        (_reversed, r"the index of data is not in time order \(row 2: 2024-01-09 after "
+                    r"2024-01-10\); sort it, e.g. data.sort_index\(\)"),
+        (_repeated, "the index of data repeats 2024-01-03; keep one row per time step"),
+        (_backwards_numbers, r"not in time order \(row 6: 4 after 5\)"),
+    ],
+)
+def test_unsorted_or_repeated_time_index_is_refused(series, persistence_h3, disorder, match):
+    # the CLI's rule: "future" dates after a reversed index would lie in the past
+    data = disorder(series)
+    with pytest.raises(ValueError, match=match):
+        forecast(persistence_h3, data, target="temp")
+    with pytest.raises(ValueError, match=match):
+        make_supervised(data, "temp")
+
+
+def test_labels_without_an_order_are_taken_as_given(series):
+    X, y = make_supervised(series.set_axis(list("jihgfedcba")), "temp")
+    assert list(X.index) == list("jihgfedcb")
+
+
 def test_coverage_needs_predict_interval(series, persistence_h3):
     with pytest.raises(TypeError, match="needs an estimator with predict_interval"):
         forecast(persistence_h3, series, target="temp", coverage=0.9)
 
 
 def test_unfitted_estimator_is_rejected(series):
-    with pytest.raises(Exception, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         forecast(PersistenceRegressor(), series, target="temp")
 
 

@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_supervised
+from sklstm._forecaster import calibration_size, conformal_rank
 
 TINY = {"sequence_length": 5, "units": 4, "random_state": 0}
 
@@ -132,7 +133,12 @@ def test_grid_search_over_flat_params_with_time_series_split(seasonal):
         cv=TimeSeriesSplit(2),
         scoring="neg_mean_absolute_error",
     ).fit(X, y)
-    assert search.best_params_["trend"] in ("none", "diff")
+    # the flat parameter reaches the network: the two candidates score differently,
+    # and the refit best estimator is the candidate with the best mean score
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all() and scores[0] != scores[1]
+    best = search.cv_results_["params"][int(np.argmax(scores))]["trend"]
+    assert search.best_estimator_.trend == best
     assert search.best_estimator_.predict(X).shape == (len(X),)
     params = clone(search.best_estimator_).get_params()
     assert {"sequence_length", "units", "trend", "epochs", "learning_rate"} <= set(params)
@@ -203,12 +209,38 @@ def test_wider_coverage_gives_wider_intervals(fitted):
         ({"target_column": 3}, ValueError, r"target_column=3 is out of range for X with 1 column"),
         ({"target_column": "temp"}, ValueError, "is a column name, but X has no column names"),
         ({"early_stopping": "yes"}, TypeError, "early_stopping must be True or False"),
+        ({"early_stopping": "no"}, TypeError, "early_stopping must be True or False, got 'no'"),
+        ({"random_state": "0"}, TypeError, "random_state must be .*got '0' of type str"),
+        ({"random_state": -5}, ValueError, "random_state must be an int in"),
+        ({"units": 0}, ValueError, r"units must be a positive int \(>= 1\)"),
+        ({"epochs": 1.5}, TypeError, r"epochs must be a positive int \(>= 1\), got 1.5"),
     ],
 )
 def test_bad_parameters_are_named_in_the_error(params, error, match):
     X = np.arange(40.0).reshape(-1, 1)
     with pytest.raises(error, match=match):
         LSTMForecaster(**{**TINY, **params}).fit(X, X[:, 0] + 1)
+
+
+@pytest.mark.parametrize("trend", ["diff", "none"])
+def test_data_whose_range_overflows_is_refused(trend):
+    # finite values, but max - min (and the one-step changes) overflow float64
+    X = (np.where(np.arange(60) % 2, 1.5e308, -1.5e308) * np.linspace(0.5, 1, 60)).reshape(-1, 1)
+    with pytest.raises(ValueError, match=r"the range of X overflows float64 \(values up to "
+                                         r"1\.5e\+308\).*rescale the data first"):
+        LSTMForecaster(**TINY, epochs=1, trend=trend).fit(X[:-1], X[1:, 0])
+
+
+def test_huge_but_representable_data_gives_finite_predictions():
+    X = (1.5e308 * (0.7 + 0.3 * np.sin(np.arange(80.0) / 4))).reshape(-1, 1)
+    model = LSTMForecaster(**TINY, epochs=1).fit(X[:-1], X[1:, 0])
+    assert np.isfinite(model.predict(X[:-1])).all()
+
+
+def test_float32_learning_rate_is_accepted(seasonal):
+    X, y = make_supervised(seasonal.iloc[:100], "s")
+    model = LSTMForecaster(**TINY, epochs=1, learning_rate=np.float32(0.003)).fit(X, y)
+    assert model.predict(X).shape == (len(X),)
 
 
 def test_too_few_calibration_rows_for_the_coverage(fitted):
@@ -218,6 +250,21 @@ def test_too_few_calibration_rows_for_the_coverage(fitted):
         few.predict_interval(X, coverage=0.9)
     lower, _upper = few.predict_interval(X, coverage=0.5)
     assert lower.shape == (len(X),)
+
+
+@pytest.mark.parametrize("coverage, needed", [(0.99999999, 99999999), (0.999999999999, 999999999999)])
+def test_coverage_too_close_to_one_says_how_many_rows_it_needs(fitted, coverage, needed):
+    # computed in closed form: no search over row counts, no StopIteration
+    model, X, _ = fitted
+    with pytest.raises(ValueError, match=f"needs at least {needed} held-out calibration rows"):
+        model.predict_interval(X, coverage=coverage)
+
+
+@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9, 0.95, 0.99, 0.123, 2 / 3, 0.999])
+def test_calibration_size_is_the_fewest_rows_the_rank_allows(coverage):
+    fewest = next(n for n in range(1, 10**4) if conformal_rank(n, coverage) <= n)
+    assert calibration_size(coverage) == fewest
+    assert conformal_rank(fewest - 1, coverage) > fewest - 1 or fewest == 1
 
 
 @pytest.mark.parametrize("coverage", [0, 1, 1.5, "90%"])

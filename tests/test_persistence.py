@@ -11,6 +11,8 @@ import io
 import json
 import os
 import pickle
+import re
+import shutil
 import zipfile
 
 import joblib
@@ -559,3 +561,67 @@ def test_overwriting_a_save_replaces_it(fitted, tmp_path):
     save_estimator(model, path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m_dir"]
     np.testing.assert_array_equal(load_estimator(path).predict(windows), model.predict(windows))
+
+
+def test_zip_save_will_not_replace_other_files(fitted, tmp_path):
+    # as the directory form: only a previous save may be replaced
+    other = tmp_path / "report.zip"
+    other.write_bytes(b"not an archive of ours")
+    with pytest.raises(FileExistsError, match="not a saved estimator archive"):
+        save_estimator(fitted["regressor"][0], other)
+    assert other.read_bytes() == b"not an archive of ours"
+    foreign = tmp_path / "photos.zip"
+    with zipfile.ZipFile(foreign, "w") as archive:
+        archive.writestr("cat.jpg", b"\xff\xd8")
+    with pytest.raises(FileExistsError, match="not a saved estimator archive"):
+        save_estimator(fitted["regressor"][0], foreign)
+    path = save_estimator(fitted["regressor"][0], tmp_path / "m.zip")
+    save_estimator(fitted["pipeline"][0], path)  # a previous save is replaced
+    assert type(load_estimator(path)).__name__ == "Pipeline"
+
+
+@pytest.mark.parametrize("layout", ["m.zip", "m_dir"])
+def test_save_errors_name_the_target_not_the_temporary_path(fitted, tmp_path, monkeypatch, layout):
+    fail_on(monkeypatch, (_persistence, "_write_file"))
+    target = tmp_path / layout
+    with pytest.raises(OSError, match=f"save_estimator could not write '{re.escape(str(target))}': "
+                                      r"No space left on device \(simulated\)") as error:
+        save_estimator(fitted["regressor"][0], target)
+    assert ".tmp" not in str(error.value)
+
+
+def test_directory_save_killed_between_its_renames_still_loads(fitted, tmp_path, monkeypatch):
+    """Killed after the previous save moved aside and before the new one moved in:
+    nothing has the target's name, both complete copies survive under hidden names."""
+    old_model, X = fitted["pipeline"]
+    new_model, windows = fitted["regressor"]
+    path = save_estimator(old_model, tmp_path / "m_dir")
+
+    class Killed(BaseException):
+        pass
+
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_die(src, dst):
+        calls.append(src)
+        if len(calls) >= 2:  # dead from the new copy's rename on: no clean-up runs
+            raise Killed
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(_persistence.shutil, "rmtree", lambda *a, **k: None)  # no clean-up
+    monkeypatch.setattr(os, "replace", replace_then_die)
+    with pytest.raises(Killed):
+        save_estimator(new_model, path)
+    monkeypatch.undo()
+    assert not path.exists()
+    with pytest.warns(UserWarning, match=r"does not exist, but a save interrupted .* left a "
+                                         r"complete copy at .*\.tmp'"):
+        loaded = load_estimator(path)
+    np.testing.assert_array_equal(loaded.predict(windows), new_model.predict(windows))
+    # without the new copy, the previous one is found
+    for leftover in tmp_path.glob(".m_dir.*.tmp"):
+        shutil.rmtree(leftover)
+    with pytest.warns(UserWarning, match=r"complete copy at .*\.old'"):
+        loaded = load_estimator(path)
+    np.testing.assert_array_equal(loaded.predict(X), old_model.predict(X))

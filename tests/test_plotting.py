@@ -380,6 +380,13 @@ def test_plot_history_without_validation_loss():
     assert not ax.collections
 
 
+def test_plot_history_with_an_all_nan_validation_curve_says_so():
+    ax = plot_history({"loss": [0.9, 0.5], "val_loss": [np.nan, np.nan]})
+    assert [line.get_label() for line in ax.lines] == ["loss", "val_loss: no finite value"]
+    assert not ax.collections
+    assert "val_loss: no finite value" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_plot_history_finds_the_lstm_inside_nested_estimators(fitted_lstm_model):
     lstm = fitted_lstm_model.regressor_.named_steps["lstm"]
     n_epochs = len(lstm.history_["loss"])
@@ -403,6 +410,8 @@ def test_plot_history_loss_axis_label():
         (Pipeline([("ridge", Ridge())]), ValueError, "holds no training history"),
         ({"val_loss": [1.0]}, ValueError, "has no 'loss' key"),
         ({"loss": []}, ValueError, "no 'loss' values"),
+        ({"loss": [np.nan, np.nan]}, ValueError,
+         r"'loss' has no finite value \(2 epoch\(s\), all NaN or infinite\)"),
         ([0.1, 0.2], TypeError, "must be a fitted LSTMRegressor"),
     ],
 )

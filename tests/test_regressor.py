@@ -194,3 +194,192 @@ def test_sample_weight_zero_rows_are_ignored(windows):
     reg = LSTMRegressor(**TINY).fit(X, y, sample_weight=w)
     dropped = LSTMRegressor(**TINY).fit(X[50:], y[50:])
     np.testing.assert_allclose(reg.predict(X), dropped.predict(X), rtol=1e-6)
+
+
+# --- warm start: honour what a kept network can take, refuse the rest ----------------------
+
+
+class _Count(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+@pytest.mark.parametrize("change", [{"units": 8}, {"dropout": 0.5}, {"loss": "mae"},
+                                    {"optimizer__beta_1": 0.5}])
+def test_warm_start_refuses_a_change_of_the_network(windows, change):
+    reg = LSTMRegressor(**TINY, warm_start=True).fit(*windows)
+    before = reg.predict(windows[0])
+    name = next(iter(change))
+    with pytest.raises(ValueError, match=f"warm_start=True keeps the fitted network, which was "
+                                         f"built with {name}=.*but set_params changed {name}"):
+        reg.set_params(**change).fit(*windows)
+    np.testing.assert_array_equal(reg.predict(windows[0]), before)
+
+
+def test_warm_start_honours_learning_rate_callbacks_and_epochs(windows):
+    reg = LSTMRegressor(**TINY, warm_start=True, early_stopping=False).fit(*windows)
+    count = _Count()
+    reg.set_params(learning_rate=0.05, callbacks=[count], epochs=2).fit(*windows)
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(0.05)
+    assert count.epochs == 2
+    assert len(reg.history_["loss"]) == 2  # this fit's epochs, as SciKeras records them
+
+
+def test_interrupted_warm_start_keeps_the_previous_step_size(windows):
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    reg = LSTMRegressor(**TINY, warm_start=True, learning_rate=0.01).fit(*windows)
+    before = reg.predict(windows[0])
+    with pytest.raises(KeyboardInterrupt):
+        reg.set_params(learning_rate=0.5, callbacks=[Interrupt()]).fit(*windows)
+    assert float(reg.model_.optimizer.learning_rate) == pytest.approx(0.01)
+    np.testing.assert_array_equal(reg.predict(windows[0]), before)
+
+
+# --- routed parameters: honoured or refused ------------------------------------------------
+
+
+@pytest.mark.parametrize("routed, match", [
+    ({"predict__batch_size": 7}, r"does not use the routed parameter 'predict__batch_size'.*"
+                                 r"Use batch_size=\.\.\. instead"),
+    ({"fit__shuffle": False}, r"'fit__shuffle'.*\(fit__ takes only callbacks, epochs\)\. "
+                              r"Use shuffle=\.\.\. instead"),
+    ({"compile__run_eagerly": True}, "does not use the routed parameter 'compile__run_eagerly'"),
+    ({"model__seed": 3}, "model=None builds sklstm's default LSTM, which takes no extra"),
+])
+def test_routed_parameters_nothing_honours_are_refused(windows, routed, match):
+    with pytest.raises(TypeError, match=match):
+        LSTMRegressor(**TINY, **routed).fit(*windows)
+    with pytest.raises(ValueError, match=match):
+        LSTMRegressor(**TINY).set_params(**routed)
+
+
+@pytest.mark.parametrize("params", [{"metrics": ["mae"]}, {"compile__metrics": ["mae"]}])
+def test_metrics_the_jax_loop_would_ignore_are_refused(windows, params):
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=f"{name}=\\['mae'\\] would be ignored: sklstm's "
+                                         "training loop on the JAX backend records only the loss"):
+        LSTMRegressor(**TINY, **params).fit(*windows)
+
+
+def test_routed_compile_and_fit_parameters_are_honoured(windows):
+    plain = LSTMRegressor(**{**TINY, "epochs": 1}).fit(*windows)
+    weighted = LSTMRegressor(**{**TINY, "epochs": 1}, compile__loss_weights=[2.0]).fit(*windows)
+    assert weighted.history_["loss"][0] == pytest.approx(2 * plain.history_["loss"][0], rel=1e-5)
+    count = _Count()
+    LSTMRegressor(**TINY, early_stopping=False, fit__callbacks=[count], fit__epochs=2).fit(*windows)
+    assert count.epochs == 2
+
+
+def test_routed_names_are_recorded_not_discovered(windows):
+    reg = LSTMRegressor(**TINY, optimizer__beta_1=0.8)
+    reg.set_params(fit__epochs=2)
+    assert reg._routed_names == ("fit__epochs", "optimizer__beta_1")
+    reg.fit(*windows)  # fitted attributes do not become parameters
+    assert set(reg.get_params()) == {*LSTMRegressor._explicit_param_names(),
+                                     "fit__epochs", "optimizer__beta_1"}
+    assert clone(reg).get_params()["fit__epochs"] == 2
+    assert len(reg.history_["loss"]) <= 2  # fit__epochs is honoured
+
+
+def test_set_params_typo_gets_the_constructor_hint():
+    with pytest.raises(ValueError, match="unknown parameter 'unitz'. Did you mean 'units'"):
+        LSTMRegressor().set_params(unitz=3)
+
+
+def test_check_params_sets_no_fitted_attribute():
+    reg = LSTMRegressor(units=(4, 2))
+    reg._check_params()
+    assert [k for k in vars(reg) if k.endswith("_")] == []
+
+
+def test_random_states_give_different_networks(windows):
+    # SciKeras draws randint(low=1) from a RandomState, which is always 0
+    a, b = (LSTMRegressor(units=2, epochs=1, random_state=np.random.RandomState(seed))
+            .fit(*windows).predict(windows[0]) for seed in (1, 2))
+    assert not np.allclose(a, b)
+
+
+# --- extreme values and diverging fits -----------------------------------------------------
+
+
+def test_values_beyond_float32_are_refused_not_infinite(windows):
+    X, y = windows
+    with pytest.raises(ValueError, match=r"Input X contains values beyond float32's range .* "
+                                         r"up to 1\.5e\+308"):
+        LSTMRegressor(**TINY).fit(np.nan_to_num(X) * 0 + 1.5e308, y)
+    with pytest.raises(ValueError, match=r"y contains values beyond float32's range"):
+        LSTMRegressor(**TINY).fit(X, y * 0 + 1.5e308)
+    fitted = LSTMRegressor(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        fitted.predict(np.where(np.isnan(X), np.nan, 1.5e308))
+
+
+def test_a_fit_that_ends_far_above_its_start_warns(windows):
+    with pytest.warns(RuntimeWarning, match=r"The training loss ended at .*, more than 10 "
+                                            r"times .* Lower learning_rate \(now 1000000\.0\)"):
+        LSTMRegressor(**TINY, learning_rate=1e6).fit(*windows)
+
+
+def test_an_ordinary_fit_does_not_warn(windows):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        LSTMRegressor(**TINY).fit(*windows)
+        # y equal to 0 everywhere: the untrained network is the reference, not 0
+        LSTMRegressor(**TINY).fit(windows[0], np.zeros(len(windows[1])))
+    assert [str(w.message) for w in caught if "training loss ended" in str(w.message)] == []
+
+
+def test_integer_weights_match_repeated_rows_up_to_float32_rounding():
+    """The real reason check_sample_weight_equivalence_on_dense_data fails (its
+    estimator is LSTMRegressor(units=4, epochs=2, random_state=0)): weighted and
+    repeated rows give the same fit to about 4e-7, float32 summing rows in another
+    order, and the check asks for rtol=1e-7."""
+    rng = np.random.RandomState(42)
+    X, y, sw = rng.rand(15, 30), rng.randint(0, 3, size=15).astype(float), rng.randint(0, 5, 15)
+    weighted = LSTMRegressor(units=4, epochs=2, random_state=0).fit(X, y, sample_weight=sw)
+    repeated = LSTMRegressor(units=4, epochs=2, random_state=0).fit(X.repeat(sw, 0), y.repeat(sw))
+    np.testing.assert_allclose(weighted.predict(X), repeated.predict(X), rtol=2e-6)
+    assert not np.array_equal(weighted.predict(X), repeated.predict(X))
+
+
+def test_negative_or_infinite_sample_weight_is_refused(windows):
+    X, y = windows
+    for bad, shown in ((-1.0, "-1.0"), (np.inf, "inf")):
+        w = np.ones(len(y))
+        w[3] = bad
+        with pytest.raises(ValueError, match=f"sample_weight must be finite and >= 0, got "
+                                             f"{shown} at row 3"):
+            LSTMRegressor(**TINY).fit(X, y, sample_weight=w)
+
+
+def _documented_attributes(cls):
+    doc = cls.__doc__
+    section = doc.split("Attributes\n    ----------\n")[1].split("\n    See Also")[0]
+    names = set()
+    for line in section.splitlines():
+        if line.startswith("    ") and not line.startswith("     ") and " : " in line:
+            names.update(n.strip() for n in line.split(" : ")[0].split(","))
+    return names
+
+
+def test_every_fitted_attribute_is_documented(fitted, windows):
+    import pandas as pd
+
+    from sklstm import LSTMForecaster
+
+    X2 = pd.DataFrame(np.nan_to_num(windows[0][:, :, 0]), columns=[f"t{i}" for i in range(5)])
+    frame_fitted = LSTMRegressor(**TINY).fit(X2, windows[1])
+    forecaster = LSTMForecaster(sequence_length=3, units=2, epochs=1, random_state=0).fit(
+        pd.DataFrame({"a": windows[1]})[:-1], windows[1][1:])
+    for estimator in (fitted, frame_fitted, forecaster):
+        fitted_names = {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
+        assert fitted_names - _documented_attributes(type(estimator)) == set()

@@ -257,3 +257,13 @@ def test_sklearn_set_output_checks_pass_for_the_flat_form():
 def test_unsupported_output_container_is_a_clear_error():
     with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
         SequenceWindower(2).set_output(transform="polars")
+
+
+def test_missing_values_are_masked_like_padding():
+    X = np.array([[0.0, 10.0], [np.nan, 11.0], [2.0, np.nan], [3.0, 13.0]])
+    out = SequenceWindower(2).fit_transform(X)
+    np.testing.assert_array_equal(out[2], [[NAN, 11.0], [2.0, NAN]])
+    # a NaN first row still recognises the fitted rows again
+    ragged = np.array([[np.nan, 1.0], [np.nan, 2.0], [5.0, 3.0]])
+    windower = SequenceWindower(3).fit(ragged)
+    np.testing.assert_array_equal(windower.transform(ragged), windower.fit_transform(ragged))

@@ -1,0 +1,73 @@
+"""Many series, one network: every series' window is a sample of one shared LSTM.
+
+A panel keeps one row per time point (so scikit-learn's splitters split
+time, never a series). Its windows ``(n_rows, sequence_length, n_features)``
+hold the ``n_series`` series first, then the exogenous columns they share.
+The network is channel-independent: it reads one series at a time, with the
+shared columns, so row ``i`` becomes ``n_series`` samples, sample
+``i * n_series + j`` being series ``j``. Its targets, ``y`` of width
+``n_series * horizon`` in series-major order (``a_t+1 .. a_t+h, b_t+1 ..``),
+become ``horizon`` wide.
+"""
+
+import numpy as np
+
+
+def network_shape(input_shape, n_outputs, n_series, series_embedding):
+    """Input shape of one network sample and the width of its head."""
+    if n_series is None:
+        return tuple(input_shape), n_outputs
+    sequence_length, n_features = input_shape
+    n_channels = 1 + (n_features - n_series) + (1 if series_embedding else 0)
+    return (sequence_length, n_channels), n_outputs // n_series
+
+
+def check_panel_shapes(input_shape, n_outputs, n_series):
+    """Clear errors when the windows or y cannot hold ``n_series`` series."""
+    n_features = input_shape[1]
+    if n_series > n_features:
+        raise ValueError(
+            f"n_series={n_series} is more than the {n_features} feature(s) of the "
+            "windows; the first n_series window features must be the series (as "
+            "make_supervised(data, target=[...]) orders them)."
+        )
+    if n_outputs % n_series:
+        raise ValueError(
+            f"y has {n_outputs} column(s), not a multiple of n_series={n_series}; y "
+            "needs one column per series and horizon step, series-major "
+            "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
+        )
+
+
+def stack_series(X, n_series, with_ids):
+    """Windows of rows ``(n, L, F)`` -> one sample per row and series.
+
+    Sample ``i * n_series + j`` holds series ``j``'s own values, then the
+    shared columns, then (``with_ids``) its number ``j`` as a constant last
+    channel for the series embedding.
+    """
+    n_rows, sequence_length, n_features = X.shape
+    own = X[:, :, :n_series].transpose(0, 2, 1)[..., np.newaxis]
+    shared = np.broadcast_to(
+        X[:, np.newaxis, :, n_series:], (n_rows, n_series, sequence_length, n_features - n_series)
+    )
+    parts = [own, shared]
+    if with_ids:
+        ids = np.arange(n_series, dtype=X.dtype)[np.newaxis, :, np.newaxis, np.newaxis]
+        parts.append(np.broadcast_to(ids, (n_rows, n_series, sequence_length, 1)))
+    return np.concatenate(parts, axis=-1).reshape(n_rows * n_series, sequence_length, -1)
+
+
+def stack_targets(y, n_series):
+    """``(n, n_series * h)`` in series-major order -> ``(n * n_series, h)``."""
+    return y.reshape(len(y) * n_series, -1)
+
+
+def unstack_predictions(y_pred, n_series):
+    """``(n * n_series, h)`` -> ``(n, n_series * h)``, series-major."""
+    return y_pred.reshape(-1, n_series * y_pred.shape[1])
+
+
+def known_targets(y):
+    """Samples whose targets are all known: the loss skips the others (ragged panels)."""
+    return ~np.isnan(y).any(axis=1)
