@@ -58,9 +58,12 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    target_column : int or str, default=0
+    target_column : int, str or list of them, default=0
         Column of X holding the series' current value: an int position, or
-        a column name when X is a pandas DataFrame.
+        a column name when X is a pandas DataFrame. A list names several
+        series (a panel, as for :class:`LSTMForecaster`): ``y`` holds one
+        column per series and step, series-major, and each series repeats
+        its own last value.
 
     Attributes
     ----------
@@ -71,8 +74,9 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         Names of features seen during :term:`fit`, when X has string column
         names.
 
-    target_index_ : int
-        Position of ``target_column`` among the features.
+    target_index_ : int or ndarray of shape (n_series,)
+        Position of ``target_column`` among the features (of each series,
+        for a list).
 
     n_outputs_ : int
         Width of ``y`` seen in fit (1 for 1-D ``y``).
@@ -122,11 +126,23 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
         )
-        self.target_index_ = resolve_target_column(
-            self, self.target_column, self.n_features_in_
-        )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_ndim = y.ndim
+        if isinstance(self.target_column, (list, tuple)):
+            self.target_index_ = np.array([
+                resolve_target_column(self, column, self.n_features_in_)
+                for column in self.target_column], dtype=int)
+            if not len(self.target_index_) or self.n_outputs_ % len(self.target_index_):
+                raise ValueError(
+                    f"{type(self).__name__}: y has {self.n_outputs_} column(s) for "
+                    f"target_column's {len(self.target_index_)} series; it needs one "
+                    "column per series and horizon step, series-major (a_t+1 .. a_t+h, "
+                    "b_t+1 ..), as make_supervised(data, target=[...]) gives."
+                )
+        else:
+            self.target_index_ = resolve_target_column(
+                self, self.target_column, self.n_features_in_
+            )
         return self
 
     def predict(self, X):
@@ -140,15 +156,19 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs_)
-            ``X[:, target_index_]``, tiled to the width of the training ``y``.
+            ``X[:, target_index_]``, tiled to the width of the training ``y``
+            (each series over its own steps, for a list ``target_column``).
         """
         check_is_fitted(self)
         check_numeric(X, type(self).__name__)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
         last = X[:, self.target_index_]
         if self._y_ndim == 1:
-            return last.copy()
-        return np.repeat(last[:, np.newaxis], self.n_outputs_, axis=1)
+            return last.reshape(len(last), -1)[:, 0].copy()
+        if last.ndim == 1:
+            last = last[:, np.newaxis]
+        # series-major: each series' value repeats over its own steps
+        return np.repeat(last, self.n_outputs_ // last.shape[1], axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -75,3 +75,19 @@ def test_does_not_mutate_the_input(frame):
     before = X.copy()
     PersistenceRegressor(target_column="temp").fit(X, y).predict(X)[:] = -1
     pd.testing.assert_frame_equal(X, before)
+
+
+def test_a_list_of_series_repeats_each_series_own_last_value(frame):
+    panel = frame.assign(rain=[0.0, 1.0, 0.0, 2.0, 0.0])
+    X, y = make_supervised(panel, ["temp", "wind"], horizon=2, features=["rain"])
+    model = PersistenceRegressor(target_column=["temp", "wind"]).fit(X, y)
+    # y is series-major: temp_t+1, temp_t+2, wind_t+1, wind_t+2
+    np.testing.assert_array_equal(
+        model.predict(X), [[1.0, 1.0, 9.0, 9.0], [3.0, 3.0, 8.0, 8.0], [2.0, 2.0, 7.0, 7.0]])
+    np.testing.assert_array_equal(model.target_index_, [0, 1])
+
+
+def test_a_list_of_series_needs_one_y_column_per_series_and_step(frame):
+    X, y = make_supervised(frame, ["temp", "wind"], horizon=2)
+    with pytest.raises(ValueError, match=r"y has 3 column\(s\) for target_column's 2 series"):
+        PersistenceRegressor(target_column=["temp", "wind"]).fit(X, y.iloc[:, :3])
