@@ -20,7 +20,9 @@ import os
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -95,15 +97,19 @@ def _build_parser():
             "LSTMForecaster over --sequence-length x --units with "
             "TimeSeriesSplit(--splits), compare each candidate with persistence on "
             "the same folds, refit the best on all rows and forecast the next "
-            "--horizon steps. Without DATA, runs on the embedded Seattle weather "
-            "data (target temp_max)."
+            "--horizon steps. Several --target columns make a panel: one shared "
+            "network learns every series, and errors are scored relative to "
+            "persistence per series, averaged over the series. Without DATA, runs on "
+            "the embedded Seattle weather data (target temp_max)."
         ),
     )
     fc.add_argument("data", nargs="?", metavar="DATA.csv",
                     help="CSV file with one row per time step, in time order")
-    fc.add_argument("--target", metavar="COLUMN",
-                    help="column to forecast (default: temp_max for the embedded data, "
-                         "the only numeric column of a CSV)")
+    fc.add_argument("--target", nargs="+", metavar="COLUMN",
+                    help="column(s) to forecast; several make a panel that one shared "
+                         "network learns, and 'all' takes every numeric column but the "
+                         "--features (default: temp_max for the embedded data, the only "
+                         "numeric column of a CSV)")
     fc.add_argument("--date-column", metavar="COLUMN",
                     help="column of dates (default: a column named date, datetime, "
                          "time, timestamp or ds, if any)")
@@ -237,16 +243,52 @@ def _parse_dates(frame, column):
     return frame.drop(columns=column).set_index(index)
 
 
+ALL_TARGETS = "all"  # --target all: every numeric column that is not a --features column
+
+
+def _targets(args, frame, source):
+    """The --target columns: one name (one series) or a list of two or more (a panel)."""
+    targets = list(dict.fromkeys(args.target or []))
+    if ALL_TARGETS in targets:
+        if len(targets) > 1:
+            raise _CLIError(f"--target {ALL_TARGETS} means every numeric column and stands "
+                            f"alone; got --target {' '.join(map(str, args.target))}")
+        if ALL_TARGETS in frame.columns:
+            raise _CLIError(f"--target {ALL_TARGETS} is ambiguous: the data has a column "
+                            f"named {ALL_TARGETS!r}, and '{ALL_TARGETS}' also means every "
+                            "numeric column; list the columns to forecast by name, or "
+                            "rename that column")
+        exogenous = set(args.features)
+        targets = [c for c in _numeric_columns(frame) if c not in exogenous]
+        if not targets:
+            raise _CLIError(f"--target {ALL_TARGETS}: no numeric column of {source!r} is "
+                            f"left to forecast besides --features {args.features}; the "
+                            f"columns are {list(frame.columns)}")
+    for target in targets:
+        if target not in frame.columns:
+            raise _unknown_column(target, "--target", frame.columns)
+    return targets[0] if len(targets) == 1 else targets
+
+
 def _load_data(args):
-    """The frame to forecast (dates in the index if any), its target and a description."""
+    """The frame to forecast (dates in the index if any), its target(s), inputs and source.
+
+    The target is a column name, or a list of two or more for a panel.
+    """
     if args.data is None:
         from .datasets import load_seattle_weather
+
+        for option, names in (("--target", args.target or []), ("--features", args.features)):
+            stray = [n for n in names if str(n).lower().endswith(".csv")]
+            if stray:  # nargs="+" took the data file as a column name
+                raise _CLIError(f"{option} took {stray[0]!r} as a column name; put DATA.csv "
+                                f"before {option}, which takes every word after it")
 
         if args.date_column is not None:
             raise _CLIError("--date-column applies to a CSV file, but no DATA.csv was given")
         frame = load_seattle_weather()
         source = "Seattle weather (embedded)"
-        target = args.target or DEFAULT_TARGET
+        target = _targets(args, frame, source) if args.target else DEFAULT_TARGET
     else:
         frame = _read_csv(args.data)
         source = str(args.data)
@@ -258,24 +300,30 @@ def _load_data(args):
             date_column = found[0] if found else None
         if date_column is not None:
             frame = _parse_dates(frame, date_column)
-        target = args.target
-        if target is None:
+        if args.target:
+            target = _targets(args, frame, source)
+        else:
             numeric = _numeric_columns(frame)
             if len(numeric) != 1:
                 if not numeric:
                     raise _CLIError(f"no column of {source!r} holds numbers to forecast; "
                                     f"the columns are {list(frame.columns)}")
-                raise _CLIError("--target is required: choose the column to forecast among "
-                                f"the numeric columns {numeric}")
+                raise _CLIError("--target is required: choose the column(s) to forecast "
+                                f"among the numeric columns {numeric}, or --target "
+                                f"{ALL_TARGETS} for all of them")
             target = numeric[0]
-    if target not in frame.columns:
-        raise _unknown_column(target, "--target", frame.columns)
-    features = [target] + [c for c in dict.fromkeys(args.features) if c != target]
+    targets = target if isinstance(target, list) else [target]
+    features = targets + [c for c in dict.fromkeys(args.features) if c not in targets]
     for column in features:
-        option = "--target" if column == target else "--features"
+        option = "--target" if column in targets else "--features"
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
         frame[column] = _numbers(frame, column, option)
+    constant = [c for c in targets if frame[c].nunique() == 1] if len(targets) > 1 else []
+    if constant:  # a panel is scored relative to persistence, which is exact on them
+        raise _CLIError(f"--target column(s) {constant} never change, so their error "
+                        "relative to persistence (which has none) is undefined; leave them "
+                        "out of --target")
     return frame, target, features, source
 
 
@@ -370,39 +418,38 @@ def _describe_index(index):
     return "no dates (steps 0, 1, ...)"
 
 
-def _scores_table(search, baseline, n_splits):
+def _scores_table(search, baseline, n_splits, metrics=("mae", "rmse")):
+    """Every candidate's and persistence's CV errors; ``metrics[0]`` ranks them."""
     res = search.cv_results_
+    first = metrics[0]
     rows = []
     for i, params in enumerate(res["params"]):
         rows.append({
             "model": "LSTMForecaster",
             "sequence_length": params["sequence_length"],
             "units": params["units"],
-            "rank": int(res["rank_test_mae"][i]),
+            "rank": int(res[f"rank_test_{first}"][i]),
             **{f"{m}_{s}": (-res[f"mean_test_{m}"][i] if s == "mean" else res[f"std_test_{m}"][i])
-               for m in ("mae", "rmse") for s in ("mean", "std")},
+               for m in metrics for s in ("mean", "std")},
             **{f"{m}_fold_{k + 1}": -res[f"split{k}_test_{m}"][i]
-               for m in ("mae", "rmse") for k in range(n_splits)},
+               for m in metrics for k in range(n_splits)},
             "fit_time_mean": res["mean_fit_time"][i],
         })
-    mae, rmse = -baseline["test_mae"], -baseline["test_rmse"]
+    errors = {m: -baseline[f"test_{m}"] for m in metrics}
     rows.append({
         "model": "persistence", "sequence_length": None, "units": None, "rank": None,
-        "mae_mean": mae.mean(), "mae_std": mae.std(),
-        "rmse_mean": rmse.mean(), "rmse_std": rmse.std(),
-        **{f"mae_fold_{k + 1}": v for k, v in enumerate(mae)},
-        **{f"rmse_fold_{k + 1}": v for k, v in enumerate(rmse)},
+        **{f"{m}_{s}": getattr(e, s)() for m, e in errors.items() for s in ("mean", "std")},
+        **{f"{m}_fold_{k + 1}": v for m, e in errors.items() for k, v in enumerate(e)},
         "fit_time_mean": baseline["fit_time"].mean(),
     })
     table = pd.DataFrame(rows).astype(
         {"sequence_length": "Int64", "units": "Int64", "rank": "Int64"}
     ).sort_values("rank", na_position="last", kind="stable")
-    persistence_mae = mae.mean()
-    table["mae_vs_persistence"] = table["mae_mean"] / persistence_mae - 1.0
+    table["mae_vs_persistence"] = table[f"{first}_mean"] / errors[first].mean() - 1.0
     return table.reset_index(drop=True)
 
 
-def _format_scores(table):
+def _format_scores(table, metrics=("mae", "rmse"), labels=("MAE", "RMSE")):
     from .plotting import _format_mean_std
 
     def whole(values):
@@ -413,12 +460,34 @@ def _format_scores(table):
         "model": ["LSTM" if m == "LSTMForecaster" else m for m in table["model"]],
         "sequence_length": whole(table["sequence_length"]),
         "units": whole(table["units"]),
-        "MAE": [_format_mean_std(m, s) for m, s in zip(table["mae_mean"], table["mae_std"])],
-        "RMSE": [_format_mean_std(m, s) for m, s in zip(table["rmse_mean"], table["rmse_std"])],
+        **{label: [_format_mean_std(m, s) for m, s in zip(table[f"{metric}_mean"],
+                                                          table[f"{metric}_std"])]
+           for metric, label in zip(metrics, labels)},
         "MAE vs persistence": [f"{v:+.1%}" if row != "persistence" else "-"
                                for v, row in zip(table["mae_vs_persistence"], table["model"])],
     })
     return shown.to_string(index=False)
+
+
+def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
+    """Scorer: minus the mean over series of each one's error over persistence's.
+
+    Each series' MAE (RMSE with ``squared``) over the rows and steps,
+    divided by that of persistence (its value at ``t``, which
+    ``make_supervised`` puts in the first ``n_series`` columns of X), then
+    averaged over the series: scale-free, so no series outweighs the others.
+    """
+    truth = np.asarray(y, dtype=float).reshape(len(y), n_series, -1)
+    pred = np.asarray(estimator.predict(X), dtype=float).reshape(truth.shape)
+    current = np.asarray(X, dtype=float)[:, :n_series, np.newaxis]
+
+    def error(prediction):
+        residual = np.abs(prediction - truth)
+        if squared:
+            return np.sqrt(np.mean(residual ** 2, axis=(0, 2)))
+        return residual.mean(axis=(0, 2))
+
+    return -float(np.mean(error(pred) / error(current)))
 
 
 def _oof_predictions(cv_result, X, y):
@@ -442,31 +511,66 @@ def _one_step_series(oof, frame, X, target):
     return pd.Series(values, index=frame.index, name=target)
 
 
-def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
-    from matplotlib.figure import Figure
+MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
+MAX_PRINTED_SERIES = 6  # the printed forecast of a panel: the first few series
 
-    from .plotting import plot_cv_folds, plot_forecast, plot_grid_search, plot_history
 
-    history = frame[target]
-    units = frame.attrs.get("units")
-    unit = units.get(target) if isinstance(units, dict) else None
-    fig = Figure(figsize=(11, 7), layout="constrained")
-    top, bottom = fig.subplots(2, 1)
-    plot_forecast(history, cv_predictions=oof, label=target, unit=unit, ax=top)
+def _unscored_note(horizon):
+    return (f"grey: no out-of-fold prediction; forecasts made in the last {horizon} steps "
+            "have targets past the data, so none is scored")
+
+
+def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, note=True):
+    """One series' out-of-fold predictions (``top``) and forecast (``bottom``).
+
+    ``note`` explains the grey span under the forecast's title when there is one.
+    """
+    from .plotting import plot_forecast
+
+    name = history.name
+    plot_forecast(history, cv_predictions=one_step, label=name, unit=unit, ax=top)
     which = ("one-step-ahead" if horizon == 1 else
              f"t+1 column of the {horizon}-step-ahead")
-    top.set_title(f"{target}: {which} out-of-fold predictions of the best model")
+    top.set_title(f"{name}: {which} out-of-fold predictions of the best model")
     tail = min(len(history), max(90, 8 * horizon))
-    plot_forecast(history, cv_predictions=oof, forecast=fc, tail=tail, label=target,
+    plot_forecast(history, cv_predictions=one_step, forecast=fc, tail=tail, label=name,
                   unit=unit, ax=bottom)
-    title = (f"{target}: last {tail} observations and the next {horizon} steps "
+    title = (f"{name}: last {tail} observations and the next {horizon} steps "
              f"({coverage:.0%} interval)")
-    last = oof.last_valid_index()
+    last = one_step.last_valid_index()
     unscored = len(history) - 1 - history.index.get_loc(last) if last is not None else 0
-    if unscored:
-        title += (f"\ngrey: no out-of-fold prediction; forecasts made in the last "
-                  f"{horizon} steps have targets past the data, so none is scored")
+    if unscored and note:
+        title += f"\n{_unscored_note(horizon)}"
     bottom.set_title(title)
+
+
+def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
+    """The four figures; a panel's forecast.png shows its first few series, one row each."""
+    from matplotlib.figure import Figure
+
+    from .plotting import plot_cv_folds, plot_grid_search, plot_history
+
+    units = frame.attrs.get("units")
+    unit_of = units.get if isinstance(units, dict) else (lambda name: None)
+    panel = isinstance(target, list)
+    shown = target[:MAX_PLOTTED_SERIES] if panel else [target]
+    if panel:
+        fig = Figure(figsize=(17, 0.8 + 3.6 * len(shown)), layout="constrained")
+        axes = fig.subplots(len(shown), 2, squeeze=False)
+        which = (f"The first {len(shown)} of the {len(target)} series of --target (the "
+                 f"other {len(target) - len(shown)} are in forecast.csv and "
+                 "cv_predictions.csv)" if len(target) > len(shown)
+                 else f"The {len(target)} series of --target")
+        fig.suptitle(f"{which}\n{_unscored_note(horizon)}" if horizon > 1 else which)
+    else:
+        fig = Figure(figsize=(11, 7), layout="constrained")
+        axes = fig.subplots(2, 1)[np.newaxis, :]
+    for (top, bottom), name in zip(axes, shown):
+        series_oof = oof[["fold", f"{name}_t+1"]] if panel else oof
+        series_fc = fc[fc["series"] == name].drop(columns="series") if panel else fc
+        series_fc.attrs["coverage"] = coverage
+        _plot_series(top, bottom, frame[name], _one_step_series(series_oof, frame, X, name),
+                     series_fc, horizon, coverage, unit_of(name), note=not panel)
     fig.savefig(out / "forecast.png", dpi=110)
 
     fig = Figure(figsize=(10, 1.2 + 0.45 * cv.get_n_splits()), layout="constrained")
@@ -476,7 +580,14 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
     n_x = len(search.param_grid["sequence_length"])
     n_y = len(search.param_grid["units"])
     fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
-    plot_grid_search(search, x="sequence_length", y="units", unit=unit, ax=fig.subplots())
+    if panel:  # a callable scorer: name it as a "neg_" one, so the error is shown
+        results = SimpleNamespace(
+            cv_results_=search.cv_results_, refit=search.refit,
+            scoring={search.refit: "neg_MAE/persistence"})
+        plot_grid_search(results, x="sequence_length", y="units", ax=fig.subplots())
+    else:
+        plot_grid_search(search, x="sequence_length", y="units", unit=unit_of(target),
+                         ax=fig.subplots())
     fig.savefig(out / "grid_search.png", dpi=110)
 
     fig = Figure(figsize=(7, 4), layout="constrained")
@@ -488,6 +599,18 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
     ax.set_title("Training history of the final model (best parameters, all rows)",
                  fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)
+
+
+def _print_panel_forecast(fc, targets, horizon, coverage):
+    """The point forecast of the first few series, one column each."""
+    shown = targets[:MAX_PRINTED_SERIES]
+    wide = fc.pivot(columns="series", values="forecast")[shown]
+    wide.columns.name = None
+    which = (f"the first {len(shown)} of the {len(targets)} series" if len(shown) < len(targets)
+             else f"the {len(targets)} series")
+    print(f"\nforecast of {which} for the next {horizon} step(s):")
+    print(wide.round(2).to_string())
+    print(f"(every series, with its {coverage:.0%} interval, is in forecast.csv)")
 
 
 def _run_forecast(args):
@@ -532,15 +655,29 @@ def _run_forecast(args):
     X, y = make_supervised(frame, target, horizon=horizon, features=features)
     cv = TimeSeriesSplit(n_splits=n_splits)
     grid = {"sequence_length": lengths, "units": units}
-    scoring = {"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
-    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit="mae",
+    panel = isinstance(target, list)
+    if panel:  # scale-free: sklearn's multi-output errors let the largest series dominate
+        scoring = {f"{m}_ratio": partial(_relative_to_persistence, n_series=len(target),
+                                         squared=m == "rmse") for m in ("mae", "rmse")}
+        labels = ("MAE/persistence", "RMSE/persistence")
+    else:
+        scoring = {"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
+        labels = ("MAE", "RMSE")
+    metrics = tuple(scoring)
+    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit=metrics[0],
                           n_jobs=args.n_jobs, error_score="raise")
     n_candidates = len(lengths) * len(units)
     total = n_candidates * n_splits + 1 + 2 * n_splits
 
     say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
-    say(f"target:   {target}, forecast {horizon} step(s) ahead from "
-        f"{', '.join(map(str, features))}")
+    if panel:
+        say(f"targets:  {len(target)} series, one shared network: {', '.join(target)}")
+        say(f"          forecast {horizon} step(s) ahead from the series"
+            + (f" and {', '.join(features[len(target):])}" if len(features) > len(target)
+               else ""))
+    else:
+        say(f"target:   {target}, forecast {horizon} step(s) ahead from "
+            f"{', '.join(map(str, features))}")
     test_size = len(X) // (n_splits + 1)
     say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
         f"test folds of {test_size} rows")
@@ -562,29 +699,36 @@ def _run_forecast(args):
     elapsed = time.perf_counter() - started
 
     fc = forecast_beyond(search.best_estimator_, frame, target=target, features=features,
-                         horizon=horizon, coverage=args.coverage)
+                         horizon=horizon, coverage=args.coverage,
+                         **({"layout": "long"} if panel else {}))
 
     fc.attrs["coverage"] = args.coverage
-    table = _scores_table(search, baseline, n_splits)
+    table = _scores_table(search, baseline, n_splits, metrics)
     oof = _oof_predictions(oof_cv, X, y)
     table.to_csv(out / "cv_results.csv", index=False)
     oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
     fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
-    _save_plots(out, frame, target, X, cv, search, _one_step_series(oof, frame, X, target),
-                fc, horizon, args.coverage)
+    _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, args.coverage)
 
     steps = f" (averaged over the {horizon} steps ahead)" if horizon > 1 else ""
     say(f"\nfitted in {elapsed:.0f} s")
     print(f"\nCross-validated error over {n_splits} folds{steps}, mean ± std; lower is better")
-    print(_format_scores(table))
+    if panel:
+        print(f"scale-free: each series' MAE and RMSE over persistence's on the same rows, "
+              f"then the mean over the {len(target)} series; below 1 beats persistence")
+    print(_format_scores(table, metrics, labels))
     best_row = table.iloc[0]
     best_params = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
-    print(f"\nbest: {best_params}: MAE {_format_mean_std(best_row['mae_mean'])}, "
+    print(f"\nbest: {best_params}: {labels[0]} "
+          f"{_format_mean_std(best_row[f'{metrics[0]}_mean'])}, "
           f"{abs(best_row['mae_vs_persistence']):.1%} "
           f"{'lower' if best_row['mae_vs_persistence'] < 0 else 'higher'} than persistence")
-    print(f"\nforecast of {target} for the next {horizon} step(s), "
-          f"{args.coverage:.0%} interval:")
-    print(fc.round(2).to_string())
+    if panel:
+        _print_panel_forecast(fc, target, horizon, args.coverage)
+    else:
+        print(f"\nforecast of {target} for the next {horizon} step(s), "
+              f"{args.coverage:.0%} interval:")
+        print(fc.round(2).to_string())
     warning = few_rows_warning(len(search.best_estimator_.conformity_scores_), args.coverage)
     if warning:
         sys.stdout.flush()  # the warning follows the interval it is about
