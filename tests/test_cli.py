@@ -224,6 +224,25 @@ BAD_INPUT = [
                  id="coverage-too-close-to-1-is-refused-at-once"),
     pytest.param(None, ["--sequence-length"], "argument --sequence-length: expected",
                  id="missing-option-value"),
+    pytest.param(_frame(), ["--target", "y", "yy"],
+                 "unknown column 'yy' for --target: .*did you mean 'y'", id="panel-unknown-target"),
+    pytest.param(_frame(), ["--target", "y", "label"], "--target column 'label' is not numeric",
+                 id="panel-non-numeric-target"),
+    pytest.param(_frame().assign(k=1.0), ["--target", "y", "k"],
+                 r"--target column\(s\) \['k'\] never change, so their error relative to "
+                 "persistence .* is undefined", id="panel-constant-target"),
+    pytest.param(_frame(), ["--target", "all", "y"],
+                 "--target all means every numeric column and stands alone; got --target all y",
+                 id="all-with-other-targets"),
+    pytest.param(_frame().rename(columns={"x": "all"}), ["--target", "all"],
+                 "--target all is ambiguous: the data has a column named 'all'",
+                 id="all-is-also-a-column"),
+    pytest.param(_frame()[["date", "x", "label"]], ["--target", "all", "--features", "x"],
+                 r"--target all: no numeric column of '.*data.csv' is left to forecast besides "
+                 r"--features \['x'\]", id="all-leaves-nothing"),
+    pytest.param(None, ["--target", "temp_max", "data.csv"],
+                 "--target took 'data.csv' as a column name; put DATA.csv before --target",
+                 id="data-file-after-target"),
 ]
 
 
@@ -335,7 +354,8 @@ from sklstm.cli import main
 runs = [["--help"], ["--version"], ["forecast", "--help"], ["forecast", "--horizon", "0"],
         ["forecast", {str(tmp_path / "nope.csv")!r}],
         ["forecast", {str(short)!r}, "--target", "label"],
-        ["forecast", {str(short)!r}, "--target", "y"]]
+        ["forecast", {str(short)!r}, "--target", "y"],
+        ["forecast", {str(short)!r}, "--target", "y", "x"]]
 codes = []
 for argv in runs:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -347,7 +367,7 @@ print(json.dumps([codes, heavy]))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120, check=True)
     codes, heavy = json.loads(result.stdout)
-    assert codes == [0, 0, 0, 2, 2, 2, 2]  # the last one: too few rows
+    assert codes == [0, 0, 0, 2, 2, 2, 2, 2]  # the last two: too few rows
     assert heavy == []
 
 
@@ -390,3 +410,114 @@ def test_tiny_interval_run_warns_after_its_forecast(tmp_path):
                       "row(s), which support coverages up to 50%; with so few, its real "
                       "coverage lies between 5% and 95% in 9 cases out of 10, so treat it as "
                       "a rough guide or add data\n")
+
+
+# --- several targets: a panel ------------------------------------------------
+
+
+def _panel(n=N_ROWS, n_series=3):
+    """Dated series on very different scales, an exogenous column and a text column."""
+    t = np.arange(n)
+    series = {f"s{k}": np.round(10.0 ** k * (5 + np.sin(t / (4 + k)) + 0.01 * t), 3)
+              for k in range(n_series)}
+    return pd.DataFrame({
+        "date": pd.date_range("2021-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        **series, "x": np.round(np.cos(t / 5), 3), "label": ["sun"] * n})
+
+
+def _ratio(pred, truth, current):
+    """Each series' MAE over persistence's, averaged over the series (columns series-major)."""
+    n_series = current.shape[1]
+    truth = truth.reshape(len(truth), n_series, -1)
+    pred = pred.reshape(truth.shape)
+    mae = np.abs(pred - truth).mean(axis=(0, 2))
+    persistence = np.abs(current[:, :, None] - truth).mean(axis=(0, 2))
+    return np.mean(mae / persistence)
+
+
+@pytest.fixture(scope="module")
+def panel_run(tmp_path_factory):
+    path = tmp_path_factory.mktemp("data") / "panel.csv"
+    _panel().to_csv(path, index=False)
+    out_dir = tmp_path_factory.mktemp("out") / "panel"
+    code, stdout, stderr = _run(["forecast", str(path), "--target", "s2", "s0", "s1",
+                                 "--features", "x", *TINY, "--out", str(out_dir)])
+    return code, stdout, stderr, out_dir
+
+
+def test_panel_run_reports_scale_free_scores_and_every_series(panel_run):
+    code, stdout, stderr, _ = panel_run
+    assert code == 0, stderr
+    assert "targets:  3 series, one shared network: s2, s0, s1" in stdout
+    assert "forecast 2 step(s) ahead from the series and x" in stdout
+    assert ("scale-free: each series' MAE and RMSE over persistence's on the same rows, then "
+            "the mean over the 3 series; below 1 beats persistence") in stdout
+    assert "MAE/persistence" in stdout and "RMSE/persistence" in stdout
+    forecast = stdout[stdout.index("forecast of the 3 series for the next 2 step(s):"):]
+    header = forecast.splitlines()[1].split()
+    assert header == ["s2", "s0", "s1"]  # in --target order
+    assert "(every series, with its 90% interval, is in forecast.csv)" in stdout
+
+
+def test_panel_run_scores_each_series_relative_to_its_own_persistence(panel_run):
+    *_, out_dir = panel_run
+    table = pd.read_csv(out_dir / "cv_results.csv").set_index("model")
+    folds = ["mae_ratio_fold_1", "mae_ratio_fold_2"]
+    # per-series persistence scored against itself: exactly 1 in every fold
+    np.testing.assert_allclose(table.loc["persistence", folds].astype(float), 1.0)
+    # the LSTM's score recomputed by hand from its out-of-fold predictions, which
+    # reproduce the grid search's fits: each series counts the same, whatever its scale
+    oof = pd.read_csv(out_dir / "cv_predictions.csv", index_col="date", parse_dates=["date"])
+    targets = ["s2", "s0", "s1"]
+    columns = [f"{s}_t+{k}" for s in targets for k in (1, 2)]
+    assert list(oof.columns) == ["fold", *columns]
+    frame = _panel().set_index("date").drop(columns="label")
+    frame.index = pd.DatetimeIndex(frame.index)
+    X, y = make_supervised(frame, targets, horizon=2, features=["x"])
+    for fold in (1, 2):
+        rows = oof[oof["fold"] == fold]
+        expected = _ratio(rows[columns].to_numpy(), y.loc[rows.index].to_numpy(),
+                          X.loc[rows.index, targets].to_numpy())
+        assert table.loc["LSTMForecaster", f"mae_ratio_fold_{fold}"] == pytest.approx(
+            expected, rel=1e-6)
+    # sklearn's plain multi-output MAE would be dominated by s2 (100 times s0)
+    assert "mae_mean" not in table.columns
+
+
+def test_panel_run_writes_every_series_forecast_long(panel_run):
+    *_, out_dir = panel_run
+    fc = pd.read_csv(out_dir / "forecast.csv", index_col="date", parse_dates=["date"])
+    assert list(fc.columns) == ["series", "forecast", "lower", "upper"]
+    assert sorted(fc["series"]) == sorted(["s0", "s1", "s2"] * 2)
+    last = pd.Timestamp("2021-01-01") + pd.Timedelta(days=N_ROWS - 1)
+    assert sorted(set(fc.index)) == [last + pd.Timedelta(days=1), last + pd.Timedelta(days=2)]
+    assert np.all(fc["lower"] <= fc["forecast"]) and np.all(fc["forecast"] <= fc["upper"])
+    # each series is forecast on its own scale
+    level = fc.groupby("series")["forecast"].mean()
+    assert level["s2"] > 10 * level["s1"] > 100 * level["s0"]
+
+
+def test_panel_run_plots_one_row_per_shown_series(panel_run, tiny_run):
+    *_, out_dir = panel_run
+    panel = matplotlib.image.imread(out_dir / "forecast.png")
+    single = matplotlib.image.imread(tiny_run[-1] / "forecast.png")
+    assert panel.shape[0] > 1.3 * single.shape[0]  # three rows of plots, not two
+    for name in ("cv_folds.png", "grid_search.png", "training_history.png"):
+        assert matplotlib.image.imread(out_dir / name).shape[0] > 200
+
+
+def test_target_all_forecasts_every_numeric_column_but_the_features(tmp_path):
+    path = tmp_path / "wide.csv"
+    _panel(n_series=7).to_csv(path, index=False)
+    code, stdout, stderr = _run(["forecast", str(path), "--target", "all", "--features", "x",
+                                 *TINY, "--horizon", "1", "--quiet",
+                                 "--out", str(tmp_path / "out")])
+    assert code == 0, stderr
+    series = [f"s{k}" for k in range(7)]
+    assert "the mean over the 7 series" in stdout
+    # the printed forecast is cut to the first six series, and says so
+    assert "forecast of the first 6 of the 7 series for the next 1 step(s):" in stdout
+    fc = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    assert list(fc["series"]) == series  # 'x' is a feature, 'label' is text
+    oof = pd.read_csv(tmp_path / "out" / "cv_predictions.csv")
+    assert list(oof.columns) == ["date", "fold", *[f"{s}_t+1" for s in series]]
