@@ -32,6 +32,12 @@ from ._checks import _when, check_time_order
 __all__ = ["main"]
 
 DEFAULT_TARGET = "temp_max"
+ALL_TARGETS = "all"  # --target all: every numeric column that is not a --features column
+# --dataset: the embedded data, its loader in sklstm.datasets, its name and default --target
+EMBEDDED = {
+    "seattle-weather": ("load_seattle_weather", "Seattle weather (embedded)", [DEFAULT_TARGET]),
+    "us-employment": ("load_us_employment", "U.S. employment (embedded)", [ALL_TARGETS]),
+}
 DEFAULT_HORIZON = 7
 DEFAULT_SEQUENCE_LENGTHS = (7, 14, 28)
 DEFAULT_UNITS = (16, 32)
@@ -110,6 +116,10 @@ def _build_parser():
                          "network learns, and 'all' takes every numeric column but the "
                          "--features (default: temp_max for the embedded data, the only "
                          "numeric column of a CSV)")
+    fc.add_argument("--dataset", choices=list(EMBEDDED),
+                    help="embedded data to use without DATA.csv (default: seattle-weather, "
+                         "target temp_max; us-employment is a panel of 22 monthly series, "
+                         "target all)")
     fc.add_argument("--date-column", metavar="COLUMN",
                     help="column of dates (default: a column named date, datetime, "
                          "time, timestamp or ds, if any)")
@@ -243,12 +253,9 @@ def _parse_dates(frame, column):
     return frame.drop(columns=column).set_index(index)
 
 
-ALL_TARGETS = "all"  # --target all: every numeric column that is not a --features column
-
-
-def _targets(args, frame, source):
+def _targets(args, frame, source, default=()):
     """The --target columns: one name (one series) or a list of two or more (a panel)."""
-    targets = list(dict.fromkeys(args.target or []))
+    targets = list(dict.fromkeys(args.target or default))
     if ALL_TARGETS in targets:
         if len(targets) > 1:
             raise _CLIError(f"--target {ALL_TARGETS} means every numeric column and stands "
@@ -276,7 +283,7 @@ def _load_data(args):
     The target is a column name, or a list of two or more for a panel.
     """
     if args.data is None:
-        from .datasets import load_seattle_weather
+        from . import datasets
 
         for option, names in (("--target", args.target or []), ("--features", args.features)):
             stray = [n for n in names if str(n).lower().endswith(".csv")]
@@ -286,9 +293,12 @@ def _load_data(args):
 
         if args.date_column is not None:
             raise _CLIError("--date-column applies to a CSV file, but no DATA.csv was given")
-        frame = load_seattle_weather()
-        source = "Seattle weather (embedded)"
-        target = _targets(args, frame, source) if args.target else DEFAULT_TARGET
+        loader, source, default = EMBEDDED[args.dataset or "seattle-weather"]
+        frame = getattr(datasets, loader)()
+        target = _targets(args, frame, source, default)
+    elif args.dataset is not None:
+        raise _CLIError(f"give DATA.csv or --dataset, not both (got {str(args.data)!r} and "
+                        f"--dataset {args.dataset})")
     else:
         frame = _read_csv(args.data)
         source = str(args.data)

@@ -240,6 +240,14 @@ BAD_INPUT = [
     pytest.param(_frame()[["date", "x", "label"]], ["--target", "all", "--features", "x"],
                  r"--target all: no numeric column of '.*data.csv' is left to forecast besides "
                  r"--features \['x'\]", id="all-leaves-nothing"),
+    pytest.param(_frame(), ["--dataset", "us-employment"],
+                 r"give DATA.csv or --dataset, not both \(got '.*data.csv' and --dataset "
+                 "us-employment", id="data-and-dataset"),
+    pytest.param(None, ["--dataset", "us-employment"],  # its 22 series, default options
+                 r"too few rows: 120, but this job needs at least 175 \(--splits 5",
+                 id="embedded-panel-with-default-options"),
+    pytest.param(None, ["--dataset", "us-employment", "--target", "nonfarm", "temp_max"],
+                 "unknown column 'temp_max' for --target", id="embedded-panel-unknown-target"),
     pytest.param(None, ["--target", "temp_max", "data.csv"],
                  "--target took 'data.csv' as a column name; put DATA.csv before --target",
                  id="data-file-after-target"),
@@ -311,7 +319,7 @@ def test_unknown_or_no_command_is_one_line_with_exit_code_2(argv, message):
 def test_help_exits_zero_and_lists_options(capsys):
     assert main(["forecast", "--help"]) == 0
     text = capsys.readouterr().out
-    for option in ("--target", "--date-column", "--features", "--horizon",
+    for option in ("--target", "--dataset", "--date-column", "--features", "--horizon",
                    "--sequence-length", "--units", "--splits", "--epochs", "--out",
                    "--seed", "--quiet", "--n-jobs"):
         assert option in text
