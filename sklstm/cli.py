@@ -606,7 +606,8 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
                    else "target")
     ax = plot_history(model, ylabel=f"MSE of the min-max scaled\n{target_kind}",
                       ax=fig.subplots())
-    ax.set_title("Training history of the final model (best parameters, all rows)",
+    every = f", all {len(target)} series" if panel else ""
+    ax.set_title(f"Training history of the final model (best parameters, all rows{every})",
                  fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)
 
@@ -681,7 +682,10 @@ def _run_forecast(args):
 
     say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
     if panel:
-        say(f"targets:  {len(target)} series, one shared network: {', '.join(target)}")
+        named = ", ".join(target[:MAX_PRINTED_SERIES]) + (
+            f" and {len(target) - MAX_PRINTED_SERIES} more" if len(target) > MAX_PRINTED_SERIES
+            else "")
+        say(f"targets:  {len(target)} series, one shared network: {named}")
         say(f"          forecast {horizon} step(s) ahead from the series"
             + (f" and {', '.join(features[len(target):])}" if len(features) > len(target)
                else ""))
