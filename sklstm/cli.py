@@ -38,6 +38,8 @@ EMBEDDED = {
     "seattle-weather": ("load_seattle_weather", "Seattle weather (embedded)", [DEFAULT_TARGET]),
     "us-employment": ("load_us_employment", "U.S. employment (embedded)", [ALL_TARGETS]),
 }
+MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
+MAX_PRINTED_SERIES = 6  # printed lists of a panel's series
 DEFAULT_HORIZON = 7
 DEFAULT_SEQUENCE_LENGTHS = (7, 14, 28)
 DEFAULT_UNITS = (16, 32)
@@ -50,6 +52,7 @@ FILES = {
     "forecast.csv": "the forecast",
     "cv_results.csv": "CV error of every candidate and of persistence, per fold",
     "cv_predictions.csv": "out-of-fold predictions of the best parameters",
+    "cv_series.csv": "per series: MAE of those predictions and of persistence (several targets)",
     "forecast.png": "history, out-of-fold CV predictions and the forecast",
     "cv_folds.png": "the TimeSeriesSplit folds",
     "grid_search.png": "CV MAE over sequence_length x units",
@@ -479,16 +482,14 @@ def _format_scores(table, metrics=("mae", "rmse"), labels=("MAE", "RMSE")):
     return shown.to_string(index=False)
 
 
-def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
-    """Scorer: minus the mean over series of each one's error over persistence's.
+def _series_errors(pred, y, X, n_series, squared=False):
+    """Each series' MAE (RMSE with ``squared``) and persistence's, over the rows and steps.
 
-    Each series' MAE (RMSE with ``squared``) over the rows and steps,
-    divided by that of persistence (its value at ``t``, which
-    ``make_supervised`` puts in the first ``n_series`` columns of X), then
-    averaged over the series: scale-free, so no series outweighs the others.
+    ``y`` and ``pred`` are series-major; persistence is each series' value at
+    ``t``, which ``make_supervised`` puts in the first ``n_series`` columns of X.
     """
     truth = np.asarray(y, dtype=float).reshape(len(y), n_series, -1)
-    pred = np.asarray(estimator.predict(X), dtype=float).reshape(truth.shape)
+    pred = np.asarray(pred, dtype=float).reshape(truth.shape)
     current = np.asarray(X, dtype=float)[:, :n_series, np.newaxis]
 
     def error(prediction):
@@ -497,7 +498,40 @@ def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
             return np.sqrt(np.mean(residual ** 2, axis=(0, 2)))
         return residual.mean(axis=(0, 2))
 
-    return -float(np.mean(error(pred) / error(current)))
+    return error(pred), error(current)
+
+
+def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
+    """Scorer: minus the mean over series of each one's error over persistence's.
+
+    Scale-free, so no series outweighs the others (see :func:`_series_errors`).
+    """
+    model, persistence = _series_errors(estimator.predict(X), y, X, n_series, squared)
+    return -float(np.mean(model / persistence))
+
+
+def _series_table(oof, X, y, targets):
+    """Per series, the MAE of the out-of-fold predictions and of persistence, and their ratio."""
+    model, persistence = _series_errors(oof[y.columns], y.loc[oof.index], X.loc[oof.index],
+                                        len(targets))
+    return pd.DataFrame({"mae": model, "persistence_mae": persistence,
+                         "mae_relative_to_persistence": model / persistence},
+                        index=pd.Index(targets, name="series"))
+
+
+def _print_series_table(table, n_shown=MAX_PRINTED_SERIES):
+    """The series the best model does best and worst on, relative to persistence."""
+    ratio = table["mae_relative_to_persistence"].sort_values()
+    beaten = int((ratio < 1).sum())
+    print(f"\nMAE/persistence per series, out-of-fold predictions of the best parameters "
+          f"(all folds together), lowest first: below 1 on {beaten} of the {len(ratio)}")
+    half = n_shown // 2
+    shown = ratio if len(ratio) <= n_shown else pd.concat([ratio.iloc[:half], ratio.iloc[-half:]])
+    lines = [f"  {name:<{max(map(len, shown.index))}}  {value:.3f}"
+             for name, value in shown.items()]
+    if len(ratio) > n_shown:
+        lines.insert(half, f"  ... {len(ratio) - 2 * half} more in cv_series.csv")
+    print("\n".join(lines))
 
 
 def _oof_predictions(cv_result, X, y):
@@ -521,8 +555,6 @@ def _one_step_series(oof, frame, X, target):
     return pd.Series(values, index=frame.index, name=target)
 
 
-MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
-MAX_PRINTED_SERIES = 6  # the printed forecast of a panel: the first few series
 
 
 def _unscored_note(horizon):
@@ -721,6 +753,9 @@ def _run_forecast(args):
     oof = _oof_predictions(oof_cv, X, y)
     table.to_csv(out / "cv_results.csv", index=False)
     oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
+    if panel:
+        by_series = _series_table(oof, X, y, target)
+        by_series.to_csv(out / "cv_series.csv")
     fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
     _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, args.coverage)
 
@@ -738,6 +773,7 @@ def _run_forecast(args):
           f"{abs(best_row['mae_vs_persistence']):.1%} "
           f"{'lower' if best_row['mae_vs_persistence'] < 0 else 'higher'} than persistence")
     if panel:
+        _print_series_table(by_series)
         _print_panel_forecast(fc, target, horizon, args.coverage)
     else:
         print(f"\nforecast of {target} for the next {horizon} step(s), "
@@ -748,9 +784,11 @@ def _run_forecast(args):
         sys.stdout.flush()  # the warning follows the interval it is about
         print(f"sklstm: warning: {warning}", file=sys.stderr)
     print(f"\nwrote to {out}/:")
-    width = max(map(len, FILES))
-    for name, what in FILES.items():
-        print(f"  {name:<{width}}  {what}")
+    files = {name: what for name, what in FILES.items()
+             if panel or name != "cv_series.csv"}
+    width = max(map(len, files))
+    for name, what in files.items():
+        print(f"  {name:<{width}}  {what.replace(' (several targets)', '')}")
     return 0
 
 

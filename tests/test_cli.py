@@ -67,6 +67,7 @@ def test_forecast_run_succeeds_and_reports(tiny_run):
     assert "best: sequence_length=3, units=4" in stdout
     assert "forecast of y for the next 2 step(s), 90% interval" in stdout
     assert f"wrote to {out_dir}/" in stdout
+    assert "cv_series.csv" not in stdout  # a file of panels only
     # progress bar on stderr: 1 candidate x 2 folds + refit + 2 persistence + 2 out-of-fold
     assert "7/7" in stderr
 
@@ -465,6 +466,9 @@ def test_panel_run_reports_scale_free_scores_and_every_series(panel_run):
     header = forecast.splitlines()[1].split()
     assert header == ["s2", "s0", "s1"]  # in --target order
     assert "(every series, with its 90% interval, is in forecast.csv)" in stdout
+    assert re.search(r"MAE/persistence per series, .*: below 1 on \d of the 3\n"
+                     r"  s\d  \d\.\d{3}\n  s\d  \d\.\d{3}\n  s\d  \d\.\d{3}\n", stdout)
+    assert "cv_series.csv" in stdout
 
 
 def test_panel_run_scores_each_series_relative_to_its_own_persistence(panel_run):
@@ -490,6 +494,15 @@ def test_panel_run_scores_each_series_relative_to_its_own_persistence(panel_run)
             expected, rel=1e-6)
     # sklearn's plain multi-output MAE would be dominated by s2 (100 times s0)
     assert "mae_mean" not in table.columns
+    # per series, over all out-of-fold rows: the model's MAE and persistence's
+    by_series = pd.read_csv(out_dir / "cv_series.csv", index_col="series")
+    assert list(by_series.index) == targets
+    for k, name in enumerate(targets):
+        truth = y.loc[oof.index, columns[2 * k:2 * k + 2]].to_numpy()
+        mae = np.abs(oof[columns[2 * k:2 * k + 2]].to_numpy() - truth).mean()
+        persistence = np.abs(X.loc[oof.index, [name]].to_numpy() - truth).mean()
+        np.testing.assert_allclose(
+            by_series.loc[name], [mae, persistence, mae / persistence], rtol=1e-9)
 
 
 def test_panel_run_writes_every_series_forecast_long(panel_run):
@@ -525,6 +538,7 @@ def test_target_all_forecasts_every_numeric_column_but_the_features(tmp_path):
     assert "the mean over the 7 series" in stdout
     # the printed forecast is cut to the first six series, and says so
     assert "forecast of the first 6 of the 7 series for the next 1 step(s):" in stdout
+    assert "  ... 1 more in cv_series.csv" in stdout  # 3 lowest and 3 highest shown
     fc = pd.read_csv(tmp_path / "out" / "forecast.csv")
     assert list(fc["series"]) == series  # 'x' is a feature, 'label' is text
     oof = pd.read_csv(tmp_path / "out" / "cv_predictions.csv")
