@@ -543,3 +543,22 @@ def test_target_all_forecasts_every_numeric_column_but_the_features(tmp_path):
     assert list(fc["series"]) == series  # 'x' is a feature, 'label' is text
     oof = pd.read_csv(tmp_path / "out" / "cv_predictions.csv")
     assert list(oof.columns) == ["date", "fold", *[f"{s}_t+1" for s in series]]
+
+
+def test_a_panel_needs_the_rows_of_one_series_and_runs_on_exactly_that_many(tmp_path):
+    # the folds split time and every series is calibrated on the same held-out
+    # rows, so _min_rows holds for a panel as for one series: at the fewest rows
+    # the splits, the windows and the interval of every series all work
+    needed, _, _ = _min_rows(2, 3, 2, 0.9, 0.1)
+    path = tmp_path / "short.csv"
+    _panel(needed).to_csv(path, index=False)
+    args = ["forecast", str(path), "--target", "s0", "s1", *TINY, "--quiet",
+            "--out", str(tmp_path / "out")]
+    code, stdout, stderr = _run(args)
+    assert code == 0, stderr
+    fc = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    assert fc[["lower", "upper"]].notna().all().all()
+    _panel(needed - 1).to_csv(path, index=False)
+    code, _, stderr = _run(args)
+    assert code == 2 and f"too few rows: {needed - 1}, but this job needs at least {needed}" \
+        in stderr
