@@ -5,7 +5,13 @@
 with ``GridSearchCV(cv=TimeSeriesSplit(...))``, compares every candidate with
 the persistence baseline on the same folds, refits the best one, forecasts
 the next ``--horizon`` steps and writes CSV files and plots. Without a CSV it
-runs on the embedded Seattle weather data (target ``temp_max``).
+runs on embedded data (``--dataset``; by default the Seattle weather, target
+``temp_max``).
+
+Several ``--target`` columns (or ``--target all``) make a panel: one
+``LSTMForecaster(target_column=[...])`` learns every series, and the scores
+are scale-free (each series' error over persistence's, averaged over the
+series).
 
 Bad input (a missing file, an unknown or non-numeric column, unparsable
 dates, too few rows) is reported as one line on standard error with exit
@@ -109,7 +115,7 @@ def _build_parser():
             "--horizon steps. Several --target columns make a panel: one shared "
             "network learns every series, and errors are scored relative to "
             "persistence per series, averaged over the series. Without DATA, runs on "
-            "the embedded Seattle weather data (target temp_max)."
+            "embedded data (--dataset): by default the Seattle weather, target temp_max."
         ),
     )
     fc.add_argument("data", nargs="?", metavar="DATA.csv",
@@ -117,8 +123,8 @@ def _build_parser():
     fc.add_argument("--target", nargs="+", metavar="COLUMN",
                     help="column(s) to forecast; several make a panel that one shared "
                          "network learns, and 'all' takes every numeric column but the "
-                         "--features (default: temp_max for the embedded data, the only "
-                         "numeric column of a CSV)")
+                         "--features (default: that of --dataset, or the only numeric "
+                         "column of a CSV)")
     fc.add_argument("--dataset", choices=list(EMBEDDED),
                     help="embedded data to use without DATA.csv (default: seattle-weather, "
                          "target temp_max; us-employment is a panel of 22 monthly series, "
