@@ -44,6 +44,10 @@ EMBEDDED = {
     "seattle-weather": ("load_seattle_weather", "Seattle weather (embedded)", [DEFAULT_TARGET]),
     "us-employment": ("load_us_employment", "U.S. employment (embedded)", [ALL_TARGETS]),
 }
+# options whose default depends on --dataset: 120 months need a year ahead and shorter folds
+DATASET_DEFAULTS = {
+    "us-employment": {"horizon": 12, "sequence_length": [6, 12], "splits": 3},
+}
 MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
 MAX_PRINTED_SERIES = 6  # printed lists of a panel's series
 DEFAULT_HORIZON = 7
@@ -134,15 +138,18 @@ def _build_parser():
                          "time, timestamp or ds, if any)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
-    fc.add_argument("--horizon", type=_positive_int, default=DEFAULT_HORIZON,
-                    help="number of future steps to forecast (default: %(default)s)")
-    fc.add_argument("--sequence-length", type=_positive_int, nargs="+",
-                    default=list(DEFAULT_SEQUENCE_LENGTHS), metavar="L",
-                    help="window lengths to search (default: 7 14 28)")
+    fc.add_argument("--horizon", type=_positive_int, default=None,
+                    help=f"number of future steps to forecast (default: {DEFAULT_HORIZON}; "
+                         "12 with --dataset us-employment)")
+    fc.add_argument("--sequence-length", type=_positive_int, nargs="+", default=None,
+                    metavar="L",
+                    help="window lengths to search (default: 7 14 28; 6 12 with "
+                         "--dataset us-employment)")
     fc.add_argument("--units", type=_positive_int, nargs="+", default=list(DEFAULT_UNITS),
                     metavar="U", help="LSTM sizes to search (default: 16 32)")
-    fc.add_argument("--splits", type=_positive_int, default=DEFAULT_SPLITS,
-                    help="number of TimeSeriesSplit folds (default: %(default)s)")
+    fc.add_argument("--splits", type=_positive_int, default=None,
+                    help=f"number of TimeSeriesSplit folds (default: {DEFAULT_SPLITS}; 3 with "
+                         "--dataset us-employment)")
     fc.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
                     help="maximum epochs per fit; early stopping usually ends sooner "
                          "(default: %(default)s)")
@@ -184,6 +191,7 @@ def main(argv=None):
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
+        _fill_defaults(args)
         if args.command is None:
             raise _CLIError("choose a command: forecast (see 'sklstm --help')")
         return args.run(args)
@@ -284,6 +292,16 @@ def _targets(args, frame, source, default=()):
         if target not in frame.columns:
             raise _unknown_column(target, "--target", frame.columns)
     return targets[0] if len(targets) == 1 else targets
+
+
+def _fill_defaults(args):
+    """Options left unset take the default of --dataset, else the general one."""
+    defaults = {"horizon": DEFAULT_HORIZON, "sequence_length": list(DEFAULT_SEQUENCE_LENGTHS),
+                "splits": DEFAULT_SPLITS,
+                **DATASET_DEFAULTS.get(getattr(args, "dataset", None), {})}
+    for name, value in defaults.items():
+        if getattr(args, name, value) is None:
+            setattr(args, name, value)
 
 
 def _load_data(args):

@@ -244,9 +244,9 @@ BAD_INPUT = [
     pytest.param(_frame(), ["--dataset", "us-employment"],
                  r"give DATA.csv or --dataset, not both \(got '.*data.csv' and --dataset "
                  "us-employment", id="data-and-dataset"),
-    pytest.param(None, ["--dataset", "us-employment"],  # its 22 series, default options
-                 r"too few rows: 120, but this job needs at least 175 \(--splits 5",
-                 id="embedded-panel-with-default-options"),
+    pytest.param(None, ["--dataset", "us-employment", "--splits", "5", "--sequence-length", "28"],
+                 r"too few rows: 120, but this job needs at least \d+ \(--splits 5",
+                 id="embedded-panel-with-long-windows"),
     pytest.param(None, ["--dataset", "us-employment", "--target", "nonfarm", "temp_max"],
                  "unknown column 'temp_max' for --target", id="embedded-panel-unknown-target"),
     pytest.param(None, ["--target", "temp_max", "data.csv"],
@@ -562,3 +562,18 @@ def test_a_panel_needs_the_rows_of_one_series_and_runs_on_exactly_that_many(tmp_
     code, _, stderr = _run(args)
     assert code == 2 and f"too few rows: {needed - 1}, but this job needs at least {needed}" \
         in stderr
+
+
+def test_dataset_defaults_fit_the_embedded_panel(monkeypatch):
+    from sklstm import cli
+
+    args = cli._build_parser().parse_args(["forecast", "--dataset", "us-employment"])
+    cli._fill_defaults(args)
+    assert (args.horizon, args.sequence_length, args.splits) == (12, [6, 12], 3)
+    # the rows check passes for the 120 months with these defaults
+    rows, _, _ = cli._min_rows(args.splits, max(args.sequence_length), args.horizon,
+                               args.coverage, 0.1)
+    assert rows <= 120
+    given = cli._build_parser().parse_args(["forecast", "--horizon", "3"])
+    cli._fill_defaults(given)
+    assert (given.horizon, given.sequence_length, given.splits) == (3, [7, 14, 28], 5)
