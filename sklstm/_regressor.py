@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_is_fitted, validate_data
 
-from . import _engine
+from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import check_fraction, check_numeric, check_positive_int, check_units
 from ._model import build_lstm_model
@@ -349,8 +349,8 @@ class LSTMRegressor(KerasRegressor):
         validation = (X[n_train:], y[n_train:]) if n_val else None
         if sample_weight is not None:
             sample_weight = sample_weight[:n_train]
-        if _engine.uses_jax_engine():
-            history = _engine.fit_jax(
+        if _training.uses_jax_engine():
+            history = _training.fit_jax(
                 self.model_, X[:n_train], y[:n_train],
                 sample_weight=sample_weight,
                 epochs=epochs,
@@ -451,8 +451,8 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        if _engine.uses_jax_engine():
-            y_pred = _engine.predict_jax(self.model_, X)
+        if _training.uses_jax_engine():
+            y_pred = _training.predict_jax(self.model_, X)
         else:
             y_pred = self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
         return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
