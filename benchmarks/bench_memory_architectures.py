@@ -9,6 +9,10 @@ cache directory and fits ``LSTMRegressor(units=u, epochs=1)`` on windows of
 ``distinct``
     ``--n`` distinct architectures (default 120): ``L = 4 + i % 3`` and
     ``units = 2 + i // 3``, so every fit is a new (L, units) pair.
+``distinct-cleared``
+    ``distinct`` with ``jax.clear_caches()`` after each fit, so JAX keeps no
+    eager program of any model build: its ``MiB per cached architecture``
+    is what the compiled steps alone cost (not in the default contenders).
 ``same``
     ``--n`` fits of one architecture (``L=4, units=4``), each with its own
     seed: the flat reference.
@@ -61,13 +65,17 @@ def worker(arg):
     y = series[1:]
     rows, start = [], time.perf_counter()
     for i in range(arg["n"]):
-        if arg["kind"] == "distinct":
+        if arg["kind"].startswith("distinct"):
             L, units, seed = 4 + i % 3, 2 + i // 3, 0
         else:
             L, units, seed = 4, 4, i
         reg = LSTMRegressor(units=units, epochs=1, batch_size=32, early_stopping=False, random_state=seed)
         reg.fit(windows[L], y).predict(windows[L])
         del reg
+        if arg["kind"] == "distinct-cleared":
+            import jax
+
+            jax.clear_caches()
         if (i + 1) % arg["block"] == 0 or i + 1 in (2, arg["bound"]):
             gc.collect()
             rows.append({
@@ -97,11 +105,13 @@ def main():
         arg = {"kind": kind, "n": args.n, "block": args.block, "bound": args.bound}
         results[kind] = run_worker(__file__, "worker", arg, env={"SKLSTM_CACHE_DIR": fresh_cache_dir()})
     samples = [row["fits"] for row in next(iter(results.values()))["rows"]]
-    print(f"\nRSS (MiB) and live keras.Model objects after gc.collect(), by fits done")
-    print(f"{'fits':>5s} " + " ".join(f"{kind + ' RSS':>14s} {'models':>7s}" for kind in results))
+    print("\nRSS (MiB) and live keras.Model objects after gc.collect(), by fits done")
+    width = {kind: max(14, len(kind) + 4) for kind in results}
+    print(f"{'fits':>5s} " + " ".join(f"{kind + ' RSS':>{width[kind]}s} {'models':>7s}" for kind in results))
     for j, fits in enumerate(samples):
         print(f"{fits:5d} " + " ".join(
-            f"{r['rows'][j]['rss_mib']:14.0f} {r['rows'][j]['live_models']:7d}" for r in results.values()
+            f"{r['rows'][j]['rss_mib']:{width[kind]}.0f} {r['rows'][j]['live_models']:7d}"
+            for kind, r in results.items()
         ))
     print()
     for kind, res in results.items():
@@ -112,7 +122,7 @@ def main():
             growth = last["rss_mib"] - by_fits[args.warmup]["rss_mib"]
             line += (f"; growth after warm-up ({args.warmup} -> {last['fits']} fits): {growth:.0f} MiB, "
                      f"{growth / (last['fits'] - args.warmup):.2f} MiB per fit")
-        if kind == "distinct" and args.bound in by_fits and args.bound > 2:
+        if kind.startswith("distinct") and args.bound in by_fits and args.bound > 2:
             slope = (by_fits[args.bound]["rss_mib"] - by_fits[2]["rss_mib"]) / (args.bound - 2)
             line += f"; MiB per cached architecture (fits 2 -> {args.bound}): {slope:.1f}"
         print(line)

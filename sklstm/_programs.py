@@ -509,8 +509,8 @@ def cache_size():
     """How many architectures' compiled steps the cache keeps.
 
     ``SKLSTM_PROGRAM_CACHE_SIZE`` (a positive integer) if set, else
-    :data:`DEFAULT_CACHE_SIZE`. Read at each new architecture, so it can be
-    changed between searches.
+    :data:`DEFAULT_CACHE_SIZE`. Read for every model new to the cache, so it
+    can be changed between searches.
     """
     value = os.environ.get("SKLSTM_PROGRAM_CACHE_SIZE", "").strip()
     if not value:
@@ -555,6 +555,7 @@ class ProgramCache:
         if steps is not None:
             return steps
         key = architecture_key(model)
+        size = cache_size()
         with self._lock:
             steps = self._lru.get(key) if key is not None else None
             if steps is not None:
@@ -563,7 +564,7 @@ class ProgramCache:
                 steps = CompiledSteps(model, key)
                 if key is not None:
                     self._lru[key] = steps
-                    self._add_and_evict(cache_size())
+                    self._add_and_evict(size)
             self._by_model[model] = steps
         return steps
 
@@ -585,7 +586,7 @@ class ProgramCache:
             self._new_architectures = 0
 
     def clear(self):
-        """Forget every architecture's steps (models in use keep theirs)."""
+        """Forget every architecture's steps, those of models in use too (made again on demand)."""
         with self._lock:
             self._lru.clear()
             self._by_model.clear()

@@ -212,8 +212,8 @@ def test_fit_and_predict_do_not_materialise_the_windows():
 # --- memory: the program cache is bounded -------------------------------------
 
 def _fit(X, y, **params):
-    params = dict(dict(units=UNITS, epochs=1, batch_size=16, early_stopping=False, random_state=0), **params)
-    return LSTMRegressor(**params).fit(X, y)
+    defaults = {"units": UNITS, "epochs": 1, "batch_size": 16, "early_stopping": False, "random_state": 0}
+    return LSTMRegressor(**{**defaults, **params}).fit(X, y)
 
 
 def _collect():
