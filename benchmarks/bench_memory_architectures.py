@@ -9,6 +9,11 @@ cache directory and fits ``LSTMRegressor(units=u, epochs=1)`` on windows of
 ``distinct``
     ``--n`` distinct architectures (default 120): ``L = 4 + i % 3`` and
     ``units = 2 + i // 3``, so every fit is a new (L, units) pair.
+``distinct-small``
+    ``--n`` distinct architectures of bounded size: ``L = 4 + i % 24`` and
+    ``units = 2 + i // 24`` (units 2 to 11 for 240 fits), so growth that
+    remains is not the architectures getting bigger (not in the default
+    contenders).
 ``distinct-cleared``
     ``distinct`` with ``jax.clear_caches()`` after each fit, so JAX keeps no
     eager program of any model build: its ``MiB per cached architecture``
@@ -61,11 +66,13 @@ def worker(arg):
     from sklstm import LSTMRegressor, SequenceWindower
 
     series = np.sin(np.arange(200.0) / 4)
-    windows = {L: SequenceWindower(L).fit_transform(series[:-1, None]) for L in (4, 5, 6)}
+    windows = {L: SequenceWindower(L).fit_transform(series[:-1, None]) for L in range(4, 28)}
     y = series[1:]
     rows, start = [], time.perf_counter()
     for i in range(arg["n"]):
-        if arg["kind"].startswith("distinct"):
+        if arg["kind"] == "distinct-small":
+            L, units, seed = 4 + i % 24, 2 + i // 24, 0
+        elif arg["kind"].startswith("distinct"):
             L, units, seed = 4 + i % 3, 2 + i // 3, 0
         else:
             L, units, seed = 4, 4, i
