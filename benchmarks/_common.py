@@ -155,6 +155,12 @@ def children_cpu_seconds():
     return total
 
 
+def rss_mib():
+    """Resident set size of this process now, in MiB (Linux ``/proc/self/statm``)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def peak_rss_mib():
     """Peak resident set size of this process so far, in MiB (Linux)."""
     import resource

@@ -38,20 +38,13 @@ from _common import (  # noqa: E402
     is_worker,
     machine,
     peak_rss_mib,
+    rss_mib,
     run_worker,
     worker_main,
 )
 
 N_FEATURES = 4
 DEFAULT_POINTS = "250000x16,250000x64,500000x16,500000x64,1000000x16,1000000x64"
-
-
-def _rss_mib():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def worker(arg):
@@ -74,7 +67,7 @@ def worker(arg):
     series = np.cumsum(rng.standard_normal((n + 1, N_FEATURES)), axis=0)
     X, y = series[:-1], series[1:, 0]
     pipeline().fit(X[:3000], y[:3000])  # warm-up: compiles, loads the runtime
-    before = _rss_mib()
+    before = rss_mib()
     peak_before = peak_rss_mib()
     start = time.perf_counter()
     pipe = pipeline().fit(X, y)

@@ -49,7 +49,7 @@ def worker(arg):
     import numpy as np
 
     import sklstm._regressor as regressor_module
-    from sklstm import LSTMRegressor, SequenceWindower, _engine
+    from sklstm import LSTMRegressor, SequenceWindower, _programs
     from sklstm.datasets import load_seattle_weather
 
     result = {"import": time.perf_counter() - start}
@@ -65,7 +65,7 @@ def worker(arg):
         return wrapper
 
     regressor_module.build_lstm_model = timed("build", regressor_module.build_lstm_model)
-    _engine.CompiledSteps._compile = timed("compile", _engine.CompiledSteps._compile)
+    _programs.CompiledSteps._compile = timed("compile", _programs.CompiledSteps._compile)
 
     y = load_seattle_weather()["temp_max"].to_numpy()
     y = (y - y.min()) / (y.max() - y.min())

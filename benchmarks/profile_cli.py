@@ -33,7 +33,7 @@ PHASES = {
     "imports": (r"\{built-in method builtins.__import__\}|importlib/__init__.py:\d+\(import_module\)",
                 "import statements run inside functions (Keras, JAX, sklearn load here)"),
     "grid search": (r"_search.py:\d+\(fit\)", "GridSearchCV.fit: 30 fits and the refit"),
-    "  tracing + XLA compile": (r"sklstm/_engine.py:\d+\(_compile\)",
+    "  tracing + XLA compile": (r"sklstm/_programs.py:\d+\(_compile\)",
                                 "first use of each architecture's train step"),
     "  XLA backend compile": (r"jax/_src/compiler.py:\d+\(backend_compile_and_load\)",
                               "all XLA compilations in the main thread"),

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from . import _engine
+from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
@@ -414,7 +414,7 @@ class LSTMRegressor(KerasRegressor):
                 "of series in the windows; set n_series or series_embedding=0."
             )
         metrics = [n for n in ("metrics", "compile__metrics") if getattr(self, n, None)]
-        if metrics and _engine.uses_jax_engine():
+        if metrics and _training.uses_jax_engine():
             raise ValueError(
                 f"{metrics[0]}={getattr(self, metrics[0])!r} would be ignored: sklstm's "
                 "training loop on the JAX backend records only the loss. Pass "
@@ -625,8 +625,8 @@ class LSTMRegressor(KerasRegressor):
             validation = None  # every held-out target unknown
         X, y, sample_weight = self._network_samples(X[:n_train], y[:n_train], sample_weight)
         start = self._loss_now(X, y)
-        if _engine.uses_jax_engine():
-            history = _engine.fit_jax(
+        if _training.uses_jax_engine():
+            history = _training.fit_jax(
                 self.model_, X, y,
                 sample_weight=sample_weight,
                 epochs=epochs,
@@ -794,8 +794,8 @@ class LSTMRegressor(KerasRegressor):
 
     def _network_output(self, X):
         """The Keras model's output for validated 3-D windows."""
-        if _engine.uses_jax_engine():
-            return _engine.predict_jax(self.model_, X)
+        if _training.uses_jax_engine():
+            return _training.predict_jax(self.model_, X)
         return self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
 
     __repr__ = BaseEstimator.__repr__  # sklearn's compact repr, not SciKeras's

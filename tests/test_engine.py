@@ -1,4 +1,4 @@
-"""Correctness of the JAX training engine's speed-ups (sklstm/_engine.py).
+"""Correctness of the JAX training engine's speed-ups (sklstm/_programs.py, sklstm/_training.py).
 
 Compiled-step reuse, padded batches and predict buckets must not change
 results. Speed itself is measured in benchmarks/, never here. The models are
@@ -6,20 +6,22 @@ tiny and share one architecture where they can, so the suite compiles few
 programs.
 """
 
+import gc
 import threading
 import tracemalloc
 import uuid
+import weakref
 
 import keras
 import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sklstm import LSTMRegressor, SequenceWindower, _engine
+from sklstm import LSTMRegressor, SequenceWindower, _programs, _training
 from sklstm._model import build_lstm_model
 
 pytestmark = pytest.mark.skipif(
-    not _engine.uses_jax_engine(), reason="the engine runs on the JAX backend only"
+    not _training.uses_jax_engine(), reason="the engine runs on the JAX backend only"
 )
 
 L, UNITS = 4, 3
@@ -70,7 +72,7 @@ def test_architecture_key(other, same):
     a, b = _model(), _model(**other)
     # Keras numbers layers and optimizers per process (adam_3, ...): ignored
     assert a.optimizer.name != b.optimizer.name
-    assert (_engine.architecture_key(a) == _engine.architecture_key(b)) is same
+    assert (_programs.architecture_key(a) == _programs.architecture_key(b)) is same
 
 
 # --- compiled-step reuse gives the same model --------------------------------
@@ -90,15 +92,15 @@ def test_same_predictions_with_and_without_compiled_step_reuse(windows_xy, param
     reg = LSTMRegressor(units=UNITS, epochs=3, batch_size=16, early_stopping=False)
     reg.set_params(**params)
 
-    _engine.clear_cache()
+    _programs.clear_cache()
     fresh = clone(reg).fit(X, y)  # compiles its own steps
     expected = fresh.predict(X)
 
-    _engine.clear_cache()
+    _programs.clear_cache()
     # another seed, learning rate and data length fill the cache first ...
     other = clone(reg).set_params(random_state=11, learning_rate=0.02).fit(X[:70], y[:70])
     reused = clone(reg).fit(X, y)  # ... and this fit reuses its compiled steps
-    assert _engine.compiled_steps(reused.model_) is _engine.compiled_steps(other.model_)
+    assert _programs.compiled_steps(reused.model_) is _programs.compiled_steps(other.model_)
     np.testing.assert_allclose(reused.predict(X), expected, rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(reused.history_["loss"], fresh.history_["loss"], rtol=1e-6)
 
@@ -125,7 +127,7 @@ def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weig
     ours, theirs = _model(), _model()
     theirs.set_weights(ours.get_weights())
     fit = dict(FIT, epochs=1, batch_size=batch_size, shuffle=False, sample_weight=w)
-    history = _engine.fit_jax(ours, X, y, **fit)
+    history = _training.fit_jax(ours, X, y, **fit)
     for part in (slice(0, batch_size), slice(batch_size, n)):
         theirs.train_on_batch(X[part], y[part], sample_weight=None if w is None else w[part])
 
@@ -140,16 +142,16 @@ def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weig
 def test_predictions_do_not_depend_on_the_bucket(windows_xy):
     X, y = windows_xy
     model = _model()
-    _engine.fit_jax(model, X, y[:, None], **FIT)
+    _training.fit_jax(model, X, y[:, None], **FIT)
     many = np.concatenate([X] * 4)[:300]  # one block of 256, one padded block
-    all_at_once = _engine.predict_jax(model, many)
-    one_by_one = np.concatenate([_engine.predict_jax(model, many[i : i + 1]) for i in range(0, 300, 23)])
+    all_at_once = _training.predict_jax(model, many)
+    one_by_one = np.concatenate([_training.predict_jax(model, many[i : i + 1]) for i in range(0, 300, 23)])
     assert all_at_once.shape == (300, 1)
     np.testing.assert_allclose(one_by_one, all_at_once[::23], rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(all_at_once[:90], all_at_once[90:180], rtol=0, atol=0)
     keras_predictions = model.predict(many.astype(np.float32), batch_size=len(many), verbose=0)
     np.testing.assert_allclose(all_at_once, keras_predictions, rtol=1e-5, atol=1e-6)
-    assert _engine.predict_jax(model, many[:0]).shape == (0, 1)
+    assert _training.predict_jax(model, many[:0]).shape == (0, 1)
 
 
 # --- warm start ---------------------------------------------------------------
@@ -176,7 +178,7 @@ def test_diverging_fit_leaves_the_model_untouched(windows_xy):
     model = _model()
     before = _weights(model)
     with pytest.raises(FloatingPointError, match="diverged"):
-        _engine.fit_jax(model, X, np.full((len(X), 1), 1e30, np.float32), **FIT)
+        _training.fit_jax(model, X, np.full((len(X), 1), 1e30, np.float32), **FIT)
     for a, b in zip(before, _weights(model)):
         assert np.array_equal(a, b)
 
@@ -194,17 +196,79 @@ def test_fit_and_predict_do_not_materialise_the_windows():
     model.compile(optimizer="adam", loss="mse")
     y = series[length - 1 :, :1]
     fit = dict(FIT, epochs=1, batch_size=512)
-    _engine.fit_jax(model, X[:600], y[:600], **fit)  # compiles, outside the measurement
-    _engine.predict_jax(model, X[:300])
-    _engine._join_precompile_threads()  # no other thread allocating meanwhile
+    _training.fit_jax(model, X[:600], y[:600], **fit)  # compiles, outside the measurement
+    _training.predict_jax(model, X[:300])
+    _programs._join_precompile_threads()  # no other thread allocating meanwhile
     tracemalloc.start()
     try:
-        _engine.fit_jax(model, X, y, **fit)
-        _engine.predict_jax(model, X)
+        _training.fit_jax(model, X, y, **fit)
+        _training.predict_jax(model, X)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < X.size * 4 / 4, f"peak {peak / 2**20:.1f} MiB for {X.size * 4 / 2**20:.1f} MiB of windows"
+
+
+# --- memory: the program cache is bounded -------------------------------------
+
+def _fit(X, y, **params):
+    defaults = {"units": UNITS, "epochs": 1, "batch_size": 16, "early_stopping": False, "random_state": 0}
+    return LSTMRegressor(**{**defaults, **params}).fit(X, y)
+
+
+def _collect():
+    _programs._join_precompile_threads()  # a compiling thread holds its model
+    gc.collect()
+
+
+def test_program_cache_holds_no_model_and_frees_evicted_programs(windows_xy, monkeypatch):
+    """After N architectures: no dropped model alive, at most the bound of steps alive."""
+    import jax
+
+    X, y = windows_xy
+    monkeypatch.setenv("SKLSTM_PROGRAM_CACHE_SIZE", "2")
+    clears = []
+    monkeypatch.setattr(jax, "clear_caches", lambda real=jax.clear_caches: clears.append(1) or real())
+    _programs.clear_cache()
+    kept = _fit(X, y, units=2)  # a model still in use keeps its steps after eviction
+    kept_predictions = kept.predict(X)
+    models, steps = [], []
+    for units in range(3, 6):
+        reg = _fit(X, y, units=units)
+        models.append(weakref.ref(reg.model_))
+        steps.append(weakref.ref(_programs.compiled_steps(reg.model_)))
+        del reg
+    _collect()
+    assert [ref() is None for ref in models] == [True] * 3
+    assert [ref() is None for ref in steps] == [True, False, False]  # the 2 most recent kept
+    assert len(_programs._PROGRAMS) == 2
+    assert clears  # JAX's caches of eager programs dropped once the cache turned over
+    # the kept model's programs were evicted and JAX's caches cleared: it still predicts
+    assert _programs.compiled_steps(kept.model_).key not in _programs._PROGRAMS._lru
+    np.testing.assert_array_equal(kept.predict(X), kept_predictions)
+
+
+def test_new_program_traced_after_the_first_model_of_the_architecture_is_gone(windows_xy):
+    """The steps keep no model: a new batch size is traced with the model being fitted."""
+    X, y = windows_xy
+    _programs.clear_cache()
+    expected = _fit(X, y, batch_size=8).predict(X)  # its own fresh steps
+    _programs.clear_cache()
+    first = _fit(X, y)
+    steps = _programs.compiled_steps(first.model_)
+    del first
+    _collect()
+    assert steps._built() is None
+    second = _fit(X, y, batch_size=8)  # a train program of a new shape
+    assert _programs.compiled_steps(second.model_) is steps
+    np.testing.assert_allclose(second.predict(X), expected, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many", "2.5"])
+def test_program_cache_size_must_be_a_positive_integer(value, monkeypatch):
+    monkeypatch.setenv("SKLSTM_PROGRAM_CACHE_SIZE", value)
+    with pytest.raises(ValueError, match=f"SKLSTM_PROGRAM_CACHE_SIZE must be a positive integer.*'{value}'"):
+        _programs.cache_size()
 
 
 # --- threads ----------------------------------------------------------------------
@@ -212,7 +276,7 @@ def test_fit_and_predict_do_not_materialise_the_windows():
 def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
     """joblib's threading backend: threads share and compile the steps once."""
     X, y = windows_xy
-    _engine.clear_cache()
+    _programs.clear_cache()
     regs = [
         LSTMRegressor(units=UNITS, epochs=2, batch_size=16, early_stopping=False, random_state=s)
         for s in (0, 1)
@@ -232,7 +296,7 @@ def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
 _NEW_PROCESS_FIT = """
 import json, sys
 import jax, numpy as np
-from sklstm import LSTMRegressor, SequenceWindower, _engine
+from sklstm import LSTMRegressor, SequenceWindower
 traced = []
 lower = jax.stages.Traced.lower
 jax.stages.Traced.lower = lambda self, *a, **k: traced.append(1) or lower(self, *a, **k)
@@ -280,12 +344,12 @@ def test_a_program_that_does_not_run_after_loading_is_not_stored(tmp_path):
     offset = float(uuid.uuid4().int % 10**6)
     compiled = jax.jit(lambda x: x * 2 + offset).trace(np.ones(3, np.float32)).lower().compile()
     path = tmp_path / "program.bin"
-    _engine._store_executable(path, compiled, (np.ones(4, np.float32),))  # wrong shape
+    _programs._store_executable(path, compiled, (np.ones(4, np.float32),))  # wrong shape
     assert not path.exists()
-    _engine._store_executable(path, compiled, (np.ones(3, np.float32),))
-    loaded = _engine._load_executable(path)
+    _programs._store_executable(path, compiled, (np.ones(3, np.float32),))
+    loaded = _programs._load_executable(path)
     np.testing.assert_array_equal(loaded(np.ones(3, np.float32)), 2.0 + offset)
-    assert _engine._load_executable(tmp_path / "absent.bin") is None
+    assert _programs._load_executable(tmp_path / "absent.bin") is None
 
 
 def test_no_program_is_stored_when_the_cache_is_off(tmp_path):
@@ -298,6 +362,6 @@ def test_programs_running_user_code_are_not_stored():
     def own_loss(y_true, y_pred):
         return keras.ops.mean(keras.ops.abs(y_true - y_pred))
 
-    assert _engine._only_keras_and_sklstm_code(_model(loss="mae"))
-    assert not _engine._only_keras_and_sklstm_code(_model(loss=own_loss))
-    assert not _engine.CompiledSteps(_model(loss=own_loss), key="k").storable
+    assert _programs._only_keras_and_sklstm_code(_model(loss="mae"))
+    assert not _programs._only_keras_and_sklstm_code(_model(loss=own_loss))
+    assert not _programs.CompiledSteps(_model(loss=own_loss), key="k").storable

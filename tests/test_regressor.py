@@ -13,7 +13,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import get_tags
 
 from sklstm import LSTMRegressor, SequenceWindower
-from sklstm import _engine
+from sklstm import _programs, _training
 from sklstm._model import build_lstm_model
 
 TINY = dict(units=4, epochs=3, batch_size=16, random_state=0)
@@ -59,7 +59,7 @@ def test_same_random_state_same_predictions_other_state_differs(fitted, windows)
 
 def test_compiled_step_reuse_does_not_change_results(fitted, windows):
     X, y = windows
-    _engine.clear_cache()
+    _programs.clear_cache()
     fresh = LSTMRegressor(**TINY).fit(X, y)
     np.testing.assert_allclose(fresh.predict(X), fitted.predict(X), rtol=1e-6, atol=1e-7)
 
@@ -171,7 +171,7 @@ def test_verbose_shows_a_progress_bar(windows, capsys):
 
 
 def test_keras_fit_path_for_other_backends(windows, monkeypatch):
-    monkeypatch.setattr(_engine, "uses_jax_engine", lambda: False)
+    monkeypatch.setattr(_training, "uses_jax_engine", lambda: False)
     X, y = windows
     reg = LSTMRegressor(**TINY).fit(X, y)
     assert set(reg.history_) >= {"loss", "val_loss"}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sklstm import LSTMRegressor, SequenceWindower, _engine
+from sklstm import LSTMRegressor, SequenceWindower, _programs
 
 pytestmark = [
     pytest.mark.slow,
@@ -72,7 +72,7 @@ LONG_SERIES_SCRIPT = PRELUDE + textwrap.dedent("""
 """)
 
 CYCLES_SCRIPT = PRELUDE + textwrap.dedent("""
-    from sklstm import LSTMRegressor, SequenceWindower, _engine
+    from sklstm import LSTMRegressor, SequenceWindower, _programs
 
     cycles = int(sys.argv[1])
     X = np.sin(np.arange(64.0) / 4).reshape(-1, 1)
@@ -88,7 +88,7 @@ CYCLES_SCRIPT = PRELUDE + textwrap.dedent("""
 
     for seed in range(3):
         cycle(seed)
-    report = {"step_cache_after_3_fits": len(_engine._STEP_CACHE)}
+    report = {"step_cache_after_3_fits": len(_programs._PROGRAMS)}
     if report["step_cache_after_3_fits"] == 1:  # else each cycle recompiles: too slow
         for seed in range(20):
             cycle(seed)
@@ -104,7 +104,7 @@ CYCLES_SCRIPT = PRELUDE + textwrap.dedent("""
         report.update(
             cycles=cycles, seconds=time.perf_counter() - start,
             rss_growth_samples_mb=samples, live_models_start=start_models,
-            live_models_end=live_models(), step_cache_end=len(_engine._STEP_CACHE),
+            live_models_end=live_models(), step_cache_end=len(_programs._PROGRAMS),
             finite=bool(np.isfinite(y).all()),
         )
     print(json.dumps(report))
@@ -150,8 +150,8 @@ def test_models_of_one_architecture_share_compiled_steps(sine_xy):
     windows = SequenceWindower(4).fit_transform(X[:60])
     a = LSTMRegressor(units=4, epochs=1, random_state=0).fit(windows, y[:60])
     b = LSTMRegressor(units=4, epochs=1, random_state=1).fit(windows, y[:60])
-    assert _engine.architecture_key(a.model_) == _engine.architecture_key(b.model_)
-    assert _engine.compiled_steps(a.model_) is _engine.compiled_steps(b.model_)
+    assert _programs.architecture_key(a.model_) == _programs.architecture_key(b.model_)
+    assert _programs.compiled_steps(a.model_) is _programs.compiled_steps(b.model_)
 
 
 def test_repeated_fit_predict_cycles_do_not_grow_memory():

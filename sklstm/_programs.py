@@ -1,8 +1,8 @@
-"""Training and prediction loops behind LSTMRegressor.
+"""Compiled programs of the JAX engine: one set per architecture, a bounded cache.
 
-On the JAX backend, sklstm runs its own loop over Keras's pure
-``train_step`` instead of ``keras.Model.fit``, because in a grid search the
-cost of small LSTM fits is compilation, not arithmetic:
+The training loop (:mod:`sklstm._training`) asks this module for the
+compiled train and predict steps of a model; this module owns everything
+about them:
 
 - **One compilation per architecture.** The jitted train and predict steps
   are cached under a key made of the model's config and compile config with
@@ -11,14 +11,18 @@ cost of small LSTM fits is compilation, not arithmetic:
   search candidate, and every learning rate, reuse one compiled program.
   The steps are pure functions of the state passed in, so models of one
   architecture share them.
-- **Fixed shapes.** The last partial batch is padded with zero-weight rows
-  (the real rows' weights are scaled by ``batch_size / n_real`` so the mean
-  loss and the gradient are those of the unpadded batch), and predictions
-  run in two batch sizes (:data:`PREDICT_BUCKETS`), so a new number of rows
-  never triggers a compilation.
-- **Windows gathered per batch.** Batches are gathered from the (possibly
-  strided, read-only view) input, so a sliding-window view of a long series
-  is never materialised as an ``n x sequence_length x features`` array.
+- **A real memory bound.** The cache keeps the steps of the
+  :func:`cache_size` most recently used architectures (16 by default,
+  ``SKLSTM_PROGRAM_CACHE_SIZE`` sets it). Its entries hold compiled programs
+  and no model: a model is lent to the steps only while they trace a
+  program, and the steps of a model still in use stay reachable from that
+  model alone, so an evicted architecture's programs are freed once its
+  last model is. Building a model of a new architecture also leaves JAX
+  with eager programs for the new weight shapes (about 1.4 MiB each) in its
+  own in-memory caches, which are bounded only at thousands of entries:
+  once the cache is full, every :func:`cache_size` new architectures it
+  calls :func:`jax.clear_caches` to drop them (the cached steps are
+  compiled ahead of time and held here, so they survive it).
 - **Compilation off the critical path.** The first fit of an architecture
   compiles the predict program in a background thread while the train step
   compiles; threads and processes that need a program another one is
@@ -26,15 +30,16 @@ cost of small LSTM fits is compilation, not arithmetic:
   of compiling it again; and steps are compiled with XLA's backend
   optimisation level :data:`XLA_OPTIMIZATION_LEVEL`, which compiles these
   small recurrent programs about a third faster at the same step time.
-
-Other backends fall back to ``Model.fit`` / ``Model.predict``.
+- **Stored programs.** Programs running only Keras's and sklstm's code are
+  serialised next to JAX's persistent compilation cache
+  (``sklstm-executables/``), so a new process loads them instead of tracing
+  Keras's train step again.
 """
 
 import atexit
 import functools
 import hashlib
 import json
-import math
 import os
 import pickle
 import platform
@@ -59,17 +64,11 @@ import numpy as np
 PREDICT_BUCKETS = (1, 256)
 #: XLA backend optimisation level of the compiled steps (XLA's default is 2).
 XLA_OPTIMIZATION_LEVEL = 1
-_CACHE_SIZE = 16
+#: Architectures whose compiled steps the cache keeps, unless
+#: ``SKLSTM_PROGRAM_CACHE_SIZE`` says otherwise (see :func:`cache_size`).
+DEFAULT_CACHE_SIZE = 16
 #: Longest wait (seconds) for another process compiling the same program.
 _LOCK_TIMEOUT = 600
-_STEP_CACHE = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_MODEL_STEPS = weakref.WeakKeyDictionary()
-
-
-def uses_jax_engine():
-    """Whether LSTMRegressor trains with this engine (Keras on JAX)."""
-    return keras.backend.backend() == "jax"
 
 
 def _nodes(node):
@@ -162,9 +161,10 @@ def _only_keras_and_sklstm_code(model):
 class CompiledSteps:
     """Jitted train and predict steps of one architecture.
 
-    The steps are traced from the first model of the architecture and are
-    pure functions of the state they are given, so every model of the same
-    architecture can use them.
+    The steps are pure functions of the state they are given, so every
+    model of the architecture can use them. They hold no model: the caller
+    passes its model to :meth:`call`, which lends it to the traced functions
+    only while a new program is traced (see :meth:`_tracing`).
 
     Each program is compiled once: threads of one process wait for the
     thread compiling it, and processes sharing the persistent compilation
@@ -177,15 +177,16 @@ class CompiledSteps:
 
         _listen_for_cache_hits()
         options = {"xla_backend_optimization_level": XLA_OPTIMIZATION_LEVEL}
-        self.model = model
         self.key = key
         self.storable = key is not None and _only_keras_and_sklstm_code(model)
+        # the model being traced; set only under the trace lock
+        tracing = self._tracing_slot = [None]
 
         def train(state, data):
-            return model.train_step(state, data)
+            return tracing[0].train_step(state, data)
 
         def predict(trainable, non_trainable, x):
-            y_pred, _ = model.stateless_call(trainable, non_trainable, x, training=False)
+            y_pred, _ = tracing[0].stateless_call(trainable, non_trainable, x, training=False)
             return y_pred
 
         # The program names carry the environment fingerprint, so JAX's own
@@ -197,48 +198,78 @@ class CompiledSteps:
         self.train = jax.jit(train, compiler_options=options)
         self.predict = jax.jit(predict, compiler_options=options)
         self.metrics_shapes = None
+        # a model with Keras's compiled loss and metrics built (what tracing
+        # the train step needs), weakly: the cache must not keep it alive
+        self._built = lambda: None
         self._lock = threading.Lock()
         self._trace_lock = threading.Lock()
         self._program_locks = {}
         self._executables = {}
         self._precompiling = None
 
-    def prepare_training(self, X, y):
-        """Build the loss, metrics and optimizer of the model the steps trace.
+    def prepare_training(self, model, X, y):
+        """Build the loss, metrics and optimizer of the first model of the architecture.
 
-        Done once per architecture: the models that reuse the steps need
-        only their optimizer built, not Keras's symbolic build. The first
-        time, also start compiling the predict program in the background
+        Done once per architecture (it gives the shapes of the metric
+        variables): the models that reuse the steps need only their
+        optimizer built, not Keras's symbolic build. The first time, also
+        start compiling the predict program in the background
         (:meth:`precompile_predict`).
         """
-        with self._lock:
+        with self._trace_lock:
             if self.metrics_shapes is None:
-                _ensure_built(self.model, X, y)
-                self.metrics_shapes = [(v.shape, v.dtype) for v in self.model.metrics_variables]
-        self.precompile_predict(X.shape[1:])
+                _ensure_built(model, X, y)
+                self._built = weakref.ref(model)
+                self.metrics_shapes = [(v.shape, v.dtype) for v in model.metrics_variables]
+        self.precompile_predict(model, X.shape[1:])
 
-    def call(self, signature, function, *args):
+    def call(self, model, signature, function, *args):
         """Run the compiled program ``signature`` of jitted ``function`` on ``args``.
 
-        ``signature`` names the program (kind and shapes). The first call
-        compiles it: tracing runs under the steps' trace lock (Keras layers
-        keep per-call state, such as dropout masks, while being traced, so
-        one model is traced by one thread at a time), compilation under the
-        program's thread lock and process lock, so concurrent callers wait
-        for one compilation instead of each compiling, and compilations of
-        different programs run in parallel.
+        ``signature`` names the program (kind and shapes); ``model`` is a
+        model of the architecture, traced if the program must be compiled.
+        The first call compiles it: tracing runs under the steps' trace lock
+        (Keras layers keep per-call state, such as dropout masks, while being
+        traced, so one model is traced by one thread at a time), compilation
+        under the program's thread lock and process lock, so concurrent
+        callers wait for one compilation instead of each compiling, and
+        compilations of different programs run in parallel.
         """
         executable = self._executables.get(signature)
         if executable is None:
-            executable = self._compile(signature, function, args)
+            executable = self._compile(model, signature, function, args)
         try:
             return executable(*args)
         except TypeError:
             # arguments typed unlike the compiled program's (e.g. weak
             # types): let jit specialise for them
-            return function(*args)
+            with self._tracing(model, function, args):
+                return function(*args)
 
-    def _compile(self, signature, function, args):
+    @contextmanager
+    def _tracing(self, model, function, args):
+        """Lend a model to the traced functions, under the trace lock.
+
+        Tracing the train step needs Keras's compiled loss and metrics: the
+        model that was built for them, while it lives, else ``model`` built
+        now from the batch in ``args``.
+        """
+        with self._trace_lock:
+            if function is self.train:
+                built = self._built()
+                if built is None:
+                    x, y = args[1][:2]
+                    _ensure_built(model, x, y)
+                    self._built = weakref.ref(model)
+                else:
+                    model = built
+            self._tracing_slot[0] = model
+            try:
+                yield
+            finally:
+                self._tracing_slot[0] = None
+
+    def _compile(self, model, signature, function, args):
         with self._lock:
             lock = self._program_locks.setdefault(signature, threading.Lock())
         with lock:
@@ -252,7 +283,7 @@ class CompiledSteps:
                     # another process may have stored it while we waited
                     executable = _load_executable(path)
                     if executable is None:
-                        with self._trace_lock:
+                        with self._tracing(model, function, args):
                             lowered = function.trace(*args).lower()
                         _COMPILING.cache_hit = False
                         executable = lowered.compile()
@@ -267,7 +298,7 @@ class CompiledSteps:
             self._executables[signature] = executable
         return executable
 
-    def precompile_predict(self, window_shape):
+    def precompile_predict(self, model, window_shape):
         """Compile the block-size predict program in a background thread.
 
         Fitting a new architecture compiles the train step; the predict
@@ -281,18 +312,19 @@ class CompiledSteps:
             if self._precompiling is not None or ("predict", size) in self._executables:
                 return
             self._precompiling = thread = threading.Thread(
-                target=self._precompile, args=(size, tuple(window_shape)),
+                target=self._precompile,
+                args=(model, size, tuple(window_shape)),
                 name="sklstm-precompile-predict", daemon=True,
             )
         _PRECOMPILE_THREADS.add(thread)
         thread.start()
 
-    def _precompile(self, size, window_shape):
+    def _precompile(self, model, size, window_shape):
         try:
             x = np.zeros((size, *window_shape), np.float32)
-            trainable = _values(self.model.trainable_variables)
-            non_trainable = _values(self.model.non_trainable_variables)
-            self.call(("predict", size), self.predict, trainable, non_trainable, x)
+            trainable = variable_values(model.trainable_variables)
+            non_trainable = variable_values(model.non_trainable_variables)
+            self.call(model, ("predict", size), self.predict, trainable, non_trainable, x)
         except Exception:  # compiled on first use instead
             pass
 
@@ -473,242 +505,115 @@ def _process_lock(key, signature):
             os.close(fd)
 
 
+def cache_size():
+    """How many architectures' compiled steps the cache keeps.
+
+    ``SKLSTM_PROGRAM_CACHE_SIZE`` (a positive integer) if set, else
+    :data:`DEFAULT_CACHE_SIZE`. Read for every model new to the cache, so it
+    can be changed between searches.
+    """
+    value = os.environ.get("SKLSTM_PROGRAM_CACHE_SIZE", "").strip()
+    if not value:
+        return DEFAULT_CACHE_SIZE
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValueError(
+            f"SKLSTM_PROGRAM_CACHE_SIZE must be a positive integer (architectures whose "
+            f"compiled programs are kept in memory), got {value!r}; set it to e.g. "
+            f"{DEFAULT_CACHE_SIZE}, or unset it for the default."
+        )
+    return size
+
+
+class ProgramCache:
+    """The :class:`CompiledSteps` of the most recently used architectures.
+
+    A least-recently-used map from architecture key to steps, bounded by
+    :func:`cache_size`, plus a weak map from each model to its steps (so
+    ``predict`` finds them without computing the key, and a model keeps
+    the steps it was fitted with after they leave the LRU). Neither holds a
+    model: the steps hold none, and the weak map's values do not refer to
+    its keys, so a model dies with its last outside reference and an evicted
+    architecture's programs with its last model.
+    """
+
+    def __init__(self):
+        self._lru = OrderedDict()
+        self._by_model = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self._new_architectures = 0
+
+    def __len__(self):
+        return len(self._lru)
+
+    def steps(self, model):
+        """The steps of ``model``'s architecture, made (not compiled) if new."""
+        steps = self._by_model.get(model)
+        if steps is not None:
+            return steps
+        key = architecture_key(model)
+        size = cache_size()
+        with self._lock:
+            steps = self._lru.get(key) if key is not None else None
+            if steps is not None:
+                self._lru.move_to_end(key)
+            else:
+                steps = CompiledSteps(model, key)
+                if key is not None:
+                    self._lru[key] = steps
+                    self._add_and_evict(size)
+            self._by_model[model] = steps
+        return steps
+
+    def _add_and_evict(self, size):
+        self._new_architectures += 1
+        if len(self._lru) <= size:
+            return
+        while len(self._lru) > size:
+            self._lru.popitem(last=False)
+        if self._new_architectures > size:
+            # JAX keeps the eager programs of every model build (new weight
+            # shapes) in caches bounded only at thousands of entries: drop
+            # them once per `size` new architectures, when the cache is full
+            # (so a search of fewer architectures never pays for it). The
+            # cached steps are compiled ahead of time and held here: they stay.
+            import jax
+
+            jax.clear_caches()
+            self._new_architectures = 0
+
+    def clear(self):
+        """Forget every architecture's steps, those of models in use too (made again on demand)."""
+        with self._lock:
+            self._lru.clear()
+            self._by_model.clear()
+            self._new_architectures = 0
+
+
+_PROGRAMS = ProgramCache()
+
+
 def compiled_steps(model):
     """Return the cached :class:`CompiledSteps` for ``model``'s architecture."""
-    steps = _MODEL_STEPS.get(model)
-    if steps is not None:
-        return steps
-    key = architecture_key(model)
-    with _CACHE_LOCK:
-        if key is not None and key in _STEP_CACHE:
-            _STEP_CACHE.move_to_end(key)
-            steps = _STEP_CACHE[key]
-        else:
-            steps = CompiledSteps(model, key)
-            if key is not None:
-                _STEP_CACHE[key] = steps
-                if len(_STEP_CACHE) > _CACHE_SIZE:
-                    _STEP_CACHE.popitem(last=False)
-        _MODEL_STEPS[model] = steps
-    return steps
+    return _PROGRAMS.steps(model)
 
 
 def clear_cache():
     """Forget every cached compiled step (they are rebuilt on demand)."""
-    with _CACHE_LOCK:
-        _STEP_CACHE.clear()
-        _MODEL_STEPS.clear()
+    _PROGRAMS.clear()
 
 
-def _values(variables):
+def variable_values(variables):
+    """The current values of Keras ``variables``, as a list of arrays."""
     return [v.value for v in variables]
-
-
-def _assign(variables, values):
-    for variable, value in zip(variables, values):
-        variable.assign(value)
-
-
-def _gather(X, idx):
-    """Rows ``idx`` of X as a new float32 array (X may be a strided view).
-
-    Fancy indexing of a sliding-window view copies just these windows, and
-    is many times faster than ``np.take`` on such a view.
-    """
-    return X[idx].astype(np.float32, copy=False)
 
 
 def _ensure_built(model, X, y):
     """Build the compiled loss, metrics and optimizer as ``Model.fit`` does."""
-    batch = (_gather(X, np.arange(1)), y[:1].astype(np.float32))
+    batch = (np.asarray(X[:1], dtype=np.float32), np.asarray(y[:1], dtype=np.float32))
     model._symbolic_build(data_batch=batch)
     if not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-
-
-def _predict_padded(model, X, steps, trainable, non_trainable):
-    """Yield ``(n_real, padded_predictions)`` for X in blocks of a bucket size."""
-    largest = PREDICT_BUCKETS[-1]
-    n = len(X)
-    for start in range(0, n, largest):
-        stop = min(start + largest, n)
-        size = next(b for b in PREDICT_BUCKETS if b >= stop - start)
-        if size == stop - start:
-            x = np.asarray(X[start:stop], dtype=np.float32)
-        else:
-            x = np.zeros((size, *X.shape[1:]), np.float32)
-            x[: stop - start] = X[start:stop]
-        y = steps.call(("predict", size), steps.predict, trainable, non_trainable, x)
-        yield stop - start, y
-
-
-def predict_jax(model, X, steps=None, trainable=None, non_trainable=None):
-    """Predict ``X`` (n, sequence_length, n_features) in fixed batch sizes.
-
-    X may be a strided view and may hold NaN (masked steps); it is copied
-    block by block, never as a whole.
-    """
-    steps = steps or compiled_steps(model)
-    if trainable is None:
-        trainable = _values(model.trainable_variables)
-        non_trainable = _values(model.non_trainable_variables)
-    outputs = [np.asarray(y)[:n] for n, y in _predict_padded(model, X, steps, trainable, non_trainable)]
-    if not outputs:
-        return np.empty((0, model.outputs[0].shape[-1]), dtype=np.float32)
-    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
-
-
-def _per_sample_loss(model):
-    loss = model.loss
-    if isinstance(loss, str):
-        return keras.losses.get(loss)
-    if isinstance(loss, keras.losses.Loss):
-        return loss.call
-    return loss
-
-
-def _validation_loss(model, steps, state, X_val, y_val):
-    """Mean loss on the validation rows, computed on the padded blocks.
-
-    The loss runs on fixed (bucket-sized) arrays, so its few eager ops
-    compile once per process, not once per validation size.
-    """
-    loss_fn = _per_sample_loss(model)
-    total, start = 0.0, 0
-    for n_real, y_pred in _predict_padded(model, X_val, steps, state[0], state[1]):
-        y_true = np.zeros(y_pred.shape, np.float32)
-        y_true[:n_real] = y_val[start : start + n_real]
-        values = keras.ops.convert_to_numpy(loss_fn(y_true, y_pred))
-        total += float(np.sum(values.reshape(len(values), -1)[:n_real].mean(axis=1)))
-        start += n_real
-    return total / len(X_val)
-
-
-def fit_jax(
-    model,
-    X,
-    y,
-    *,
-    sample_weight,
-    epochs,
-    batch_size,
-    shuffle,
-    seed,
-    validation,
-    n_iter_no_change,
-    tol,
-    verbose,
-    callbacks,
-):
-    """Train ``model`` in place on the JAX backend; return the loss history.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, sequence_length, n_features)
-        Windows; may be a strided view, NaN marks masked steps.
-    y : ndarray of shape (n_samples, n_outputs)
-    sample_weight : ndarray of shape (n_samples,) or None
-    validation : tuple (X_val, y_val) or None
-        Early-stopping data; training stops after ``n_iter_no_change`` epochs
-        without a ``tol`` improvement of the validation loss and the best
-        weights are restored.
-
-    The model's variables are written only at the end (or for callbacks),
-    so an exception during training leaves the model as it was.
-    """
-    steps = compiled_steps(model)
-    steps.prepare_training(X, y)
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    state = (
-        _values(model.trainable_variables),
-        _values(model.non_trainable_variables),
-        _values(model.optimizer.variables),
-    )
-    zero_metrics = [np.zeros(shape, dtype) for shape, dtype in steps.metrics_shapes]
-    n = len(X)
-    batch_size = min(batch_size, n)
-    n_batches = math.ceil(n / batch_size)
-    n_pad = n_batches * batch_size - n
-    weights = np.ones(n, np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
-    y = np.asarray(y, dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    signature = ("train", batch_size, X.shape[1:], y.shape[1:])
-
-    history = {"loss": []}
-    if validation is not None:
-        history["val_loss"] = []
-        best = (np.inf, None)
-        stale_epochs = 0
-    callback_list = None
-    if callbacks:
-        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
-        model.stop_training = False
-        callback_list.on_train_begin()
-
-    epoch_iter = range(epochs)
-    progress = None
-    if verbose:
-        from tqdm.auto import tqdm
-
-        progress = epoch_iter = tqdm(epoch_iter, desc="fit", unit="epoch", leave=False)
-    initial = state
-    try:
-        for epoch in epoch_iter:
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            batch_weights = weights[order]
-            if n_pad:
-                # pad to the compiled batch shape: zero weight on the padding and
-                # a rescale so the last batch's mean loss is the unpadded mean
-                n_real = batch_size - n_pad
-                batch_weights[-n_real:] *= batch_size / n_real
-                order = np.concatenate([order, np.full(n_pad, order[-1])])
-                batch_weights = np.concatenate([batch_weights, np.zeros(n_pad, np.float32)])
-            state = (*state[:3], zero_metrics)
-            for b in range(n_batches):
-                idx = order[b * batch_size : (b + 1) * batch_size]
-                data = (_gather(X, idx), y[idx], batch_weights[b * batch_size : (b + 1) * batch_size])
-                logs, state = steps.call(signature, steps.train, state, data)
-            logs = {"loss": float(logs["loss"])}
-            if not np.isfinite(logs["loss"]):
-                raise FloatingPointError(
-                    f"The training loss became {logs['loss']} at epoch {epoch + 1}; "
-                    "the model diverged. Lower learning_rate, scale X and y "
-                    "(MinMaxScaler) or look for extreme values in the data."
-                )
-            if validation is not None:
-                logs["val_loss"] = _validation_loss(model, steps, state, *validation)
-                if logs["val_loss"] < best[0] - tol:
-                    best = (logs["val_loss"], state[:2])
-                    stale_epochs = 0
-                else:
-                    stale_epochs += 1
-            for key, value in logs.items():
-                history[key].append(value)
-            if progress is not None:
-                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
-            if callback_list is not None:
-                _assign(model.trainable_variables, state[0])
-                _assign(model.non_trainable_variables, state[1])
-                callback_list.on_epoch_end(epoch, logs)
-                if model.stop_training:
-                    break
-            if validation is not None and stale_epochs >= n_iter_no_change:
-                break
-    except BaseException:
-        # callbacks saw synced weights: put the starting ones back
-        if callback_list is not None:
-            _assign(model.trainable_variables, initial[0])
-            _assign(model.non_trainable_variables, initial[1])
-        raise
-    finally:
-        if progress is not None:
-            progress.close()
-    if validation is not None and best[1] is not None:
-        state = (*best[1], *state[2:])
-    _assign(model.trainable_variables, state[0])
-    _assign(model.non_trainable_variables, state[1])
-    _assign(model.optimizer.variables, state[2])
-    if callback_list is not None:
-        callback_list.on_train_end()
-    return history

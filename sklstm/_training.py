@@ -1,0 +1,235 @@
+"""The training and prediction loops behind LSTMRegressor on JAX.
+
+On the JAX backend, sklstm runs its own loop over Keras's pure
+``train_step`` instead of ``keras.Model.fit``, because in a grid search the
+cost of small LSTM fits is compilation, not arithmetic. The compiled steps
+come from the program cache (:mod:`sklstm._programs`), one set per
+architecture; this module feeds them:
+
+- **Fixed shapes.** The last partial batch is padded with zero-weight rows
+  (the real rows' weights are scaled by ``batch_size / n_real`` so the mean
+  loss and the gradient are those of the unpadded batch), and predictions
+  run in two batch sizes (:data:`~sklstm._programs.PREDICT_BUCKETS`), so a
+  new number of rows never triggers a compilation.
+- **Windows gathered per batch.** Batches are gathered from the (possibly
+  strided, read-only view) input, so a sliding-window view of a long series
+  is never materialised as an ``n x sequence_length x features`` array.
+- **All or nothing.** The training state lives outside the model until the
+  end, so an exception leaves the model as it was.
+
+Other backends fall back to ``Model.fit`` / ``Model.predict``.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from ._programs import PREDICT_BUCKETS, compiled_steps, variable_values
+
+
+def uses_jax_engine():
+    """Whether LSTMRegressor trains with this engine (Keras on JAX)."""
+    return keras.backend.backend() == "jax"
+
+
+def _assign(variables, values):
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
+def _gather(X, idx):
+    """Rows ``idx`` of X as a new float32 array (X may be a strided view).
+
+    Fancy indexing of a sliding-window view copies just these windows, and
+    is many times faster than ``np.take`` on such a view.
+    """
+    return X[idx].astype(np.float32, copy=False)
+
+
+def _predict_padded(model, X, steps, trainable, non_trainable):
+    """Yield ``(n_real, padded_predictions)`` for X in blocks of a bucket size."""
+    largest = PREDICT_BUCKETS[-1]
+    n = len(X)
+    for start in range(0, n, largest):
+        stop = min(start + largest, n)
+        size = next(b for b in PREDICT_BUCKETS if b >= stop - start)
+        if size == stop - start:
+            x = np.asarray(X[start:stop], dtype=np.float32)
+        else:
+            x = np.zeros((size, *X.shape[1:]), np.float32)
+            x[: stop - start] = X[start:stop]
+        y = steps.call(model, ("predict", size), steps.predict, trainable, non_trainable, x)
+        yield stop - start, y
+
+
+def predict_jax(model, X, steps=None, trainable=None, non_trainable=None):
+    """Predict ``X`` (n, sequence_length, n_features) in fixed batch sizes.
+
+    X may be a strided view and may hold NaN (masked steps); it is copied
+    block by block, never as a whole.
+    """
+    steps = steps or compiled_steps(model)
+    if trainable is None:
+        trainable = variable_values(model.trainable_variables)
+        non_trainable = variable_values(model.non_trainable_variables)
+    outputs = [np.asarray(y)[:n] for n, y in _predict_padded(model, X, steps, trainable, non_trainable)]
+    if not outputs:
+        return np.empty((0, model.outputs[0].shape[-1]), dtype=np.float32)
+    return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+
+
+def _per_sample_loss(model):
+    loss = model.loss
+    if isinstance(loss, str):
+        return keras.losses.get(loss)
+    if isinstance(loss, keras.losses.Loss):
+        return loss.call
+    return loss
+
+
+def _validation_loss(model, steps, state, X_val, y_val):
+    """Mean loss on the validation rows, computed on the padded blocks.
+
+    The loss runs on fixed (bucket-sized) arrays, so its few eager ops
+    compile once per process, not once per validation size.
+    """
+    loss_fn = _per_sample_loss(model)
+    total, start = 0.0, 0
+    for n_real, y_pred in _predict_padded(model, X_val, steps, state[0], state[1]):
+        y_true = np.zeros(y_pred.shape, np.float32)
+        y_true[:n_real] = y_val[start : start + n_real]
+        values = keras.ops.convert_to_numpy(loss_fn(y_true, y_pred))
+        total += float(np.sum(values.reshape(len(values), -1)[:n_real].mean(axis=1)))
+        start += n_real
+    return total / len(X_val)
+
+
+def fit_jax(
+    model,
+    X,
+    y,
+    *,
+    sample_weight,
+    epochs,
+    batch_size,
+    shuffle,
+    seed,
+    validation,
+    n_iter_no_change,
+    tol,
+    verbose,
+    callbacks,
+):
+    """Train ``model`` in place on the JAX backend; return the loss history.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, sequence_length, n_features)
+        Windows; may be a strided view, NaN marks masked steps.
+    y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+    validation : tuple (X_val, y_val) or None
+        Early-stopping data; training stops after ``n_iter_no_change`` epochs
+        without a ``tol`` improvement of the validation loss and the best
+        weights are restored.
+
+    The model's variables are written only at the end (or for callbacks),
+    so an exception during training leaves the model as it was.
+    """
+    steps = compiled_steps(model)
+    steps.prepare_training(model, X, y)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    state = (
+        variable_values(model.trainable_variables),
+        variable_values(model.non_trainable_variables),
+        variable_values(model.optimizer.variables),
+    )
+    zero_metrics = [np.zeros(shape, dtype) for shape, dtype in steps.metrics_shapes]
+    n = len(X)
+    batch_size = min(batch_size, n)
+    n_batches = math.ceil(n / batch_size)
+    n_pad = n_batches * batch_size - n
+    weights = np.ones(n, np.float32) if sample_weight is None else np.asarray(sample_weight, np.float32)
+    y = np.asarray(y, dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    signature = ("train", batch_size, X.shape[1:], y.shape[1:])
+
+    history = {"loss": []}
+    if validation is not None:
+        history["val_loss"] = []
+        best = (np.inf, None)
+        stale_epochs = 0
+    callback_list = None
+    if callbacks:
+        callback_list = keras.callbacks.CallbackList(callbacks, model=model)
+        model.stop_training = False
+        callback_list.on_train_begin()
+
+    epoch_iter = range(epochs)
+    progress = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        progress = epoch_iter = tqdm(epoch_iter, desc="fit", unit="epoch", leave=False)
+    initial = state
+    try:
+        for epoch in epoch_iter:
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            batch_weights = weights[order]
+            if n_pad:
+                # pad to the compiled batch shape: zero weight on the padding and
+                # a rescale so the last batch's mean loss is the unpadded mean
+                n_real = batch_size - n_pad
+                batch_weights[-n_real:] *= batch_size / n_real
+                order = np.concatenate([order, np.full(n_pad, order[-1])])
+                batch_weights = np.concatenate([batch_weights, np.zeros(n_pad, np.float32)])
+            state = (*state[:3], zero_metrics)
+            for b in range(n_batches):
+                idx = order[b * batch_size : (b + 1) * batch_size]
+                data = (_gather(X, idx), y[idx], batch_weights[b * batch_size : (b + 1) * batch_size])
+                logs, state = steps.call(model, signature, steps.train, state, data)
+            logs = {"loss": float(logs["loss"])}
+            if not np.isfinite(logs["loss"]):
+                raise FloatingPointError(
+                    f"The training loss became {logs['loss']} at epoch {epoch + 1}; "
+                    "the model diverged. Lower learning_rate, scale X and y "
+                    "(MinMaxScaler) or look for extreme values in the data."
+                )
+            if validation is not None:
+                logs["val_loss"] = _validation_loss(model, steps, state, *validation)
+                if logs["val_loss"] < best[0] - tol:
+                    best = (logs["val_loss"], state[:2])
+                    stale_epochs = 0
+                else:
+                    stale_epochs += 1
+            for key, value in logs.items():
+                history[key].append(value)
+            if progress is not None:
+                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()})
+            if callback_list is not None:
+                _assign(model.trainable_variables, state[0])
+                _assign(model.non_trainable_variables, state[1])
+                callback_list.on_epoch_end(epoch, logs)
+                if model.stop_training:
+                    break
+            if validation is not None and stale_epochs >= n_iter_no_change:
+                break
+    except BaseException:
+        # callbacks saw synced weights: put the starting ones back
+        if callback_list is not None:
+            _assign(model.trainable_variables, initial[0])
+            _assign(model.non_trainable_variables, initial[1])
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+    if validation is not None and best[1] is not None:
+        state = (*best[1], *state[2:])
+    _assign(model.trainable_variables, state[0])
+    _assign(model.non_trainable_variables, state[1])
+    _assign(model.optimizer.variables, state[2])
+    if callback_list is not None:
+        callback_list.on_train_end()
+    return history
