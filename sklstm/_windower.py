@@ -246,6 +246,12 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
             (a DataFrame with X's index under ``set_output(transform="pandas")``).
         """
         check_is_fitted(self)
+        if not hasattr(self, "last_window_"):
+            raise ValueError(
+                "This SequenceWindower was fitted by sklstm 0.1, which did not remember "
+                "the fitted rows; refit it (or the estimator holding it) with this "
+                "version to window new rows with their real past."
+            )
         X, index = self._validate(X, reset=False)
         return self._window(X, index, self._past_of(X, index))
 

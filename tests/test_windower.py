@@ -267,3 +267,10 @@ def test_missing_values_are_masked_like_padding():
     ragged = np.array([[np.nan, 1.0], [np.nan, 2.0], [5.0, 3.0]])
     windower = SequenceWindower(3).fit(ragged)
     np.testing.assert_array_equal(windower.transform(ragged), windower.fit_transform(ragged))
+
+
+def test_a_windower_fitted_without_memory_asks_for_a_refit():
+    windower = SequenceWindower(3).fit(np.ones((5, 1)))
+    del windower.last_window_  # as fitted by sklstm 0.1 and loaded here
+    with pytest.raises(ValueError, match="fitted by sklstm 0.1, which did not remember"):
+        windower.transform(np.ones((2, 1)))
