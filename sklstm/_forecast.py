@@ -256,6 +256,13 @@ def _direct(estimator, frame, features, horizon, coverage):
 
 def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
     """Every series' next steps from a panel model's last row, wide or long."""
+    fitted = getattr(getattr(estimator, "best_estimator_", estimator), "target_column", None)
+    if isinstance(fitted, (list, tuple)) and list(fitted) != list(targets):
+        raise ValueError(
+            f"target={list(targets)} is not the list the estimator was fitted on, "
+            f"{list(fitted)}: its outputs would be labelled with other series' names. "
+            f"Pass target={list(fitted)}."
+        )
     steps = _direct(estimator, frame, features, None, coverage)
     n_series = len(targets)
     if len(steps) % n_series:

@@ -1,6 +1,7 @@
 """LSTMForecaster: sklstm's recommended forecasting recipe as one regressor."""
 
 import numbers
+import re
 import warnings
 
 import keras
@@ -26,6 +27,7 @@ from ._checks import (
 from ._conformal import calibration_size, conformal_rank
 from ._model import HostInitializer, build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
+from ._series import known_targets_r2
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -58,7 +60,8 @@ def _check_spans(X, y, levels, targets):
 class TargetLags(layers.Layer):
     """The last ``window`` steps of one feature of the input windows.
 
-    Padding steps (NaN) are replaced by the newest step's value, so the
+    Padding steps (NaN) are replaced by the newest step's value, and that by
+    0 when it is unknown too (a panel's series before it starts), so the
     linear highway after this layer never sees NaN.
     """
 
@@ -70,6 +73,7 @@ class TargetLags(layers.Layer):
     def call(self, inputs):
         lags = inputs[:, -self.window:, self.index]
         newest = lags[:, -1:]
+        newest = ops.where(ops.isnan(newest), ops.zeros_like(newest), newest)
         return ops.where(ops.isnan(lags), newest, lags)
 
     def compute_output_shape(self, input_shape):
@@ -433,7 +437,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_consistent_length(X, y)
         return X, y
 
-    def _check_panel(self, y):
+    def _check_panel(self, y, y_names):
         n_series = len(self.target_index_)
         if len(set(self.target_index_.tolist())) != n_series:
             raise ValueError(
@@ -447,6 +451,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "needs one column per series and horizon step, series-major "
                 "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
             )
+        # y named by make_supervised (<series>_t+<k>) must follow target_column's order
+        steps = [re.fullmatch(r"(.*)_t\+\d+", str(name)) for name in y_names or []]
+        if steps and all(steps) and all(isinstance(c, str) for c in self.target_column):
+            in_y = list(dict.fromkeys(step.group(1) for step in steps))
+            if in_y != list(self.target_column):
+                raise ValueError(
+                    f"target_column={list(self.target_column)} does not follow the order "
+                    f"of the series in y's columns {in_y}; each series' level would be "
+                    f"applied to another's targets. Pass target_column={in_y}."
+                )
 
     def _n_holdout(self, n_samples):
         # LSTMRegressor's own early-stopping split, so the rows match
@@ -480,13 +494,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         index = index_of(X)
         panel = isinstance(self.target_column, (list, tuple, np.ndarray))
         if panel:
+            y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
             X, y = self._validate_panel(X, y)
             self.target_index_ = np.asarray([
                 resolve_target_column(self, column, self.n_features_in_)
                 for column in self.target_column
             ])
-            self._check_panel(y)
+            self._check_panel(y, y_names)
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # _check_spans explains overflow
                 X, y = validate_data(
@@ -628,6 +643,29 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         X, index = self._validate_X(X)
         y = self._predict_raw(X, index)
         return self._shape_like_y(y - half_width), self._shape_like_y(y + half_width)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions; for a panel, over each output's known targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows in time order, as for :meth:`predict`.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; for a panel, NaN marks an unknown value, left out.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights.
+
+        Returns
+        -------
+        score : float
+            R² (averaged over the outputs, as scikit-learn does).
+        """
+        if getattr(self, "n_series_", None) is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        return known_targets_r2(y, self.predict(X), sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -244,6 +244,9 @@ class _Encoder:
             naive = value if tz is None else value.tz_convert("UTC").tz_localize(None)
             return {"__type__": "datetime_index", "values": self.encode(naive.to_numpy(), where),
                     "tz": tz, "freq": value.freqstr, "name": name}
+        if type(value) is pd.Index and value.dtype.kind in "iuf":
+            return {"__type__": "numeric_index", "values": self.encode(value.to_numpy(), where),
+                    "name": name}
         if isinstance(value, pd.PeriodIndex):
             return {"__type__": "period_index", "ordinals": self.encode(value.asi8.copy(), where),
                     "freq": value.freqstr, "name": name}
@@ -373,6 +376,12 @@ class _Decoder:
         if value["tz"] is not None:
             index = index.tz_localize("UTC").tz_convert(str(value["tz"]))
         return pd.DatetimeIndex(index, freq=value["freq"]) if value["freq"] else index
+
+    def _decode_numeric_index(self, value):
+        values = self.decode(value["values"])
+        if not isinstance(values, np.ndarray) or values.dtype.kind not in "iuf":
+            raise LoadError("numeric_index values are not numbers")
+        return pd.Index(values, name=self.decode(value["name"]))
 
     def _decode_period_index(self, value):
         ordinals = self.decode(value["ordinals"])

@@ -29,6 +29,7 @@ from ._model import build_lstm_model
 from ._series import (
     check_panel_shapes,
     known_targets,
+    known_targets_r2,
     network_shape,
     stack_series,
     stack_targets,
@@ -624,6 +625,11 @@ class LSTMRegressor(KerasRegressor):
         if validation is not None and not len(validation[0]):
             validation = None  # every held-out target unknown
         X, y, sample_weight = self._network_samples(X[:n_train], y[:n_train], sample_weight)
+        if not len(X):
+            raise ValueError(
+                f"y has no known (non-NaN) target in the {n_train} training row(s) of its "
+                f"n_series={self.n_series} series; fit on rows where the series have values."
+            )
         start = self._loss_now(X, y)
         if _training.uses_jax_engine():
             history = _training.fit_jax(
@@ -797,6 +803,29 @@ class LSTMRegressor(KerasRegressor):
         if _training.uses_jax_engine():
             return _training.predict_jax(self.model_, X)
         return self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
+
+    def score(self, X, y, sample_weight=None):
+        """R² of the predictions; with ``n_series``, over each output's known targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, sequence_length, n_features)
+            Windows shaped like the training windows.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; with ``n_series``, NaN marks an unknown value, left out.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-row weights.
+
+        Returns
+        -------
+        score : float
+            R² (averaged over the outputs, as scikit-learn does).
+        """
+        if self.n_series is None:
+            return super().score(X, y, sample_weight=sample_weight)
+        return known_targets_r2(y, self.predict(X), sample_weight)
 
     __repr__ = BaseEstimator.__repr__  # sklearn's compact repr, not SciKeras's
 

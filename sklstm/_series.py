@@ -71,3 +71,30 @@ def unstack_predictions(y_pred, n_series):
 def known_targets(y):
     """Samples whose targets are all known: the loss skips the others (ragged panels)."""
     return ~np.isnan(y).any(axis=1)
+
+
+def known_targets_r2(y, y_pred, sample_weight=None):
+    """R² of every output over its known (non-NaN) targets, averaged over the outputs.
+
+    sklearn's ``r2_score`` refuses NaN, which marks the unknown values of a
+    ragged panel. Rows a series cannot be forecast from (its current value
+    unknown: NaN predictions) are left out with them, and so is an output
+    with fewer than two rows left.
+    """
+    from sklearn.metrics import r2_score
+
+    y_pred = np.asarray(y_pred, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(y_pred.shape)
+    y, y_pred = y.reshape(len(y), -1), y_pred.reshape(len(y_pred), -1)
+    scores = []
+    for j in range(y.shape[1]):
+        known = ~np.isnan(y[:, j]) & ~np.isnan(y_pred[:, j])
+        if known.sum() >= 2:
+            weight = None if sample_weight is None else np.asarray(sample_weight)[known]
+            scores.append(r2_score(y[known, j], y_pred[known, j], sample_weight=weight))
+    if not scores:
+        raise ValueError(
+            "y has fewer than two known (non-NaN) values in every output, so R² is "
+            "undefined; score on rows where the series have values."
+        )
+    return float(np.mean(scores))

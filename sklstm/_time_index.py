@@ -90,3 +90,25 @@ def labels_before(grid, index, n_labels):
     if not (isinstance(index, pd.PeriodIndex) and index.freq == grid.freq):
         return None, f"X has {index.dtype} labels, the fitted rows {grid.dtype}"
     return pd.period_range(end=first, periods=n_labels + 1, freq=grid.freq)[:-1], None
+
+
+def ordered_last_label(index):
+    """The last label of an ordered index of dates or numbers (as a 1-label index), else None.
+
+    Labels that cannot be placed on a grid can still be compared: a later X
+    whose first label is not after it does not continue the fitted rows.
+    """
+    kind = index.dtype.kind
+    if kind not in "iufM" or not (index.is_monotonic_increasing and index.is_unique):
+        return None
+    return index[-1:]
+
+
+def starts_by(index, last_label):
+    """True if ``index`` begins at or before ``last_label`` (None: cannot tell)."""
+    if index is None or last_label is None or index.dtype.kind != last_label.dtype.kind:
+        return False
+    try:
+        return bool(index[0] <= last_label[0])
+    except TypeError:  # dates in another time zone, say
+        return False

@@ -23,7 +23,14 @@ from ._checks import (
     input_feature_names,
     validate_params,
 )
-from ._time_index import grid_tail, index_of, is_default_index, labels_before
+from ._time_index import (
+    grid_tail,
+    index_of,
+    is_default_index,
+    labels_before,
+    ordered_last_label,
+    starts_by,
+)
 
 PADDINGS = ("mask", "edge")
 CONTAINERS = ("default", "pandas")
@@ -61,9 +68,12 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
       ``freq`` (or one pandas infers) and a PeriodIndex are placed; other
       indexes fall back to the next rule, with a warning that says why.
     - **X without an index** (an array): X continues the fitted rows, unless
-      begins with the fitted rows' own first row (in-sample, or the whole
-      series from its start), which is windowed with its own past only. Arrays cannot show a gap: with ``TimeSeriesSplit(gap=...)``, pass
-      X as a DataFrame and set the Pipeline's output to pandas.
+      it begins with the fitted rows' own first row (in-sample, or the whole
+      series from its start), which is windowed with its own past only.
+      Arrays cannot show a gap, nor that they start inside the fitted rows:
+      with ``TimeSeriesSplit(gap=...)``, or to predict a slice of the
+      training rows other than their start, pass X as a DataFrame (and set
+      the Pipeline's output to pandas), or use ``remember=False``.
 
     Parameters
     ----------
@@ -184,8 +194,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         self._first_row = X[:1].copy()
         self.last_window_index_, self._index_reason = None, None
         self._default_index = index is None or is_default_index(index)
+        self._last_label = None
         if index is not None:
             self.last_window_index_, self._index_reason = grid_tail(index, n_keep)
+            self._last_label = ordered_last_label(index)
 
     def fit(self, X, y=None):
         """Record the features and remember the last ``sequence_length - 1`` rows.
@@ -271,6 +283,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
                 return self.last_window_index_.get_indexer(labels)
         elif index is None or self._default_index:
             reason = None  # no labels to go by, or a RangeIndex pandas made up
+        if reason is not None and starts_by(index, self._last_label):
+            # ordered labels off a regular grid still show that X does not come
+            # after the fitted rows: no window may take later rows as its past
+            return self._unknown_past()
         # only the first row decides, so no window depends on a later row
         if np.array_equal(X[:1], self._first_row.astype(X.dtype), equal_nan=True):
             return self._unknown_past()  # the fitted rows again, from their start

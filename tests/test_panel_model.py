@@ -293,3 +293,52 @@ def test_intervals_of_a_series_without_known_calibration_rows_are_nan():
         lower, upper = model.predict_interval(X.iloc[:60], coverage=0.5)
     assert np.isnan(lower[:, 2]).all() and np.isfinite(lower[4:, :2]).all()
     assert np.all(lower[4:, :2] <= upper[4:, :2])
+
+
+def test_highway_trains_on_a_series_that_starts_late():
+    X, y = panel()
+    X, y = X.copy(), y.copy()
+    X.iloc[:20, 1] = NAN
+    y.iloc[:19, 1] = NAN  # row 19 knows s1's next value, not its current one
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"],
+                           trend="highway", **TINY).fit(X, y)
+    assert np.isfinite(model.history_["loss"]).all()
+    assert np.isfinite(model.predict(X)[25:]).all()
+
+
+def test_series_order_must_match_between_y_target_column_and_forecast():
+    from sklstm import forecast, make_supervised
+
+    X, _ = panel()
+    X2, y2 = make_supervised(X, target=["s0", "s1"], horizon=1)
+    with pytest.raises(ValueError, match=r"does not follow the order of the series in y's "
+                                         r"columns \['s0', 's1'\]"):
+        LSTMForecaster(sequence_length=3, target_column=["s1", "s0"], **TINY).fit(X2, y2)
+    model = LSTMForecaster(sequence_length=3, target_column=["s0", "s1"], **TINY).fit(X2, y2)
+    with pytest.raises(ValueError, match=r"Pass target=\['s0', 's1'\]"):
+        forecast(model, X, target=["s1", "s0"])
+
+
+def test_score_of_a_ragged_panel_uses_the_known_targets():
+    X, y = panel()
+    X, y = X.copy(), y.copy()
+    X.iloc[:20, 1] = NAN
+    y.iloc[:19, 1] = NAN
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    score = model.fit(X, y).score(X, y)
+    pred = model.predict(X)
+    from sklearn.metrics import r2_score
+
+    known = ~np.isnan(pred[:, 1]) & ~np.isnan(y.to_numpy()[:, 1])
+    expected = np.mean([r2_score(y.iloc[:, 0], pred[:, 0]),
+                        r2_score(y.to_numpy()[known, 1], pred[known, 1]),
+                        r2_score(y.iloc[:, 2], pred[:, 2])])
+    assert score == pytest.approx(expected)
+
+
+def test_a_panel_without_any_known_target_is_a_clear_error():
+    X, y = panel()
+    windows = SequenceWindower(3).fit_transform(X.to_numpy())
+    with pytest.raises(ValueError, match=r"y has no known \(non-NaN\) target in the \d+ "
+                                         r"training row\(s\) of its n_series=3 series"):
+        LSTMRegressor(n_series=3, **TINY).fit(windows, np.full((len(X), 3), NAN))

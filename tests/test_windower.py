@@ -166,16 +166,18 @@ def test_edge_padding_fills_a_gap_with_the_row_before_it():
     np.testing.assert_array_equal(out[0], [2, 3, 3, 3, 6])
 
 
-@pytest.mark.parametrize("index, reason", [
-    (pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"]), "cannot infer"),
-    (pd.Index(["a", "b", "c", "d"]), "not time steps"),
-    (pd.Index([3, 1, 2, 4]), "not increasing"),
+@pytest.mark.parametrize("index, later_labels, reason", [
+    (pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"]),
+     pd.DatetimeIndex(["2020-01-07", "2020-01-09"]), "cannot infer"),
+    (pd.Index(["a", "b", "c", "d"]), pd.Index(["e", "f"]), "not time steps"),
+    (pd.Index([3, 1, 2, 4]), pd.Index([5, 6]), "not increasing"),
 ])
-def test_an_index_it_cannot_place_falls_back_to_positions_with_a_warning(index, reason):
+def test_an_index_it_cannot_place_falls_back_to_positions_with_a_warning(index, later_labels,
+                                                                          reason):
     X = pd.DataFrame({"t": np.arange(4.0)}, index=index)
     windower = SequenceWindower(3).fit(X)
     assert windower.last_window_index_ is None
-    later = pd.DataFrame({"t": [10.0, 11.0]}, index=index[:2])
+    later = pd.DataFrame({"t": [10.0, 11.0]}, index=later_labels)
     with pytest.warns(UserWarning, match=reason):
         out = windower.transform(later)[:, :, 0]
     np.testing.assert_array_equal(out, [[2, 3, 10], [3, 10, 11]])
@@ -274,3 +276,28 @@ def test_a_windower_fitted_without_memory_asks_for_a_refit():
     del windower.last_window_  # as fitted by sklstm 0.1 and loaded here
     with pytest.raises(ValueError, match="fitted by sklstm 0.1, which did not remember"):
         windower.transform(np.ones((2, 1)))
+
+
+@pytest.mark.parametrize("index", [
+    pd.Index(np.arange(10.0) / 2),  # float labels: no grid
+    pd.DatetimeIndex(["2020-12-21", "2020-12-22", "2020-12-23", "2020-12-24", "2020-12-28",
+                      "2020-12-29", "2020-12-30", "2020-12-31", "2021-01-04", "2021-01-05"]),
+], ids=["float", "business-days-with-holidays"])
+def test_ordered_labels_off_a_grid_never_take_later_rows_as_the_past(index):
+    X = pd.DataFrame({"t": np.arange(10.0)}, index=index)
+    windower = SequenceWindower(3).fit(X.iloc[:8])
+    # a slice from inside the fitted rows: padded, not filled with rows 6 and 7
+    np.testing.assert_array_equal(windower.transform(X.iloc[3:5])[:, :, 0],
+                                  [[NAN, NAN, 3], [NAN, 3, 4]])
+    with pytest.warns(UserWarning, match="cannot place X in time"):
+        after = windower.transform(X.iloc[8:])[:, :, 0]
+    np.testing.assert_array_equal(after, [[6, 7, 8], [7, 8, 9]])
+
+
+def test_save_estimator_keeps_the_last_label_of_an_ordered_index(tmp_path):
+    from sklstm import load_estimator, save_estimator
+
+    X = pd.DataFrame({"t": np.arange(10.0)}, index=pd.Index(np.arange(10.0) / 2))
+    windower = SequenceWindower(3).fit(X.iloc[:8])
+    loaded = load_estimator(save_estimator(windower, tmp_path / "w.zip"))
+    np.testing.assert_array_equal(loaded.transform(X.iloc[3:5]), windower.transform(X.iloc[3:5]))
