@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
 from ._checks import check_numeric
+from ._series import check_outputs_per_series
 
 
 def resolve_target_column(estimator, target_column, n_features):
@@ -45,6 +46,19 @@ def resolve_target_column(estimator, target_column, n_features):
             f"{n_features} column(s); pass a position in [{-n_features}, {n_features - 1}]."
         )
     return int(target_column) % n_features
+
+
+def resolve_target_columns(estimator, target_columns, n_features):
+    """Positions of a list of series columns (a panel), each given once."""
+    positions = np.array([
+        resolve_target_column(estimator, column, n_features) for column in target_columns
+    ], dtype=int)
+    if len(set(positions.tolist())) != len(positions) or not len(positions):
+        raise ValueError(
+            f"{type(estimator).__name__}: target_column={list(target_columns)} must name "
+            "each series once, and at least one; e.g. target_column=['a', 'b']."
+        )
+    return positions
 
 
 class PersistenceRegressor(RegressorMixin, BaseEstimator):
@@ -129,16 +143,13 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self._y_ndim = y.ndim
         if isinstance(self.target_column, (list, tuple)):
-            self.target_index_ = np.array([
-                resolve_target_column(self, column, self.n_features_in_)
-                for column in self.target_column], dtype=int)
-            if not len(self.target_index_) or self.n_outputs_ % len(self.target_index_):
-                raise ValueError(
-                    f"{type(self).__name__}: y has {self.n_outputs_} column(s) for "
-                    f"target_column's {len(self.target_index_)} series; it needs one "
-                    "column per series and horizon step, series-major (a_t+1 .. a_t+h, "
-                    "b_t+1 ..), as make_supervised(data, target=[...]) gives."
-                )
+            self.target_index_ = resolve_target_columns(
+                self, self.target_column, self.n_features_in_
+            )
+            n_series = len(self.target_index_)
+            check_outputs_per_series(self.n_outputs_, n_series,
+                                     f" for target_column's {n_series} series;",
+                                     owner=f"{type(self).__name__}: ")
         else:
             self.target_index_ = resolve_target_column(
                 self, self.target_column, self.n_features_in_

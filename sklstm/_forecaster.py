@@ -13,13 +13,11 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
-    check_array,
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-from ._baselines import resolve_target_column
+from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     BOOLEAN, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
     check_numeric, validate_params,
@@ -27,7 +25,7 @@ from ._checks import (
 from ._conformal import calibration_size, conformal_rank
 from ._model import HostInitializer, build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
-from ._series import known_targets_r2
+from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -432,25 +430,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _validate_panel(self, X, y):
         X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
-        y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
-                        ensure_all_finite="allow-nan")
-        check_consistent_length(X, y)
-        return X, y
+        return X, check_panel_y(X, y)
 
     def _check_panel(self, y, y_names):
         n_series = len(self.target_index_)
-        if len(set(self.target_index_.tolist())) != n_series:
-            raise ValueError(
-                f"target_column={list(self.target_column)} names a column twice; "
-                "give each series once."
-            )
-        width = 1 if y.ndim == 1 else y.shape[1]
-        if width % n_series:
-            raise ValueError(
-                f"y has {width} column(s) for target_column's {n_series} series; it "
-                "needs one column per series and horizon step, series-major "
-                "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
-            )
+        check_outputs_per_series(1 if y.ndim == 1 else y.shape[1], n_series,
+                                 f" for target_column's {n_series} series;")
         # y named by make_supervised (<series>_t+<k>) must follow target_column's order
         steps = [re.fullmatch(r"(.*)_t\+\d+", str(name)) for name in y_names or []]
         if steps and all(steps) and all(isinstance(c, str) for c in self.target_column):
@@ -497,10 +482,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
             X, y = self._validate_panel(X, y)
-            self.target_index_ = np.asarray([
-                resolve_target_column(self, column, self.n_features_in_)
-                for column in self.target_column
-            ])
+            self.target_index_ = resolve_target_columns(
+                self, self.target_column, self.n_features_in_
+            )
             self._check_panel(y, y_names)
         else:
             with np.errstate(over="ignore", invalid="ignore"):  # _check_spans explains overflow
@@ -514,10 +498,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        levels = self._levels(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
-            _check_spans(X, y, self._levels(X), X[:, np.atleast_1d(self.target_index_)])
-        z = y - self._levels(X) if self.trend in ("last", "diff") else y
+            _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
+        z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
 
         self.scaler_X_ = MinMaxScaler().fit(X)

@@ -14,7 +14,6 @@ from sklearn.utils import RegressorTags
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
     check_array,
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -28,6 +27,7 @@ from ._checks import (
 from ._model import build_lstm_model
 from ._series import (
     check_panel_shapes,
+    check_panel_y,
     known_targets,
     known_targets_r2,
     network_shape,
@@ -520,9 +520,7 @@ class LSTMRegressor(KerasRegressor):
             elif self.n_series is not None:
                 # a ragged panel has unknown (NaN) targets, which the loss skips
                 X = validate_data(self, X, **params)
-                y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
-                                ensure_all_finite="allow-nan")
-                check_consistent_length(X, y)
+                y = check_panel_y(X, y)
             else:
                 X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
         except ValueError as exc:

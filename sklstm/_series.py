@@ -22,6 +22,16 @@ def network_shape(input_shape, n_outputs, n_series, series_embedding):
     return (sequence_length, n_channels), n_outputs // n_series
 
 
+def check_outputs_per_series(n_outputs, n_series, what, owner=""):
+    """y must hold one column per series and horizon step; ``what`` says how it does not."""
+    if n_outputs % n_series:
+        raise ValueError(
+            f"{owner}y has {n_outputs} column(s){what} it needs one column per series "
+            "and horizon step, series-major (a_t+1 .. a_t+h, b_t+1 ..), as "
+            "make_supervised(data, target=[...]) gives."
+        )
+
+
 def check_panel_shapes(input_shape, n_outputs, n_series):
     """Clear errors when the windows or y cannot hold ``n_series`` series."""
     n_features = input_shape[1]
@@ -31,12 +41,17 @@ def check_panel_shapes(input_shape, n_outputs, n_series):
             "windows; the first n_series window features must be the series (as "
             "make_supervised(data, target=[...]) orders them)."
         )
-    if n_outputs % n_series:
-        raise ValueError(
-            f"y has {n_outputs} column(s), not a multiple of n_series={n_series}; y "
-            "needs one column per series and horizon step, series-major "
-            "(a_t+1 .. a_t+h, b_t+1 ..), as make_supervised(data, target=[...]) gives."
-        )
+    check_outputs_per_series(n_outputs, n_series, f", not a multiple of n_series={n_series};")
+
+
+def check_panel_y(X, y):
+    """y of a panel: floats, NaN allowed (an unknown value of a ragged panel), X's length."""
+    from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_consistent_length
+
+    y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+                    ensure_all_finite="allow-nan")
+    check_consistent_length(X, y)
+    return y
 
 
 def stack_series(X, n_series, with_ids):

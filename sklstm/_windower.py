@@ -172,12 +172,9 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         "sequence_length": "pass the number of past time steps per window, e.g. 5",
     }
 
-    def _check_params(self):
-        validate_params(self)
-
     def _validate(self, X, *, reset):
         """X as a float array, and its pandas index (None for arrays)."""
-        self._check_params()
+        validate_params(self)
         check_numeric(X, "SequenceWindower")
         index = index_of(X)
         # NaN marks a missing value, masked like padding; "edge" is for

@@ -342,3 +342,10 @@ def test_a_panel_without_any_known_target_is_a_clear_error():
     with pytest.raises(ValueError, match=r"y has no known \(non-NaN\) target in the \d+ "
                                          r"training row\(s\) of its n_series=3 series"):
         LSTMRegressor(n_series=3, **TINY).fit(windows, np.full((len(X), 3), NAN))
+
+
+def test_an_empty_or_repeated_list_of_series_is_a_clear_error():
+    X, y = panel()
+    for columns in ([], ["s0", "s0"]):
+        with pytest.raises(ValueError, match="must name each series once, and at least one"):
+            LSTMForecaster(sequence_length=3, target_column=columns, **TINY).fit(X, y)
