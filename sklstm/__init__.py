@@ -25,6 +25,7 @@ _LAZY = {
     "show_versions": "._show_versions",
     "PersistenceRegressor": "._baselines",
     "forecast": "._forecast",
+    "PanelSplit": "._long",
     "save_estimator": "._persistence",
     "load_estimator": "._persistence",
 }
@@ -32,6 +33,7 @@ _LAZY = {
 __all__ = [
     "LSTMForecaster",
     "LSTMRegressor",
+    "PanelSplit",
     "PersistenceRegressor",
     "SequenceWindower",
     "forecast",

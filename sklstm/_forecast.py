@@ -5,6 +5,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
+from ._long import forecast_long
 from ._time_index import grid_tail, inferred_freq
 
 METHODS = ("direct", "recursive")
@@ -100,7 +101,7 @@ def future_index(index, horizon):
 
 def forecast(
     estimator, data, *, target, features=None, horizon=None, method="direct", coverage=None,
-    layout="wide",
+    layout="wide", series=None, time=None,
 ):
     """Forecast the values after the end of ``data`` with a fitted estimator.
 
@@ -153,6 +154,13 @@ def forecast(
         ``upper`` over the series); ``"long"`` gives one row per future
         time and series, with a ``series`` column.
 
+    series, time : str or None, default=None
+        For a long panel (an estimator fitted on
+        ``make_supervised(data, target, series=..., time=...)``): the columns
+        of ``data`` holding each row's series id and time. The forecast is
+        then long too: columns ``series``, ``time`` (each series' next
+        times, on the panel's step) and ``forecast``.
+
     Returns
     -------
     forecast : pandas.DataFrame of shape (horizon, 1 or 3)
@@ -200,6 +208,16 @@ def forecast(
             fix="e.g. coverage=0.9 for a 90% interval, or None for no interval",
         )
     check_is_fitted(estimator)
+    if series is not None or time is not None:
+        if series is None or time is None or method != "direct" or coverage is not None:
+            raise ValueError(
+                "a long panel is forecast with both series= and time= given, "
+                "method='direct' and coverage=None (intervals for long panels are not "
+                f"available yet); got series={series!r}, time={time!r}, method={method!r}, "
+                f"coverage={coverage!r}."
+            )
+        return forecast_long(estimator, data, target=target, series=series, time=time,
+                             features=features, horizon=horizon)
     frame, target = _as_frame(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")

@@ -7,7 +7,6 @@ import warnings
 import keras
 import numpy as np
 import pandas as pd
-from keras import layers, ops
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
@@ -19,17 +18,24 @@ from sklearn.utils.validation import (
 
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    BOOLEAN, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
+    BOOLEAN, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
     check_numeric, validate_params,
 )
+from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._model import HostInitializer, build_lstm_model
+from ._model import build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
 TRENDS = ("none", "last", "diff", "highway")
+
+# defaults of the "auto" parameters, measured (docs/forecasting.md, benchmarks/m4.md)
+WIDE_SEQUENCE_LENGTH = 14
+WIDE_BATCH_SIZE = 32
+LONG_BATCH_SIZE = 256
+LONG_MAX_STEPS = 1000
 
 
 def _check_spans(X, y, levels, targets):
@@ -54,33 +60,6 @@ def _check_spans(X, y, levels, targets):
             )
 
 
-@keras.saving.register_keras_serializable(package="sklstm")
-class TargetLags(layers.Layer):
-    """The last ``window`` steps of one feature of the input windows.
-
-    Padding steps (NaN) are replaced by the newest step's value, and that by
-    0 when it is unknown too (a panel's series before it starts), so the
-    linear highway after this layer never sees NaN.
-    """
-
-    def __init__(self, index, window, **kwargs):
-        super().__init__(**kwargs)
-        self.index = int(index)
-        self.window = int(window)
-
-    def call(self, inputs):
-        lags = inputs[:, -self.window:, self.index]
-        newest = lags[:, -1:]
-        newest = ops.where(ops.isnan(newest), ops.zeros_like(newest), newest)
-        return ops.where(ops.isnan(lags), newest, lags)
-
-    def compute_output_shape(self, input_shape):
-        return (input_shape[0], self.window)
-
-    def get_config(self):
-        return {**super().get_config(), "index": self.index, "window": self.window}
-
-
 def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     """LSTM plus a linear autoregressive highway on the target's lags.
 
@@ -90,30 +69,18 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     the range seen in training, where the LSTM saturates.
     """
     sequence_length, n_features = meta["network_input_shape_"]
-    n_outputs = meta["network_n_outputs_"]
-    lstm = build_lstm_model(
+    model = build_lstm_model(
         sequence_length=sequence_length,
         n_features=n_features,
-        n_outputs=n_outputs,
+        n_outputs=meta["network_n_outputs_"],
         units=meta["units_"],
         dropout=float(params["dropout"]),
         seed=seed,
         n_series=params["n_series"],
         series_embedding=params["series_embedding"],
+        highway=1,  # starts from persistence: every output step copies the newest lag
+        highway_feature=target_index,
     )
-    lags = TargetLags(target_index, sequence_length, name="target_lags")(lstm.inputs[0])
-    linear = layers.Dense(
-        n_outputs,
-        kernel_initializer=HostInitializer("zeros"),
-        bias_initializer=HostInitializer("zeros"),
-        name="highway",
-    )(lags)
-    outputs = layers.Add(name="lstm_plus_highway")([lstm.outputs[0], linear])
-    model = keras.Model(lstm.inputs, outputs, name="sklstm_lstm_highway")
-    # start from persistence: every output step copies the newest lag
-    kernel = np.zeros((sequence_length, n_outputs), dtype="float32")
-    kernel[-1] = 1.0
-    model.get_layer("highway").kernel.assign(kernel)
     model.compile(**compile_kwargs)
     return model
 
@@ -137,11 +104,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    sequence_length : int, default=14
-        Time steps of history in each window.
+    sequence_length : int or "auto", default="auto"
+        Time steps of history in each window. "auto": 14 (or two seasons,
+        if longer) for wide data; for a long panel, the longer of two
+        seasons and four horizons, cut to the shortest series (but not
+        below one horizon).
 
     units : int or tuple of int, default=32
         LSTM state size; a tuple stacks LSTM layers.
+
+    season_length : int or None, default=None
+        Steps per season (24 for hourly data with a daily cycle, 12 for
+        monthly, 52 for weekly), as statsforecast's ``season_length``. For
+        a long panel it sets the window's length ("auto") and lets the
+        linear path beside the LSTM start as the seasonal naive forecast,
+        where that beats the naive forecast on the training windows. None
+        for no season.
 
     target_column : int, str or list of them, default=0
         Column of X holding the series being forecast (its value at ``t``):
@@ -180,10 +158,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     epochs : int, default=200
         Maximum passes over the training rows (early stopping usually ends
-        training well before).
+        training well before). Wide data only.
 
-    batch_size : int, default=32
-        Windows per gradient step.
+    max_steps : int or "auto", default="auto"
+        Long panels only: gradient steps of training ("auto": 1000). The
+        windows are sampled from every series (``max_steps * batch_size``
+        of them, or every window a few times when there are fewer), so the
+        cost follows the steps, not the size of the panel.
+
+    batch_size : int or "auto", default="auto"
+        Windows per gradient step; "auto" is 32 for wide data, 256 for a
+        long panel.
 
     learning_rate : float, default=0.003
         Adam step size.
@@ -202,7 +187,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         and calibrate :meth:`predict_interval`.
 
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Patience of early stopping, in epochs. Wide data only (a long
+        panel trains for ``max_steps``).
 
     random_state : int, RandomState or None, default=None
         Seeds the network; an int gives reproducible fits.
@@ -212,6 +198,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
+    layout_ : {"wide", "long"}
+        Whether fit saw wide rows or a long panel (X indexed by series and
+        time, from ``make_supervised(..., series=, time=)``).
+
     regressor_ : LSTMRegressor
         The fitted network (``regressor_.model_`` is the Keras model).
 
@@ -239,7 +229,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         Position of ``target_column`` in X (one per series for a panel).
 
     n_series_ : int or None
-        Number of series of a panel (a list ``target_column``), else None.
+        Number of series of a panel (a list ``target_column``, or a long
+        panel), else None.
 
     n_outputs_ : int
         Width of ``y`` (1 for 1-D ``y``).
@@ -247,6 +238,35 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     conformity_scores_ : ndarray of shape (n_calibration, n_outputs_)
         Absolute errors on the held-out end of the training rows, for
         :meth:`predict_interval`.
+
+    series_ : ndarray of shape (n_series_,)
+        Long panels: the series ids seen in fit.
+
+    sequence_length_ : int
+        Long panels: the window length used (``sequence_length`` resolved).
+
+    highway_season_ : int
+        Long panels: the season the linear path started from (1: the last
+        value).
+
+    freq_ : int, str or None
+        Long panels: the time step (an int for integer times, a pandas
+        frequency string for dates, None for positions).
+
+    columns_ : ndarray of int
+        Long panels: X's columns in the network's order (target first).
+
+    memory_codes_, memory_times_, memory_values_ : ndarray
+        Long panels: the last ``sequence_length_`` training rows of each
+        series (series number, time, values), the past of rows that
+        continue them.
+
+    series_scale_ : ndarray of shape (n_series_,)
+        Long panels: each series' mean absolute one-step change, the unit
+        of :meth:`score`.
+
+    series_name_, time_name_ : str or None
+        Long panels: the names of X's index levels.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -299,14 +319,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "sequence_length": [Interval(numbers.Integral, 1, None)],
+        "sequence_length": [Interval(numbers.Integral, 1, None), Options("auto")],
         "units": [UNITS],
+        "season_length": [NONE, Interval(numbers.Integral, 1, None)],
+        "max_steps": [Options("auto"), Interval(numbers.Integral, 1, None)],
         "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
                           InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
         "series_embedding": [Interval(numbers.Integral, 0, None)],
         "trend": [Options(*TRENDS)],
         "epochs": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None)],
+        "batch_size": [Interval(numbers.Integral, 1, None), Options("auto")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "early_stopping": [BOOLEAN],
@@ -323,14 +345,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        sequence_length=14,
+        sequence_length="auto",
         units=32,
         *,
+        season_length=None,
         target_column=0,
         series_embedding=0,
         trend="diff",
         epochs=200,
-        batch_size=32,
+        max_steps="auto",
+        batch_size="auto",
         learning_rate=0.003,
         dropout=0.0,
         early_stopping=True,
@@ -341,10 +365,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     ):
         self.sequence_length = sequence_length
         self.units = units
+        self.season_length = season_length
         self.target_column = target_column
         self.series_embedding = series_embedding
         self.trend = trend
         self.epochs = epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.dropout = dropout
@@ -358,6 +384,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _check_params(self):
         validate_params(self)
+
+    def _sequence_length(self, horizon=1):
+        if self.sequence_length != "auto":
+            return self.sequence_length
+        if getattr(self, "layout_", "wide") == "long":
+            return auto_sequence_length(horizon, self.season_length)
+        return max(WIDE_SEQUENCE_LENGTH, 2 * (self.season_length or 1))
+
+    def _batch_size(self):
+        if self.batch_size != "auto":
+            return self.batch_size
+        return LONG_BATCH_SIZE if getattr(self, "layout_", "wide") == "long" else WIDE_BATCH_SIZE
+
+    def _max_steps(self):
+        return LONG_MAX_STEPS if self.max_steps == "auto" else self.max_steps
 
     def _levels(self, X):
         """Current value of the target column(s), shaped to broadcast over y."""
@@ -476,6 +517,19 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _fit(self, X, y):
         self._check_params()
         check_numeric(X, type(self).__name__)
+        if is_long(X):
+            self.layout_ = "long"
+            return fit_long(self, X, y, dict(
+                units=self.units, dropout=self.dropout, learning_rate=self.learning_rate,
+                verbose=self.verbose,
+            ))
+        if self.max_steps != "auto":
+            raise ValueError(
+                f"max_steps={self.max_steps!r} sets the training of long panels (X indexed "
+                "by series and time); wide data trains by epochs: pass epochs=... instead, "
+                "or max_steps='auto'."
+            )
+        self.layout_ = "wide"
         index = index_of(X)
         panel = isinstance(self.target_column, (list, tuple, np.ndarray))
         if panel:
@@ -511,7 +565,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
         self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
-        self.windower_ = SequenceWindower(self.sequence_length)
+        self.windower_ = SequenceWindower(self._sequence_length())
         windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)
 
@@ -531,7 +585,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             units=self.units,
             dropout=self.dropout,
             epochs=self.epochs,
-            batch_size=self.batch_size,
+            batch_size=self._batch_size(),
             learning_rate=self.learning_rate,
             early_stopping=self.early_stopping and n_holdout > 0,
             validation_fraction=self.validation_fraction,
@@ -575,8 +629,23 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,) or (n_samples, horizon)
             Shaped like the training ``y``.
         """
+        check_is_fitted(self)
+        if self._is_long_fit(X):
+            return self._shape_like_y(predict_long(self, X))
         X, index = self._validate_X(X)
         return self._shape_like_y(self._predict_raw(X, index))
+
+    def _is_long_fit(self, X):
+        """Whether the fit was on a long panel; X must then be one too (and vice versa)."""
+        long_fit = getattr(self, "layout_", "wide") == "long"
+        if long_fit != is_long(X):
+            kinds = ("a long panel", "wide rows")
+            fitted, given = kinds if long_fit else kinds[::-1]
+            raise ValueError(
+                f"{type(self).__name__} was fitted on {fitted} but X is {given}; pass X "
+                "framed as in fit (make_supervised with or without series= and time=)."
+            )
+        return long_fit
 
     def predict_interval(self, X, coverage=0.9):
         """Split-conformal prediction intervals around :meth:`predict`.
@@ -595,6 +664,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Interval bounds; each horizon step has its own half-width.
         """
         check_is_fitted(self)
+        if getattr(self, "layout_", "wide") == "long":
+            raise ValueError(
+                "predict_interval is not available yet for long panels (the global "
+                "network keeps no calibration rows); use predict, or fit on wide data."
+            )
         check_fraction(
             "coverage", coverage, low_inclusive=False,
             fix="e.g. coverage=0.9 for a 90% interval",
@@ -648,6 +722,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         score : float
             R² (averaged over the outputs, as scikit-learn does).
         """
+        check_is_fitted(self)
+        if self._is_long_fit(X):
+            return score_long(self, X, y, sample_weight)
         if getattr(self, "n_series_", None) is None:
             return super().score(X, y, sample_weight=sample_weight)
         return known_targets_r2(y, self.predict(X), sample_weight)

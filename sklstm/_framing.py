@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_positive_int, check_time_order
+from ._long import make_supervised_long
 from ._time_index import inferred_freq
 
 
@@ -51,7 +52,7 @@ def _check_columns(param, value, names, columns):
         )
 
 
-def make_supervised(data, target, *, horizon=1, features=None):
+def make_supervised(data, target, *, horizon=1, features=None, series=None, time=None):
     """Frame a series or DataFrame as ``(X, y)`` for forecasting ``horizon`` steps.
 
     Row ``t`` of X holds the chosen columns at time ``t`` (exogenous columns
@@ -64,6 +65,13 @@ def make_supervised(data, target, *, horizon=1, features=None):
     the order given, then the other features**: a model for ``k`` series
     reads the first ``k`` columns of X as the series. Missing values (series
     that start late or stop early) pass through to X and y as NaN.
+
+    With ``series=`` and ``time=``, ``data`` is a **long panel**: one row per
+    series and time (``unique_id, ds, y``), series of any lengths and dates.
+    X is then indexed by ``(series, time)``, sorted, with the ``target``
+    column first and the other features after it; y holds the target's next
+    ``horizon`` values of the same series; each series' last ``horizon``
+    rows are left out. No row mixes series.
 
     Parameters
     ----------
@@ -82,6 +90,9 @@ def make_supervised(data, target, *, horizon=1, features=None):
         the target is in X only if listed; for a list of targets, X is the
         targets, then the other numeric columns (or the columns of
         ``features`` that are not targets, in their order).
+    series, time : str or None, default=None
+        For long data: the columns of series ids and of times (integers,
+        dates or anything ordered). Both or neither.
 
     Returns
     -------
@@ -118,6 +129,14 @@ def make_supervised(data, target, *, horizon=1, features=None):
     [[2.0, 3.0, 20.0, 30.0], [3.0, 4.0, 30.0, 40.0]]
     """
     check_positive_int("horizon", horizon, fix="e.g. horizon=1 for one step ahead")
+    if series is not None or time is not None:
+        if series is None or time is None:
+            raise ValueError(
+                f"long data needs both series= and time= (got series={series!r}, "
+                f"time={time!r}); name the column of series ids and the column of times."
+            )
+        return make_supervised_long(data, target, series=series, time=time,
+                                    horizon=horizon, features=features)
     frame = _as_frame(data)
     panel = isinstance(target, (list, tuple, pd.Index, np.ndarray))
     if isinstance(data, pd.Series):

@@ -94,8 +94,49 @@ class SplitSeriesId(layers.Layer):
         return (*input_shape[:2], input_shape[2] - 1), (input_shape[0],)
 
 
+@keras.saving.register_keras_serializable(package="sklstm")
+class TargetLags(layers.Layer):
+    """The last ``window`` steps of one feature of the input windows.
+
+    Padding steps (NaN) are replaced by the newest step's value, and that by
+    0 when it is unknown too (a panel's series before it starts), so the
+    linear highway after this layer never sees NaN.
+    """
+
+    def __init__(self, index, window, **kwargs):
+        super().__init__(**kwargs)
+        self.index = int(index)
+        self.window = int(window)
+
+    def call(self, inputs):
+        lags = inputs[:, -self.window:, self.index]
+        newest = lags[:, -1:]
+        newest = ops.where(ops.isnan(newest), ops.zeros_like(newest), newest)
+        return ops.where(ops.isnan(lags), newest, lags)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.window)
+
+    def get_config(self):
+        return {**super().get_config(), "index": self.index, "window": self.window}
+
+
+def naive_kernel(sequence_length, n_outputs, season_length=1):
+    """Weights of a linear map from the lags to the (seasonal) naive forecast.
+
+    Output step ``k`` copies the value one season before it
+    (``season_length=1``: the newest value, persistence); a window shorter
+    than one season falls back to persistence.
+    """
+    kernel = np.zeros((sequence_length, n_outputs), dtype="float32")
+    season = season_length if season_length <= sequence_length else 1
+    steps = np.arange(n_outputs)
+    kernel[sequence_length - season + steps % season, steps] = 1.0
+    return kernel
+
+
 def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, seed,
-                     n_series=None, series_embedding=0):
+                     n_series=None, series_embedding=0, highway=None, highway_feature=0):
     """Build an uncompiled ``NaNMask -> LSTM(units...) -> Dense(n_outputs)`` model.
 
     Layer names are fixed, so two models of one architecture have the same
@@ -117,6 +158,14 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         With ``series_embedding > 0``, the last input channel holds the
         series number (of ``n_series``), whose learned vector of that size
         joins the LSTM's output before the head.
+    highway : int or None
+        None for none; an int ``m`` adds a linear skip path from the first
+        feature's lags to the output (LSTNet's highway, Lai et al. 2018),
+        starting as the seasonal naive forecast of season ``m`` (1: the
+        last value), so training starts from a strong baseline and learns
+        a correction.
+    highway_feature : int
+        The feature whose lags the highway reads.
     """
     inputs = keras.Input(shape=(sequence_length, n_features), name="windows")
     values = inputs
@@ -150,4 +199,16 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         bias_initializer=HostInitializer("zeros"),
         name="head",
     )(x)
-    return keras.Model(inputs, outputs, name="sklstm_lstm")
+    if highway is None:
+        return keras.Model(inputs, outputs, name="sklstm_lstm")
+    lags = TargetLags(highway_feature, sequence_length, name="target_lags")(values)
+    linear = layers.Dense(
+        n_outputs,
+        kernel_initializer=HostInitializer("zeros"),
+        bias_initializer=HostInitializer("zeros"),
+        name="highway",
+    )(lags)
+    outputs = layers.Add(name="lstm_plus_highway")([outputs, linear])
+    model = keras.Model(inputs, outputs, name="sklstm_lstm_highway")
+    model.get_layer("highway").kernel.assign(naive_kernel(sequence_length, n_outputs, highway))
+    return model

@@ -59,6 +59,7 @@ HONOURED_ROUTES = {
 # optimizer__, loss__ and metrics__ parameters are included too).
 ARCHITECTURE_PARAMS = (
     "model", "units", "dropout", "optimizer", "loss", "metrics", "n_series", "series_embedding",
+    "highway",
 )
 _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
@@ -199,6 +200,12 @@ class LSTMRegressor(KerasRegressor):
         joins the LSTM's output, so the network can tell series apart; 0
         for none (the network then sees every series alike).
 
+    highway : int or None, default=None
+        None for none; an int ``m`` adds a linear path from the first
+        feature's lags straight to the output, starting as the seasonal
+        naive forecast of season ``m`` (1: the last value), beside the LSTM
+        (the highway of LSTNet, Lai et al. 2018).
+
     **routed_params : dict
         SciKeras routed parameters, named ``<destination>__<name>`` with a
         destination among ``model``, ``fit``, ``compile``, ``predict``,
@@ -306,6 +313,7 @@ class LSTMRegressor(KerasRegressor):
         metrics=None,
         n_series=None,
         series_embedding=0,
+        highway=None,
         **routed_params,
     ):
         self.model = model
@@ -328,6 +336,7 @@ class LSTMRegressor(KerasRegressor):
         self.metrics = metrics
         self.n_series = n_series
         self.series_embedding = series_embedding
+        self.highway = highway
         vars(self).update(routed_params)
         # which routed names were passed, as skorch records its prefixes:
         # get_params and clone read this, never a scan of vars(self)
@@ -359,6 +368,7 @@ class LSTMRegressor(KerasRegressor):
         "metrics": [NONE, InstanceOf((list, tuple, dict, str), "a list of Keras metrics")],
         "n_series": [NONE, Interval(numbers.Integral, 1, None)],
         "series_embedding": [Interval(numbers.Integral, 0, None)],
+        "highway": [NONE, Interval(numbers.Integral, 1, None)],
     }
     _parameter_hints = {
         "units": "pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers",
@@ -499,6 +509,7 @@ class LSTMRegressor(KerasRegressor):
             seed=int(self._random_state),
             n_series=self.n_series,
             series_embedding=self.series_embedding,
+            highway=self.highway,
         )
         model.compile(**compile_kwargs)
         return model

@@ -1,0 +1,312 @@
+"""M4-style panels: sklstm's long-panel recipe, its levers, baselines (issue 16).
+
+Scores the competition's way: sMAPE, MASE (in-sample seasonal naive errors
+with the dataset's season) and OWA = 0.5 (sMAPE / sMAPE_Naive2 + MASE /
+MASE_Naive2), with Naive2 (naive after a classical multiplicative seasonal
+adjustment where a 90% autocorrelation test finds seasonality) the
+reference, as in the M4 code (Mcompetitions/M4-methods). On Weekly (m=1)
+Naive2 is Naive, and the script first reproduces the published Naive row
+(sMAPE 9.161, MASE 2.777).
+
+Datasets:
+
+- ``weekly``: M4 Weekly (359 series, 80-2597 values, horizon 13), read from
+  ``--data`` (default ``../shared/data/m4-weekly`` beside the repository;
+  the data is never shipped with the package).
+- ``hourly-synthetic``: 414 unaligned series of 700-960 hourly values and a
+  48-step horizon, the shape of M4 Hourly (which we do not have): daily
+  and weekly seasons of random shapes and strengths, trends, level shifts,
+  multiplicative and additive noise; seeded, so every run sees one panel.
+
+Every contender runs in a fresh process (``_common.run_worker``) and
+reports fit + forecast wall time, CPU time (user + system, all threads) and
+peak RSS. The contenders (``--contenders``, comma-separated):
+
+- ``naive``, ``snaive``: last value; value one season before.
+- ``default``: ``LSTMForecaster(season_length=m, random_state=0)`` with
+  every other parameter at its default, through ``make_supervised(...,
+  series=, time=)`` and ``forecast(..., series=, time=)`` (the issue's calls).
+- ``steps-300``, ``steps-3000``: ``max_steps`` 300 / 3000 instead of the default.
+- ``no-window-scaling``: each window minus its last value, not divided by
+  its own scale (units of the series).
+- ``level-scaling``: windows divided by their last value (ES-RNN's level).
+- ``no-highway``: no linear seasonal-naive path beside the LSTM.
+- ``no-season``: ``season_length=None``.
+- ``ensemble-3``: the mean forecast of three seeds (three fits).
+- ``wide-recipe``: the documented recipe before long panels, as the issue
+  ran it: the series right-aligned in one wide frame (the last 600 rows),
+  ``make_supervised(target=all)``, ``LSTMForecaster(target_column=all,
+  sequence_length=52, epochs=10)``.
+
+The levers are switched by replacing one function of ``sklstm._long`` in
+the worker (named in ``_LEVERS``), so each row differs from ``default`` in
+that one thing. The peer (neuralforecast) runs in a throw-away environment:
+``peer_neuralforecast_m4.py``.
+
+Usage::
+
+    PYTHONPATH=. python benchmarks/bench_m4.py --dataset weekly
+    PYTHONPATH=. python benchmarks/bench_m4.py --dataset hourly-synthetic \
+        --contenders naive,snaive,default
+"""
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, machine, run_worker  # noqa: E402
+
+DATASETS = {"weekly": dict(horizon=13, season=1, lstm_season=None),
+            "hourly-synthetic": dict(horizon=48, season=24, lstm_season=24)}
+CONTENDERS = ("naive", "snaive", "default", "steps-300", "steps-3000", "no-window-scaling",
+              "level-scaling", "no-highway", "no-season", "ensemble-3", "wide-recipe")
+
+
+# --- data ---------------------------------------------------------------------
+
+
+def load_weekly(folder):
+    """M4 Weekly as (long training frame, test array (n_series, 13), ids)."""
+    folder = Path(folder)
+    train = pd.read_csv(folder / "Weekly-train.csv.gz")
+    test = pd.read_csv(folder / "Weekly-test.csv.gz")
+    values = train.iloc[:, 1:].to_numpy(float)
+    lengths = np.isfinite(values).sum(axis=1)
+    ids = train.iloc[:, 0].to_numpy()
+    long = pd.DataFrame({
+        "unique_id": np.repeat(ids, lengths),
+        "ds": np.concatenate([np.arange(n) for n in lengths]),
+        "y": values[np.isfinite(values)],
+    })
+    actual = test.set_index(test.columns[0]).loc[ids].to_numpy(float)
+    return long, actual, ids
+
+
+def synthetic_hourly(n_series=414, horizon=48, seed=0):
+    """An M4-Hourly-shaped panel: unaligned series with daily and weekly seasons."""
+    rng = np.random.default_rng(seed)
+    frames, tests = [], []
+    for i in range(n_series):
+        n = int(rng.integers(700, 961)) + horizon
+        t = np.arange(n) + int(rng.integers(0, 24 * 365))  # different start hours
+        hour, day = t % 24, (t // 24) % 7
+        daily_shape = np.cumsum(rng.normal(0, 1, 24))
+        daily_shape = (daily_shape - daily_shape.mean()) / (daily_shape.std() + 1e-9)
+        weekly = rng.normal(0, 0.3, 7) * (rng.random() < 0.5)
+        level = rng.lognormal(4, 1.5)
+        strength = rng.uniform(0.2, 1.0)
+        trend = rng.normal(0, 0.0004) * np.arange(n)
+        shifts = np.cumsum((rng.random(n) < 0.002) * rng.normal(0, 0.15, n))
+        noise = rng.normal(0, rng.uniform(0.005, 0.05), n)
+        ar = np.zeros(n)
+        for k in range(1, n):
+            ar[k] = 0.7 * ar[k - 1] + noise[k]
+        series = level * np.exp(trend + shifts + ar) * (1 + strength * daily_shape[hour]
+                                                         / 3 + weekly[day] * strength)
+        series = np.maximum(series, 0.01 * level)
+        frames.append(pd.DataFrame({"unique_id": f"H{i + 1}", "ds": np.arange(n - horizon),
+                                    "y": series[:-horizon]}))
+        tests.append(series[-horizon:])
+    long = pd.concat(frames, ignore_index=True)
+    return long, np.array(tests), np.array([f"H{i + 1}" for i in range(n_series)])
+
+
+def load(dataset, folder):
+    if dataset == "weekly":
+        return load_weekly(folder)
+    return synthetic_hourly()
+
+
+# --- scores (the M4 definitions) ----------------------------------------------
+
+
+def _seasonality_test(values, m):
+    """M4's 90% autocorrelation test for seasonality at lag m."""
+    if m <= 1 or len(values) < 3 * m:
+        return False
+    x = values - values.mean()
+    acf = np.array([np.sum(x[k:] * x[:-k]) for k in range(1, m + 1)]) / np.sum(x * x)
+    limit = 1.645 * np.sqrt((1 + 2 * np.sum(acf[:-1] ** 2)) / len(values))
+    return abs(acf[-1]) > limit
+
+
+def naive2(history, horizon, m):
+    """Naive on the seasonally adjusted series (classical multiplicative), reseasonalised."""
+    if not _seasonality_test(history, m):
+        return np.repeat(history[-1], horizon)
+    kernel = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
+    trend = np.convolve(history, kernel, mode="valid")
+    offset = (len(history) - len(trend)) // 2
+    ratios = history[offset: offset + len(trend)] / trend
+    index = np.array([np.mean(ratios[(k - offset) % m::m]) for k in range(m)])
+    index = index * m / index.sum()
+    season = index[np.arange(len(history)) % m]
+    adjusted = history / season
+    future = index[np.arange(len(history), len(history) + horizon) % m]
+    return adjusted[-1] * future
+
+
+def scores(history_by_series, actual, forecasts, m):
+    """sMAPE (%) and MASE of forecasts (n_series, horizon)."""
+    smape = np.mean(200 * np.abs(actual - forecasts) / (np.abs(actual) + np.abs(forecasts)))
+    mase = []
+    for hist, a, f in zip(history_by_series, actual, forecasts):
+        scale = np.mean(np.abs(hist[m:] - hist[:-m]))
+        mase.append(np.mean(np.abs(a - f)) / scale)
+    return float(smape), float(np.mean(mase))
+
+
+# --- contenders -----------------------------------------------------------------
+
+
+def _no_window_scaling():
+    import sklstm._long as long
+
+    original = long.scale_windows
+
+    def scale_windows(windows, targets=None):
+        out, z, (last, scale) = original(windows, targets)
+        out[:, :, 0] *= scale[:, None]
+        z = None if z is None else z * scale[:, None]
+        return out, z, (last, np.ones_like(scale))
+
+    long.scale_windows = scale_windows
+
+
+def _level_scaling():
+    import sklstm._long as long
+
+    original = long.scale_windows
+
+    def scale_windows(windows, targets=None):
+        out, z, (last, scale) = original(windows, targets)
+        level = np.where(np.abs(last) > 0, np.abs(last), 1.0)
+        out[:, :, 0] *= (scale / level)[:, None]
+        z = None if z is None else z * (scale / level)[:, None]
+        return out, z, (last, level)
+
+    long.scale_windows = scale_windows
+
+
+def _no_highway():
+    import sklstm._long as long
+
+    long.choose_season = lambda *args: None
+
+
+_LEVERS = {"no-window-scaling": _no_window_scaling, "level-scaling": _level_scaling,
+           "no-highway": _no_highway}
+
+
+def _lstm_forecast(long, horizon, season, name):
+    from sklstm import LSTMForecaster, forecast, make_supervised
+
+    params = dict(season_length=season, random_state=0)
+    if name == "steps-300":
+        params["max_steps"] = 300
+    if name == "steps-3000":
+        params["max_steps"] = 3000
+    if name == "no-season":
+        params["season_length"] = None
+    if name in _LEVERS:
+        _LEVERS[name]()
+    X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
+    seeds = [0, 1, 2] if name == "ensemble-3" else [0]
+    runs = []
+    for seed in seeds:
+        model = LSTMForecaster(**{**params, "random_state": seed}).fit(X, y)
+        fc = forecast(model, long, target="y", series="unique_id", time="ds")
+        runs.append(fc["forecast"].to_numpy().reshape(-1, horizon))
+    ids = fc["unique_id"].to_numpy()[::horizon]
+    info = dict(sequence_length=int(model.sequence_length_), season=model.highway_season_,
+                steps=model._max_steps())
+    return ids, np.mean(runs, axis=0), info
+
+
+def _wide_recipe(long, horizon):
+    from sklstm import LSTMForecaster, forecast, make_supervised
+
+    # each series right-aligned at its end, the last 600 rows
+    wide = {}
+    for uid, group in long.groupby("unique_id", sort=False):
+        values = group["y"].to_numpy()[-600:]
+        wide[uid] = np.r_[np.full(600 - len(values), np.nan), values]
+    wide = pd.DataFrame(wide)
+    targets = list(wide.columns)
+    X, y = make_supervised(wide, targets, horizon=horizon)
+    model = LSTMForecaster(target_column=targets, sequence_length=52, epochs=10,
+                           random_state=0).fit(X, y)
+    fc = forecast(model, wide, target=targets)
+    return np.array(targets), fc.to_numpy().T, {}
+
+
+def worker(arg):
+    dataset, name, folder = arg["dataset"], arg["name"], arg["data"]
+    spec = DATASETS[dataset]
+    long, actual, ids = load(dataset, folder)
+    horizon, m = spec["horizon"], spec["season"]
+    histories = [g["y"].to_numpy() for _, g in long.groupby("unique_id", sort=False)]
+    order = pd.Index(long["unique_id"].unique())
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    info = {}
+    if name == "naive":
+        fc_ids, fc = order.to_numpy(), np.array([np.repeat(h[-1], horizon) for h in histories])
+    elif name == "naive2":
+        fc_ids, fc = order.to_numpy(), np.array([naive2(h, horizon, m) for h in histories])
+    elif name == "snaive":
+        season = max(m, 1)
+        fc_ids = order.to_numpy()
+        fc = np.array([np.resize(h[-season:], horizon) for h in histories])
+    elif name == "wide-recipe":
+        fc_ids, fc, info = _wide_recipe(long, horizon)
+    else:
+        fc_ids, fc, info = _lstm_forecast(long, horizon, spec["lstm_season"], name)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    fc = fc[pd.Index(fc_ids).get_indexer(ids)]
+    hist = [histories[i] for i in order.get_indexer(ids)]
+    smape, mase = scores(hist, actual, fc, m)
+    ref = np.array([naive2(h, horizon, m) for h in hist])
+    ref_smape, ref_mase = scores(hist, actual, ref, m)
+    return dict(
+        name=name, smape=smape, mase=mase, owa=0.5 * (smape / ref_smape + mase / ref_mase),
+        naive2=(ref_smape, ref_mase), wall_s=wall,
+        cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        peak_rss_mib=after.ru_maxrss / 1024, **info,
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", choices=DATASETS, default="weekly")
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "m4-weekly"))
+    parser.add_argument("--contenders", default=",".join(CONTENDERS))
+    parser.add_argument("--worker")
+    parser.add_argument("--arg")
+    args = parser.parse_args()
+    if args.worker:
+        print("RESULT " + json.dumps(worker(json.loads(args.arg))), flush=True)
+        return
+    print(machine())
+    print(f"dataset {args.dataset}")
+    print("| method | sMAPE | MASE | OWA | fit+forecast s | CPU s | peak RSS MiB | notes |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in ["naive2", *args.contenders.split(",")]:
+        r = run_worker(__file__, name, dict(dataset=args.dataset, name=name, data=args.data),
+                       timeout=3600)
+        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "season", "steps") if k in r)
+        print(f"| {name} | {r['smape']:.3f} | {r['mase']:.3f} | {r['owa']:.3f} | "
+              f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:.0f} | {notes} |",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

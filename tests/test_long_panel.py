@@ -1,0 +1,234 @@
+"""Long panels: framing, windows per series, the panel splitter, the global model."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate
+
+from sklstm import (
+    LSTMForecaster,
+    PanelSplit,
+    forecast,
+    load_estimator,
+    make_supervised,
+    save_estimator,
+)
+from sklstm._long import SeriesGrid, choose_season, scale_windows, time_ordinals
+
+HORIZON = 3
+
+
+def _panel(n_series=4, seed=0):
+    """Unaligned seasonal series of different lengths and starts, integer times."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_series):
+        n = 60 + 7 * i
+        start = 5 * i
+        t = np.arange(start, start + n)
+        values = 10 * (i + 1) + np.sin(2 * np.pi * t / 6) + 0.1 * rng.standard_normal(n)
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": t, "y": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return _panel()
+
+
+@pytest.fixture(scope="module")
+def framed(panel):
+    return make_supervised(panel, target="y", series="unique_id", time="ds", horizon=HORIZON)
+
+
+@pytest.fixture(scope="module")
+def fitted(framed):
+    X, y = framed
+    return LSTMForecaster(sequence_length=8, units=4, max_steps=30, season_length=6,
+                          random_state=0).fit(X, y)
+
+
+# --- framing ----------------------------------------------------------------------
+
+
+def test_framing_by_hand_for_two_unaligned_series():
+    data = pd.DataFrame({
+        "id": ["b", "a", "a", "b", "a", "b", "a", "b"],
+        "t": [12, 1, 2, 10, 3, 11, 4, 13],
+        "y": [3.0, 10.0, 20.0, 1.0, 30.0, 2.0, 40.0, 4.0],
+        "x": [0.3, 1.0, 2.0, 0.1, 3.0, 0.2, 4.0, 0.4],
+    })
+    X, y = make_supervised(data, target="y", series="id", time="t", horizon=2)
+    # rows sorted by series then time; each series' last 2 rows have no full future
+    assert X.index.tolist() == [("a", 1), ("a", 2), ("b", 10), ("b", 11)]
+    assert X.columns.tolist() == ["y", "x"]
+    assert X.to_numpy().tolist() == [[10.0, 1.0], [20.0, 2.0], [1.0, 0.1], [2.0, 0.2]]
+    assert y.columns.tolist() == ["y_t+1", "y_t+2"]
+    assert y.to_numpy().tolist() == [[20.0, 30.0], [30.0, 40.0], [2.0, 3.0], [3.0, 4.0]]
+    assert y.index.equals(X.index)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: pd.concat([d, d.iloc[[3]]]), r"series 'a' has more than one row at t=3"),
+    (lambda d: d.assign(y=d["y"].astype(object).where(d.index != 6, "n/a")),
+     r"column 'y' is not numeric .*series 'b' has 'n/a' at t=1"),
+    (lambda d: d[(d["id"] == "a") | (d["t"] < 2)], r"\['b'\] \(the first has 2\)"),
+])
+def test_framing_errors_name_the_series(change, message):
+    data = pd.DataFrame({"id": ["a"] * 5 + ["b"] * 5, "t": list(range(5)) * 2,
+                         "y": np.arange(10.0)})
+    with pytest.raises(ValueError, match=message):
+        make_supervised(change(data), target="y", series="id", time="t", horizon=2)
+
+
+def test_windows_never_mix_series_nor_hold_a_later_step():
+    # value = 1000 * series + time, with a missing step in series 1
+    codes = np.r_[np.zeros(6, int), np.ones(5, int), np.full(4, 2)]
+    times = np.r_[np.arange(6), [3, 4, 6, 7, 8], np.arange(10, 14)]
+    values = (1000.0 * codes + times)[:, None]
+    L = 4
+    grid = SeriesGrid(values, codes, time_ordinals(pd.Index(times), codes, 1), L)
+    windows = grid.windows(np.arange(len(codes)))[:, :, 0]
+    for row, window in enumerate(windows):
+        expected = 1000.0 * codes[row] + times[row] - np.arange(L - 1, -1, -1)
+        present = np.isin(expected, values[codes == codes[row], 0])
+        # exactly the L steps up to the row, of its own series; absent steps padded
+        np.testing.assert_array_equal(window[present], expected[present])
+        assert np.isnan(window[~present]).all()
+    assert np.isnan(windows[codes == 1][2, 2])  # time 5 is missing in series 1
+
+
+def test_scale_windows_is_relative_to_the_last_value_in_units_of_changes():
+    windows = np.array([[[1.0], [3.0], [7.0]], [[np.nan], [5.0], [5.0]]], dtype=np.float32)
+    scaled, z, (last, scale) = scale_windows(windows.copy(), np.array([[9.0], [6.0]]))
+    np.testing.assert_allclose(scale, [3.0, 5.0])  # mean |change| (2, 4); flat: |last|
+    np.testing.assert_allclose(scaled[0, :, 0], [-2.0, -4 / 3, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(z[:, 0], [2 / 3, 0.2], rtol=1e-6)
+    assert np.isnan(scaled[1, 0, 0])
+
+
+def test_highway_starts_seasonal_only_where_seasonal_naive_wins():
+    t = np.arange(40)
+    seasonal = np.sin(2 * np.pi * t / 4)
+    windows = np.stack([seasonal[i:i + 12] for i in range(20)])
+    future = np.stack([seasonal[i + 12:i + 16] for i in range(20)])
+    assert choose_season(windows - windows[:, -1:], future - windows[:, -1:], 4) == 4
+    walk = np.cumsum(np.random.default_rng(0).standard_normal(60))
+    windows = np.stack([walk[i:i + 12] for i in range(40)])
+    future = np.stack([walk[i + 12:i + 16] for i in range(40)])
+    assert choose_season(windows - windows[:, -1:], future - windows[:, -1:], 4) == 1
+    assert choose_season(windows, future, None) == 1
+
+
+# --- the splitter --------------------------------------------------------------------
+
+
+def test_panel_split_tests_the_next_steps_of_every_series(framed):
+    X, y = framed
+    cv = PanelSplit(n_splits=3)  # test_size and gap from y's width: 3 and 2
+    series = X.index.get_level_values(0).to_numpy()
+    times = X.index.get_level_values(1).to_numpy()
+    ends = []
+    for train, test in cv.split(X, y):
+        for s in np.unique(series):
+            tr, te = times[train][series[train] == s], times[test][series[test] == s]
+            assert len(te) == HORIZON
+            assert tr.max() + HORIZON - 1 < te.min()  # gap: no training target in the test
+            ends.append(te.max())
+    last = pd.Series(times).groupby(series).max()
+    assert set(ends[-4:]) == set(last)  # the last fold ends at each series' end
+
+
+def test_panel_split_needs_series(framed):
+    X, y = framed
+    with pytest.raises(ValueError, match="needs the series of each row"):
+        next(PanelSplit().split(X.to_numpy(), y))
+    groups = X.index.get_level_values(0)
+    by_groups = [t.tolist() for _, t in PanelSplit().split(X.to_numpy(), y, groups)]
+    assert by_groups == [t.tolist() for _, t in PanelSplit().split(X, y)]
+
+
+# --- the global model ---------------------------------------------------------------
+
+
+def test_predict_continues_the_training_rows(framed, fitted):
+    X, y = framed
+    train, test = list(PanelSplit(n_splits=1, gap=0).split(X, y))[0]
+    model = clone(fitted).fit(X.iloc[train], y.iloc[train])
+    full = model.predict(X)
+    np.testing.assert_allclose(model.predict(X.iloc[test]), full[test], rtol=1e-5, atol=1e-5)
+    shuffled = np.random.default_rng(0).permutation(test)
+    np.testing.assert_allclose(model.predict(X.iloc[shuffled]), full[shuffled],
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_forecast_is_long_with_the_next_times(panel, fitted):
+    fc = forecast(fitted, panel, target="y", series="unique_id", time="ds")
+    assert fc.columns.tolist() == ["unique_id", "ds", "forecast"]
+    assert len(fc) == 4 * HORIZON
+    last = panel.groupby("unique_id")["ds"].max()
+    for s, group in fc.groupby("unique_id"):
+        assert group["ds"].tolist() == [last[s] + k for k in range(1, HORIZON + 1)]
+    assert np.isfinite(fc["forecast"]).all()
+    # the series' own levels (10, 20, 30, 40) come back, not one shared level
+    levels = fc.groupby("unique_id")["forecast"].mean()
+    assert (np.abs(levels.to_numpy() - [10, 20, 30, 40]) < 3).all()
+
+
+def test_forecast_with_dates(panel):
+    dated = panel.assign(ds=pd.Timestamp("2024-01-01") + pd.to_timedelta(panel["ds"], "h"))
+    X, y = make_supervised(dated, target="y", series="unique_id", time="ds", horizon=HORIZON)
+    model = LSTMForecaster(sequence_length=8, units=4, max_steps=5, random_state=0).fit(X, y)
+    fc = forecast(model, dated, target="y", series="unique_id", time="ds")
+    last = dated.groupby("unique_id")["ds"].max()
+    first = fc.groupby("unique_id")["ds"].min()
+    assert (first - last == pd.Timedelta("1h")).all()
+
+
+def test_forecast_refuses_a_missing_series(panel, fitted):
+    with pytest.raises(ValueError, match=r"no rows for 1 series .*\['s2'\]"):
+        forecast(fitted, panel[panel["unique_id"] != "s2"], target="y",
+                 series="unique_id", time="ds")
+
+
+def test_fit_refuses_a_series_shorter_than_a_window(framed):
+    X, y = framed
+    short = X.index.get_level_values(0) != "s0"
+    keep = short | (X.index.get_level_values(1) < 5)
+    with pytest.raises(ValueError, match=r"shorter than one window .*\['s0'\], the first with 5"):
+        LSTMForecaster(sequence_length=8, max_steps=1).fit(X[keep], y[keep])
+
+
+def test_wide_and_long_are_not_mixed(framed, fitted, sine_xy):
+    X, y = framed
+    with pytest.raises(ValueError, match="fitted on a long panel but X is wide rows"):
+        fitted.predict(X.to_numpy())
+    with pytest.raises(ValueError, match="max_steps=5 sets the training of long panels"):
+        LSTMForecaster(max_steps=5).fit(*sine_xy)
+    with pytest.raises(ValueError, match="not available yet for long panels"):
+        fitted.predict_interval(X)
+
+
+def test_grid_search_and_cross_validate_with_panel_split(framed):
+    X, y = framed
+    model = LSTMForecaster(units=2, max_steps=3, random_state=0)
+    search = GridSearchCV(model, {"sequence_length": [4, 6], "units": [2, 3]},
+                          cv=PanelSplit(n_splits=2)).fit(X, y)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.best_estimator_.layout_ == "long"
+    scores = cross_validate(model, X, y, cv=PanelSplit(n_splits=2))["test_score"]
+    assert len(scores) == 2 and np.isfinite(scores).all()
+
+
+def test_save_load_pickle_and_clone_keep_predictions(framed, fitted, tmp_path):
+    X, _ = framed
+    expected = fitted.predict(X)
+    loaded = load_estimator(save_estimator(fitted, tmp_path / "model.zip"))
+    np.testing.assert_allclose(loaded.predict(X), expected, rtol=1e-6)
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(fitted)).predict(X), expected,
+                               rtol=1e-6)
+    assert clone(fitted).get_params() == fitted.get_params()
+    assert not hasattr(clone(fitted), "series_")
