@@ -26,7 +26,9 @@ peak RSS. The contenders (``--contenders``, comma-separated):
 - ``default``: ``LSTMForecaster(season_length=m, random_state=0)`` with
   every other parameter at its default, through ``make_supervised(...,
   series=, time=)`` and ``forecast(..., series=, time=)`` (the issue's calls).
-- ``steps-300``, ``steps-3000``: ``max_steps`` 300 / 3000 instead of the default.
+- ``steps-300``, ``steps-1000``, ``steps-3000``: ``max_steps`` 300 / 1000 / 3000
+  instead of the default.
+- ``length-96`` (any number): ``sequence_length=96`` instead of "auto".
 - ``no-window-scaling``: each window minus its last value, not divided by
   its own scale (units of the series).
 - ``level-scaling``: windows divided by their last value (ES-RNN's level).
@@ -63,9 +65,11 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, run_worker  # noqa: E402
 
-DATASETS = {"weekly": dict(horizon=13, season=1, lstm_season=None),
-            "hourly-synthetic": dict(horizon=48, season=24, lstm_season=24)}
-CONTENDERS = ("naive", "snaive", "default", "steps-300", "steps-3000", "no-window-scaling",
+# season: of MASE and Naive2 (M4 uses 1 for weekly); snaive: of seasonal naive
+DATASETS = {"weekly": dict(horizon=13, season=1, snaive=52, lstm_season=None),
+            "hourly-synthetic": dict(horizon=48, season=24, snaive=24, lstm_season=24)}
+CONTENDERS = ("naive", "snaive", "default", "steps-300", "steps-1000", "steps-3000",
+              "no-window-scaling",
               "level-scaling", "no-highway", "no-season", "ensemble-3", "wide-recipe")
 
 
@@ -209,10 +213,10 @@ def _lstm_forecast(long, horizon, season, name):
     from sklstm import LSTMForecaster, forecast, make_supervised
 
     params = dict(season_length=season, random_state=0)
-    if name == "steps-300":
-        params["max_steps"] = 300
-    if name == "steps-3000":
-        params["max_steps"] = 3000
+    if name.startswith("steps-"):
+        params["max_steps"] = int(name.split("-")[1])
+    if name.startswith("length-"):
+        params["sequence_length"] = int(name.split("-")[1])
     if name == "no-season":
         params["season_length"] = None
     if name in _LEVERS:
@@ -262,7 +266,7 @@ def worker(arg):
     elif name == "naive2":
         fc_ids, fc = order.to_numpy(), np.array([naive2(h, horizon, m) for h in histories])
     elif name == "snaive":
-        season = max(m, 1)
+        season = spec["snaive"]
         fc_ids = order.to_numpy()
         fc = np.array([np.resize(h[-season:], horizon) for h in histories])
     elif name == "wide-recipe":

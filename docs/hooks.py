@@ -43,7 +43,7 @@ API_GROUPS = [
     ("Estimators", "Transformers and regressors that compose into a Pipeline.",
      ["SequenceWindower", "LSTMRegressor", "LSTMForecaster", "PersistenceRegressor"]),
     ("Forecasting and framing", "From a series to (X, y), and beyond the data.",
-     ["make_supervised", "long_to_wide", "wide_to_long", "forecast"]),
+     ["make_supervised", "long_to_wide", "wide_to_long", "forecast", "PanelSplit"]),
     ("Saving and loading", "Fitted estimators to disk and back.",
      ["save_estimator", "load_estimator"]),
     ("Utilities", "", ["show_versions"]),

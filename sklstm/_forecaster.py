@@ -161,7 +161,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         training well before). Wide data only.
 
     max_steps : int or "auto", default="auto"
-        Long panels only: gradient steps of training ("auto": 1000). The
+        Long panels only: gradient steps of training ("auto": 1000, or 40
+        passes over the windows of a small panel if that is fewer). The
         windows are sampled from every series (``max_steps * batch_size``
         of them, or every window a few times when there are fewer), so the
         cost follows the steps, not the size of the panel.
@@ -244,6 +245,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     sequence_length_ : int
         Long panels: the window length used (``sequence_length`` resolved).
+
+    n_steps_ : int
+        Long panels: the gradient steps trained.
 
     highway_season_ : int
         Long panels: the season the linear path started from (1: the last

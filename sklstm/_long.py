@@ -26,6 +26,8 @@ from ._time_index import inferred_freq
 AUTO_SEASONS = 2
 AUTO_HORIZONS = 4
 SCALE_CHUNK = 8192  # windows scaled at a time
+AUTO_EPOCHS = 40  # max_steps="auto": at most this many passes over the windows
+MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
 
 
 def is_long(X):
@@ -457,11 +459,18 @@ def fit_long(forecaster, X, y, regressor_params):
     seed = forecaster.random_state
     rng = check_random_state(seed)
     batch_size = forecaster._batch_size()
-    budget = forecaster._max_steps() * batch_size
-    if len(candidates) > budget:  # sampled windows: cost follows steps, not the data
-        rows, epochs = np.sort(rng.choice(candidates, budget, replace=False)), 1
+    steps = forecaster._max_steps()
+    if forecaster.max_steps == "auto":
+        # a small panel stops at AUTO_EPOCHS passes over its windows (more overfits)
+        steps = min(steps, max(1, int(np.ceil(AUTO_EPOCHS * len(candidates) / batch_size))))
+    budget = steps * batch_size
+    # sampled windows: the cost follows the steps, the memory at most MAX_WINDOWS
+    n_windows = min(budget, MAX_WINDOWS)
+    if len(candidates) > n_windows:
+        rows = np.sort(rng.choice(candidates, n_windows, replace=False))
     else:
-        rows, epochs = candidates, max(1, round(budget / len(candidates)))
+        rows = candidates
+    epochs = max(1, round(budget / len(rows)))
     windows, z, _ = scale_windows(grid.windows(rows), y[rows])
     season = choose_season(windows[:, :, 0], z, forecaster.season_length)
 
@@ -484,6 +493,7 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.series_ = labels
     forecaster.sequence_length_ = L
     forecaster.highway_season_ = season
+    forecaster.n_steps_ = int(np.ceil(epochs * len(rows) / batch_size))
     forecaster.freq_ = freq if freq is None or isinstance(freq, numbers.Integral) else freq.freqstr
     forecaster.columns_ = columns
     forecaster.memory_codes_ = codes[tail]

@@ -136,6 +136,15 @@ def _build_parser():
     fc.add_argument("--date-column", metavar="COLUMN",
                     help="column of dates (default: a column named date, datetime, "
                          "time, timestamp or ds, if any)")
+    fc.add_argument("--series", metavar="COLUMN",
+                    help="long data: the column of series ids (one row per series and "
+                         "time, e.g. unique_id, ds, y); one global network learns every "
+                         "series, cross-validated on the next steps of each (PanelSplit)")
+    fc.add_argument("--season-length", type=_positive_int, default=None, metavar="M",
+                    help="steps per season (24 for hourly data, 12 for monthly); long data "
+                         "only (default: none)")
+    fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
+                    help="gradient steps per fit; long data only (default: 1000)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,
@@ -144,9 +153,10 @@ def _build_parser():
     fc.add_argument("--sequence-length", type=_positive_int, nargs="+", default=None,
                     metavar="L",
                     help="window lengths to search (default: 7 14 28; 6 12 with "
-                         "--dataset us-employment)")
-    fc.add_argument("--units", type=_positive_int, nargs="+", default=list(DEFAULT_UNITS),
-                    metavar="U", help="LSTM sizes to search (default: 16 32)")
+                         "--dataset us-employment; with --series, the longer of two "
+                         "seasons and four horizons)")
+    fc.add_argument("--units", type=_positive_int, nargs="+", default=None,
+                    metavar="U", help="LSTM sizes to search (default: 16 32; 32 with --series)")
     fc.add_argument("--splits", type=_positive_int, default=None,
                     help=f"number of TimeSeriesSplit folds (default: {DEFAULT_SPLITS}; 3 with "
                          "--dataset us-employment)")
@@ -296,7 +306,10 @@ def _targets(args, frame, source, default=()):
 
 def _fill_defaults(args):
     """Options left unset take the default of --dataset, else the general one."""
-    defaults = {"horizon": DEFAULT_HORIZON, "sequence_length": list(DEFAULT_SEQUENCE_LENGTHS),
+    long = getattr(args, "series", None) is not None
+    defaults = {"horizon": DEFAULT_HORIZON,
+                "sequence_length": ["auto"] if long else list(DEFAULT_SEQUENCE_LENGTHS),
+                "units": [32] if long else list(DEFAULT_UNITS),
                 "splits": DEFAULT_SPLITS,
                 **DATASET_DEFAULTS.get(getattr(args, "dataset", None), {})}
     for name, value in defaults.items():
@@ -682,6 +695,12 @@ def _print_panel_forecast(fc, targets, horizon, coverage):
 
 def _run_forecast(args):
     """The ``sklstm forecast`` command; returns the exit code."""
+    if args.series is not None:
+        return _run_long_forecast(args)
+    for option, value in (("--season-length", args.season_length),
+                          ("--max-steps", args.max_steps)):
+        if value is not None:
+            raise _CLIError(f"{option} applies to long data (with --series COLUMN)")
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
     horizon, n_splits = args.horizon, args.splits
@@ -813,6 +832,136 @@ def _run_forecast(args):
     width = max(map(len, files))
     for name, what in files.items():
         print(f"  {name:<{width}}  {what.replace(' (several targets)', '')}")
+    return 0
+
+
+def _load_long(args):
+    """A long CSV: the frame, its series, time and target columns, and the features."""
+    if args.data is None:
+        raise _CLIError("--series reads long data from DATA.csv (one row per series and time)")
+    frame = _read_csv(args.data)
+    columns = list(frame.columns)
+    if args.series not in columns:
+        raise _unknown_column(args.series, "--series", columns)
+    time = args.date_column
+    if time is None:
+        found = [c for c in columns if str(c).strip().lower() in DATE_NAMES]
+        if not found:
+            raise _CLIError(f"long data needs a time column: name it with --date-column "
+                            f"(none of {list(columns)} is called {', '.join(DATE_NAMES)})")
+        time = found[0]
+    elif time not in columns:
+        raise _unknown_column(time, "--date-column", columns)
+    if not pd.api.types.is_integer_dtype(frame[time]):  # integer steps stay integers
+        dates = pd.to_datetime(frame[time], errors="coerce")
+        if dates.isna().any():
+            row = int(np.flatnonzero(dates.isna())[0])
+            raise _CLIError(f"could not read {frame[time].iloc[row]!r} (data row {row + 1}) "
+                            f"of --date-column {time!r} as a date or an integer step")
+        frame[time] = dates
+    others = [c for c in columns if c not in (args.series, time, *args.features)]
+    if args.target:
+        if len(args.target) != 1:
+            raise _CLIError("with --series, --target names the one column of values "
+                            f"(long data holds every series in it), got {args.target}")
+        target = args.target[0]
+        if target not in columns:
+            raise _unknown_column(target, "--target", columns)
+    else:
+        numeric = _numeric_columns(frame[others])
+        if len(numeric) != 1:
+            raise _CLIError(f"--target is required: choose the column of values among {others}")
+        target = numeric[0]
+    for column, option in ((target, "--target"), *((f, "--features") for f in args.features)):
+        if column not in columns:
+            raise _unknown_column(column, option, columns)
+        frame[column] = _numbers(frame, column, option)
+    return frame, time, target, list(dict.fromkeys(args.features))
+
+
+def _ratio_to_persistence(estimator, X, y):
+    """Mean over series of the MAE over persistence's (the last value) on the same rows."""
+    y = np.asarray(y, dtype=float).reshape(len(X), -1)
+    last = X.iloc[:, 0].to_numpy(dtype=float)[:, None]
+    errors = pd.DataFrame({
+        "model": np.abs(estimator.predict(X).reshape(y.shape) - y).mean(axis=1),
+        "persistence": np.abs(last - y).mean(axis=1),
+    }, index=X.index.get_level_values(0)).groupby(level=0).mean()
+    return float((errors["model"] / errors["persistence"]).replace(np.inf, np.nan).mean())
+
+
+def _run_long_forecast(args):
+    """``sklstm forecast DATA.csv --series COLUMN``: one global network over a long panel."""
+    say = (lambda *a: None) if args.quiet else print
+    frame, time_column, target, features = _load_long(args)
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
+    from sklearn.model_selection import GridSearchCV
+
+    from ._forecast import forecast as forecast_beyond
+    from ._forecaster import LSTMForecaster
+    from ._framing import make_supervised
+    from ._long import PanelSplit
+    from ._progress import fit_progress
+
+    try:
+        X, y = make_supervised(frame, target, series=args.series, time=time_column,
+                               horizon=args.horizon, features=features)
+    except ValueError as error:
+        raise _CLIError(str(error)) from None
+    grid = {"sequence_length": sorted(set(args.sequence_length), key=str),
+            "units": sorted(set(args.units))}
+    cv = PanelSplit(n_splits=args.splits)
+    n_series = frame[args.series].nunique()
+    n_candidates = len(grid["sequence_length"]) * len(grid["units"])
+    say(f"data:     {args.data}: {len(frame)} rows, {n_series} series (long, by {args.series!r}"
+        f" and {time_column!r})")
+    say(f"target:   {target}, forecast {args.horizon} step(s) ahead by one network for "
+        f"every series" + (f", season of {args.season_length}" if args.season_length else ""))
+    say(f"CV:       PanelSplit(n_splits={args.splits}): the next {args.horizon} steps of "
+        f"every series, {args.horizon - 1} step(s) apart from its training rows")
+    say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
+        f"{n_candidates} candidates; {n_candidates * args.splits + 1} fits in all")
+    model = LSTMForecaster(season_length=args.season_length, random_state=args.seed,
+                           max_steps=args.max_steps or "auto")
+    search = GridSearchCV(model, grid, cv=cv, scoring=_ratio_to_persistence,
+                          error_score="raise")
+    started = time.perf_counter()
+    with fit_progress(n_candidates * args.splits + 1, disable=args.quiet, desc="fitting") as bar:
+        try:
+            search.fit(X, y)
+        except ValueError as error:
+            raise _CLIError(str(error)) from None
+        bar.update(n_candidates * args.splits + 1)
+    say(f"\nfitted in {time.perf_counter() - started:.0f} s")
+    results = pd.DataFrame(search.cv_results_)
+    table = pd.DataFrame({
+        "sequence_length": results["param_sequence_length"].astype(str),
+        "units": results["param_units"],
+        "mae_ratio_mean": results["mean_test_score"],
+        "mae_ratio_std": results["std_test_score"],
+    }).sort_values("mae_ratio_mean")
+    table.to_csv(out / "cv_results.csv", index=False)
+    fc = forecast_beyond(search.best_estimator_, frame, target=target, series=args.series,
+                         time=time_column)
+    fc.to_csv(out / "forecast.csv", index=False)
+    print(f"\nCross-validated MAE over persistence's (the last value), per series and then "
+          f"averaged over the {n_series} series, {args.splits} folds; below 1 beats "
+          "persistence")
+    print(table.round(3).to_string(index=False))
+    best = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
+    print(f"\nbest: {best} (sequence_length {search.best_estimator_.sequence_length_})")
+    first = fc[args.series].unique()[:MAX_PRINTED_SERIES]
+    shown = fc[fc[args.series].isin(first)].pivot(index=time_column, columns=args.series,
+                                                  values="forecast")[first]
+    more = f" (first {len(first)} of {n_series})" if n_series > len(first) else ""
+    print(f"\nforecast of the next {args.horizon} step(s){more}:")
+    print(shown.round(2).to_string())
+    print(f"\nwrote to {out}/:\n  forecast.csv    the forecast, one row per series and "
+          "step\n  cv_results.csv  CV error of every candidate over persistence's")
     return 0
 
 

@@ -577,3 +577,46 @@ def test_dataset_defaults_fit_the_embedded_panel(monkeypatch):
     given = cli._build_parser().parse_args(["forecast", "--horizon", "3"])
     cli._fill_defaults(given)
     assert (given.horizon, given.sequence_length, given.splits) == (3, [7, 14, 28], 5)
+
+
+# --- long data (--series) --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("long")
+    rng = np.random.default_rng(0)
+    rows = [(name, step, 10 * (i + 1) + np.sin(step / 2) + rng.normal(0, 0.1))
+            for i, name in enumerate(["north", "south", "east"])
+            for step in range(3 * i, 40 + 3 * i)]
+    path = folder / "long.csv"
+    pd.DataFrame(rows, columns=["store", "week", "sales"]).to_csv(path, index=False)
+    argv = ["forecast", str(path), "--series", "store", "--date-column", "week",
+            "--horizon", "2", "--splits", "2", "--sequence-length", "4", "--units", "4",
+            "--max-steps", "3", "--out", str(folder / "out"), "--quiet"]
+    return _run(argv), folder / "out"
+
+
+def test_long_run_forecasts_every_series_from_the_long_csv(long_run):
+    (code, stdout, stderr), out = long_run
+    assert code == 0, stderr
+    assert "MAE over persistence's" in stdout and "best: sequence_length=4, units=4" in stdout
+    fc = pd.read_csv(out / "forecast.csv")
+    assert fc.columns.tolist() == ["store", "week", "forecast"]
+    # integer weeks continue as integers after each series' own end
+    assert fc.groupby("store")["week"].apply(list).to_dict() == {
+        "east": [46, 47], "north": [40, 41], "south": [43, 44]}
+    cv = pd.read_csv(out / "cv_results.csv")
+    assert np.isfinite(cv["mae_ratio_mean"]).all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--series", "shop"], "unknown column 'shop' for --series"),
+    (["--series", "store"], "long data needs a time column: name it with --date-column"),
+    (["--max-steps", "5"], "--max-steps applies to long data"),
+])
+def test_long_options_errors_are_one_line(tmp_path, args, message):
+    path = tmp_path / "long.csv"
+    pd.DataFrame({"store": ["a"] * 30, "wk": range(30), "sales": range(30)}).to_csv(path)
+    code, _, stderr = _run(["forecast", str(path), *args, "--out", str(tmp_path / "o")])
+    assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1
