@@ -292,7 +292,7 @@ class PanelSplit(BaseCrossValidator):
     >>> data = pd.DataFrame({"id": ["a"] * 6 + ["b"] * 4, "t": list(range(6)) + list(range(4)),
     ...                      "y": range(10)})
     >>> X, y = make_supervised(data, "y", series="id", time="t", horizon=1)
-    >>> [(list(train), list(test)) for train, test in PanelSplit(2).split(X, y)]
+    >>> [(train.tolist(), test.tolist()) for train, test in PanelSplit(2).split(X, y)]
     [([0, 1, 2, 5], [3, 6]), ([0, 1, 2, 3, 5, 6], [4, 7])]
     """
 
