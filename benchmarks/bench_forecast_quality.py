@@ -39,6 +39,10 @@ Three studies, each printing a table (results and the exact commands are in
     candidates vary one setting at a time around a base, each with three
     seeds (``random_state`` 0, 1, 2).
 
+``ensemble`` (issue 16)
+    The defaults with five seeds, alone and averaged, against the gridded
+    Ridge, on the ``quality`` series and folds.
+
 ``bias`` (issue 10)
     How far the CV score of the README pipeline (MinMaxScaler ->
     SequenceWindower(L) -> LSTMRegressor(units=32, epochs=60,
@@ -55,6 +59,7 @@ Run from the repository root::
     PYTHONPATH=. python benchmarks/bench_forecast_quality.py quality
     PYTHONPATH=. python benchmarks/bench_forecast_quality.py defaults
     PYTHONPATH=. python benchmarks/bench_forecast_quality.py bias
+    PYTHONPATH=. python benchmarks/bench_forecast_quality.py ensemble
 
 ``--fast`` shrinks everything to a smoke test (numbers then mean nothing).
 """
@@ -374,14 +379,50 @@ def run_defaults(fast):
     print(f"\nbase = {base}")
 
 
+def run_ensemble(fast):
+    """Seeds of the defaults, alone and averaged, against the gridded Ridge (issue 16).
+
+    Same three series and outer folds as ``quality``. Each fold fits
+    ``LSTMForecaster(random_state=k)`` with its defaults for five seeds and
+    scores each alone and the mean of their predictions (an ensemble of
+    five); Ridge is the nested-grid Ridge of ``quality``.
+    """
+    seeds = range(2 if fast else 5)
+    series = {"Seattle temp_max": seattle_xy(),
+              "trending (synthetic)": univariate_xy(trending_series()),
+              "seasonal (synthetic)": univariate_xy(seasonal_series())}
+    print("| series | ridge | " + " | ".join(f"seed {k}" for k in seeds)
+          + " | mean of seeds alone | ensemble | ensemble / ridge | fit s per seed |")
+    print("|---|---|" + "---|" * (len(seeds) + 4))
+    for name, (X, y) in series.items():
+        ridge, single, ensemble, seconds = [], [[] for _ in seeds], [], []
+        for train, test in TimeSeriesSplit(2 if fast else 5).split(X):
+            ridge_model = make_models(fast)["ridge"].fit(X[train], y[train])
+            ridge.append(mae(ridge_model.predict(X[test]), y[test]))
+            predictions = []
+            for k in seeds:
+                start = time.perf_counter()
+                model = LSTMForecaster(random_state=k, epochs=3 if fast else 200)
+                predictions.append(model.fit(X[train], y[train]).predict(X[test]))
+                seconds.append(time.perf_counter() - start)
+                single[k].append(mae(predictions[-1], y[test]))
+            ensemble.append(mae(np.mean(predictions, axis=0), y[test]))
+        alone = [np.mean(s) for s in single]
+        print(f"| {name} | {np.mean(ridge):.3f} | " + " | ".join(f"{a:.3f}" for a in alone)
+              + f" | {np.mean(alone):.3f} | {np.mean(ensemble):.3f} | "
+              f"{np.mean(ensemble) / np.mean(ridge):.3f} | {np.mean(seconds):.1f} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("study", choices=["quality", "defaults", "bias"], nargs="?",
+    parser.add_argument("study", choices=["quality", "defaults", "bias", "ensemble"], nargs="?",
                         default="quality")
     parser.add_argument("--fast", action="store_true", help="smoke test: tiny grids, 3 epochs")
     args = parser.parse_args()
     start = time.perf_counter()
-    {"quality": run_quality, "defaults": run_defaults, "bias": run_bias}[args.study](args.fast)
+    studies = {"quality": run_quality, "defaults": run_defaults, "bias": run_bias,
+               "ensemble": run_ensemble}
+    studies[args.study](args.fast)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 
 

@@ -66,8 +66,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, machine, run_worker  # noqa: E402
 
 # season: of MASE and Naive2 (M4 uses 1 for weekly); snaive: of seasonal naive
+HOURLY = dict(horizon=48, season=24, snaive=24, lstm_season=24)
 DATASETS = {"weekly": dict(horizon=13, season=1, snaive=52, lstm_season=None),
-            "hourly-synthetic": dict(horizon=48, season=24, snaive=24, lstm_season=24)}
+            "hourly-synthetic": HOURLY, "hourly-flights": HOURLY, "hourly-weather": HOURLY,
+            "us-employment": dict(horizon=12, season=12, snaive=12, lstm_season=12)}
 CONTENDERS = ("naive", "snaive", "default", "steps-300", "steps-1000", "steps-3000",
               "no-window-scaling",
               "level-scaling", "no-highway", "no-season", "ensemble-3", "wide-recipe")
@@ -122,10 +124,36 @@ def synthetic_hourly(n_series=414, horizon=48, seed=0):
     return long, np.array(tests), np.array([f"H{i + 1}" for i in range(n_series)])
 
 
+def load_hourly(path, horizon=48):
+    """A panel written by hourly_panels.py: the last ``horizon`` hours of each series are its test."""
+    panel = pd.read_csv(path)
+    last = panel.groupby("unique_id", sort=False).cumcount(ascending=False) < horizon
+    ids = panel["unique_id"].unique()
+    actual = panel[last]["y"].to_numpy(float).reshape(len(ids), horizon)
+    return panel[~last].reset_index(drop=True), actual, ids
+
+
+def load_us_employment(horizon=12):
+    """sklstm's embedded panel in long form, its last ``horizon`` months the test."""
+    from sklstm.datasets import load_us_employment as load_wide
+
+    wide = load_wide()
+    panel = (wide.reset_index(drop=True).rename_axis("ds").reset_index()
+             .melt(id_vars="ds", var_name="unique_id", value_name="y"))
+    last = panel["ds"] >= len(wide) - horizon
+    ids = np.asarray(wide.columns)
+    actual = np.stack([panel[last & (panel["unique_id"] == i)]["y"].to_numpy() for i in ids])
+    return panel[~last][["unique_id", "ds", "y"]].reset_index(drop=True), actual, ids
+
+
 def load(dataset, folder):
     if dataset == "weekly":
         return load_weekly(folder)
-    return synthetic_hourly()
+    if dataset == "us-employment":
+        return load_us_employment()
+    if dataset == "hourly-synthetic":
+        return synthetic_hourly()
+    return load_hourly(Path(folder) / f"{dataset.split('-')[1]}.csv.gz")
 
 
 # --- scores (the M4 definitions) ----------------------------------------------
@@ -202,7 +230,7 @@ def _level_scaling():
 def _no_highway():
     import sklstm._long as long
 
-    long.choose_season = lambda *args: None
+    long.choose_highway = lambda *args: (None, 1)
 
 
 _LEVERS = {"no-window-scaling": _no_window_scaling, "level-scaling": _level_scaling,
@@ -230,7 +258,7 @@ def _lstm_forecast(long, horizon, season, name):
         runs.append(fc["forecast"].to_numpy().reshape(-1, horizon))
     ids = fc["unique_id"].to_numpy()[::horizon]
     info = dict(sequence_length=int(model.sequence_length_), season=model.highway_season_,
-                steps=model._max_steps())
+                seasons=model.highway_seasons_, steps=model._max_steps())
     return ids, np.mean(runs, axis=0), info
 
 
@@ -306,7 +334,7 @@ def main():
     for name in ["naive2", *args.contenders.split(",")]:
         r = run_worker(__file__, name, dict(dataset=args.dataset, name=name, data=args.data),
                        timeout=3600)
-        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "season", "steps") if k in r)
+        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "season", "seasons", "steps") if k in r)
         print(f"| {name} | {r['smape']:.3f} | {r['mase']:.3f} | {r['owa']:.3f} | "
               f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:.0f} | {notes} |",
               flush=True)

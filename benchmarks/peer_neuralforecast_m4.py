@@ -1,4 +1,4 @@
-"""Peer benchmark: neuralforecast's LSTM and NHITS on M4 Weekly (issue 16).
+"""Peer benchmark: neuralforecast's LSTM and NHITS on M4-style panels (issue 16).
 
 neuralforecast is **never** a dependency of sklstm: this script runs in a
 throw-away virtual environment of its own, made like this (torch first, from
@@ -7,43 +7,36 @@ the CPU build on disk, so that neuralforecast does not pull another one)::
     python3 -m venv /tmp/peer-venv
     /tmp/peer-venv/bin/pip install torch==2.13.0
     /tmp/peer-venv/bin/pip install neuralforecast
-    /tmp/peer-venv/bin/python benchmarks/peer_neuralforecast_m4.py [DATA_DIR] [--runs a,b,...]
+    /tmp/peer-venv/bin/python benchmarks/peer_neuralforecast_m4.py [DATA_DIR] \
+        [--dataset weekly|hourly-flights|hourly-weather] [--runs a,b,...]
 
-``DATA_DIR`` holds ``Weekly-train.csv.gz`` and ``Weekly-test.csv.gz``
-(default ``../shared/data/m4-weekly`` beside the repository). The script does
-not import sklstm.
+It reads the data and scores it with ``bench_m4.py``'s own loaders and
+scorers (numpy and pandas only; sklstm is not imported): ``DATA_DIR`` is
+M4 Weekly's folder (default ``../shared/data/m4-weekly``) or the folder
+``hourly_panels.py`` wrote. Integer ``ds`` per series (``freq=1``); each run
+fits ``NeuralForecast(models=[model], freq=1)`` and predicts the horizon.
+Runs (``--runs``, comma-separated; each in a fresh process):
 
-The 359 series become a long frame ``unique_id``/``ds``/``y`` with integer
-``ds`` (0, 1, ... per series; ``freq=1``), and each run fits
-``NeuralForecast(models=[model], freq=1)`` on it and predicts the 13 test
-weeks. Runs (``--runs``, comma-separated; each in a fresh process):
-
-- ``lstm``: ``LSTM(h=13, random_seed=1)``; everything else at its default
-  (``input_size=-1``, i.e. 3 * h = 39; ``max_steps=1000``;
-  ``scaler_type='robust'``, the per-window scaler, is already LSTM's default).
-- ``nhits``: ``NHITS(h=13, input_size=26, random_seed=1)``. NHITS has no
-  default ``input_size``; 26 = 2 * h is the docs' quick-start choice. Its
-  default ``scaler_type`` is ``'identity'`` (no window scaling).
+- ``lstm``: ``LSTM(h=h, random_seed=1)``; everything else at its default
+  (``input_size=-1``, i.e. 3 * h; ``max_steps=1000``; ``scaler_type='robust'``,
+  a per-window scaler, is LSTM's default).
+- ``nhits``: ``NHITS(h=h, input_size=2 * h, random_seed=1)``. NHITS has no
+  default ``input_size``; 2 * h is the docs' quick-start choice. Its default
+  ``scaler_type`` is ``'identity'`` (no window scaling).
 - ``nhits-standard``: ``nhits`` with ``scaler_type='standard'`` (each window
   standardised by its own mean and deviation).
-- ``lstm-robust``: ``lstm`` with ``scaler_type='robust'`` passed explicitly
-  (the same model as ``lstm``: a check of run-to-run reproducibility).
-- ``lstm-identity``: ``lstm`` with ``scaler_type='identity'`` (no window
-  scaling), for contrast.
+- ``lstm-robust``, ``lstm-identity``: ``lstm`` with the scaler passed
+  explicitly (a reproducibility check), or no window scaling.
 
 Trainer settings that do not change the model: the progress bar and the
 logger are off and each worker runs in a temporary directory (so no
 ``lightning_logs`` lands in the repository).
 
-Scores (M4 rules; m = 1 for Weekly): sMAPE = mean over series and steps of
-200 |y - f| / (|y| + |f|); MASE = per series mean |y - f| over the mean
-absolute one-step change of its training values, averaged over series;
-OWA = 0.5 (sMAPE / 9.161 + MASE / 2.777). The Naive forecast (last value)
-is scored first and must reproduce the published 9.161 / 2.777.
-
-Each worker reports fit + predict wall time (after imports and data loading),
-the CPU time of that span (``resource.getrusage`` user + system, self +
-children) and the worker's peak RSS (``ru_maxrss``, whole process).
+Scores: the M4 rules, exactly as ``bench_m4.py`` computes them (sMAPE; MASE
+with the dataset's season, 1 for Weekly and 24 for hourly; OWA against
+Naive2). Each worker reports fit + predict wall time (after imports and data
+loading), the CPU time of that span (user + system, self + children) and the
+worker's peak RSS.
 """
 
 import argparse
@@ -59,43 +52,32 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-H = 13
-NAIVE_SMAPE, NAIVE_MASE = 9.161, 2.777
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_m4 import DATASETS, load, naive2, scores  # noqa: E402  (numpy and pandas only)
+
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "m4-weekly"
 
+# name: (model class, its arguments beyond h and random_seed; "2h" is twice the horizon)
 RUNS = {
     "lstm": ("LSTM", {}),
-    "nhits": ("NHITS", {"input_size": 2 * H}),
-    "nhits-standard": ("NHITS", {"input_size": 2 * H, "scaler_type": "standard"}),
+    "nhits": ("NHITS", {"input_size": "2h"}),
+    "nhits-standard": ("NHITS", {"input_size": "2h", "scaler_type": "standard"}),
     "lstm-robust": ("LSTM", {"scaler_type": "robust"}),
     "lstm-identity": ("LSTM", {"scaler_type": "identity"}),
 }
 TRAINER = {"enable_progress_bar": False, "logger": False, "enable_model_summary": False}
 
 
-def load(folder):
-    """(long frame, list of training arrays, test array (n, 13), ids)."""
-    folder = Path(folder)
-    train = pd.read_csv(folder / "Weekly-train.csv.gz")
-    test = pd.read_csv(folder / "Weekly-test.csv.gz")
-    ids = train.iloc[:, 0].astype(str).to_numpy()
-    values = train.iloc[:, 1:].to_numpy(float)
-    history = [row[np.isfinite(row)] for row in values]
-    long = pd.DataFrame({
-        "unique_id": np.repeat(ids, [len(h) for h in history]),
-        "ds": np.concatenate([np.arange(len(h)) for h in history]),
-        "y": np.concatenate(history),
-    })
-    actual = test.set_index(test.columns[0]).loc[ids].to_numpy(float)
-    return long, history, actual, ids
+def _arguments(kwargs, horizon):
+    return {k: 2 * horizon if v == "2h" else v for k, v in kwargs.items()}
 
 
-def score(history, actual, forecast):
-    smape = np.mean(200 * np.abs(actual - forecast) / (np.abs(actual) + np.abs(forecast)))
-    mase = np.mean([np.mean(np.abs(a - f)) / np.mean(np.abs(np.diff(h)))
-                    for h, a, f in zip(history, actual, forecast)])
-    owa = 0.5 * (smape / NAIVE_SMAPE + mase / NAIVE_MASE)
-    return float(smape), float(mase), float(owa)
+def score(history, actual, forecast, m):
+    """sMAPE, MASE and OWA against Naive2, as bench_m4.py scores sklstm."""
+    smape, mase = scores(history, actual, forecast, m)
+    ref = np.array([naive2(h, actual.shape[1], m) for h in history])
+    ref_smape, ref_mase = scores(history, actual, ref, m)
+    return smape, mase, 0.5 * (smape / ref_smape + mase / ref_mase)
 
 
 def cpu_seconds():
@@ -104,7 +86,7 @@ def cpu_seconds():
                 resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
-def worker(name, data):
+def worker(name, dataset, data):
     import logging
     import warnings
 
@@ -116,12 +98,17 @@ def worker(name, data):
     import torch
     from neuralforecast import NeuralForecast
 
-    long, history, actual, ids = load(data)
+    long, actual, ids = load(dataset, data)
+    long = long.assign(unique_id=long["unique_id"].astype(str))
+    ids = np.asarray(ids).astype(str)
+    by_id = {u: g["y"].to_numpy() for u, g in long.groupby("unique_id", sort=False)}
+    history = [by_id[u] for u in ids]
+    horizon, m = DATASETS[dataset]["horizon"], DATASETS[dataset]["season"]
     os.chdir(tempfile.mkdtemp(prefix="peer-nf-"))
     cls_name, kwargs = RUNS[name]
     cls = getattr(models, cls_name)
     cpu0, t0 = cpu_seconds(), time.perf_counter()
-    model = cls(h=H, random_seed=1, **kwargs, **TRAINER)
+    model = cls(h=horizon, random_seed=1, **_arguments(kwargs, horizon), **TRAINER)
     nf = NeuralForecast(models=[model], freq=1)
     nf.fit(df=long)
     pred = nf.predict()
@@ -133,9 +120,9 @@ def worker(name, data):
     forecast = np.stack([g[cls_name].to_numpy(float) for _, g in pred.groupby("unique_id", sort=False)])
     order = {u: i for i, u in enumerate(pred["unique_id"].unique())}
     forecast = forecast[[order[u] for u in ids]]
-    s, m, o = score(history, actual, forecast)
+    s, mase, o = score(history, actual, forecast, m)
     print(json.dumps({
-        "name": name, "sMAPE": s, "MASE": m, "OWA": o, "wall_s": wall, "cpu_s": cpu,
+        "name": name, "sMAPE": s, "MASE": mase, "OWA": o, "wall_s": wall, "cpu_s": cpu,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "versions": {"neuralforecast": neuralforecast.__version__, "torch": torch.__version__,
                      "lightning": _lightning_version(), "torch_threads": torch.get_num_threads()},
@@ -159,31 +146,37 @@ def row(method, s, m, o, wall="-", cpu="-", rss="-"):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data", nargs="?", default=str(DEFAULT_DATA))
-    parser.add_argument("--runs", default="lstm,nhits,nhits-standard,lstm-robust")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per run")
+    parser.add_argument("--dataset", choices=DATASETS, default="weekly")
+    parser.add_argument("--runs", default="lstm,nhits,nhits-standard")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        return worker(args.worker, args.data)
+        return worker(args.worker, args.dataset, args.data)
 
-    _, history, actual, _ = load(args.data)
-    naive = np.stack([np.repeat(h[-1], H) for h in history])
-    s, m, o = score(history, actual, naive)
-    print(f"Naive check: sMAPE {s:.3f} (published {NAIVE_SMAPE}), MASE {m:.3f} "
-          f"(published {NAIVE_MASE}); load average {os.getloadavg()[0]:.2f}", flush=True)
+    long, actual, ids = load(args.dataset, args.data)
+    by_id = {u: g["y"].to_numpy() for u, g in long.groupby("unique_id", sort=False)}
+    history = [by_id[u] for u in ids]
+    horizon, m = DATASETS[args.dataset]["horizon"], DATASETS[args.dataset]["season"]
+    naive = np.stack([np.repeat(h[-1], horizon) for h in history])
+    s, mase, o = score(history, actual, naive, m)
+    print(f"dataset {args.dataset}; naive: sMAPE {s:.3f}, MASE {mase:.3f} (M4 Weekly's "
+          f"published Naive: 9.161, 2.777); load average {os.getloadavg()[0]:.2f}", flush=True)
     print("| method | sMAPE | MASE | OWA | fit+predict wall s | CPU s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
-    print(row("Naive (last value)", s, m, o), flush=True)
+    print(row("Naive (last value)", s, mase, o), flush=True)
     for name in args.runs.split(","):
         cls_name, kwargs = RUNS[name]
-        label = f"{cls_name}({', '.join(f'{k}={v!r}' for k, v in {'h': H, **kwargs}.items())})"
+        shown = {"h": horizon, **_arguments(kwargs, horizon)}
+        label = f"{cls_name}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
         try:
-            proc = subprocess.run([sys.executable, __file__, args.data, "--worker", name],
+            proc = subprocess.run([sys.executable, __file__, args.data, "--dataset",
+                                   args.dataset, "--worker", name],
                                   capture_output=True, text=True, timeout=args.timeout)
         except subprocess.TimeoutExpired:
             print(f"| {label} | stopped after {args.timeout:.0f} s | | | | | |", flush=True)
             continue
-        lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
         if proc.returncode or not lines:
             print(f"| {label} | failed (rc {proc.returncode}) | | | | | |")
             print(proc.stderr[-3000:], file=sys.stderr)
