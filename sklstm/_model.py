@@ -136,7 +136,8 @@ def naive_kernel(sequence_length, n_outputs, season_length=1):
 
 
 def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, seed,
-                     n_series=None, series_embedding=0, highway=None, highway_feature=0):
+                     n_series=None, series_embedding=0, highway=None, highway_feature=0,
+                     head_initializer="glorot_uniform"):
     """Build an uncompiled ``NaNMask -> LSTM(units...) -> Dense(n_outputs)`` model.
 
     Layer names are fixed, so two models of one architecture have the same
@@ -166,6 +167,11 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         a correction.
     highway_feature : int
         The feature whose lags the highway reads.
+    head_initializer : {"glorot_uniform", "zeros"}
+        Initial weights of the Dense head. "zeros" starts the network at
+        a constant output (its bias, 0): for a network that learns a
+        correction to another forecast, training then starts from that
+        forecast rather than from noise added to it.
     """
     inputs = keras.Input(shape=(sequence_length, n_features), name="windows")
     values = inputs
@@ -195,7 +201,7 @@ def build_lstm_model(*, sequence_length, n_features, n_outputs, units, dropout, 
         x = layers.Concatenate(name="lstm_and_series")([x, embedded])
     outputs = layers.Dense(
         n_outputs,
-        kernel_initializer=HostInitializer("glorot_uniform", seed + 3 * len(units) + 1),
+        kernel_initializer=HostInitializer(head_initializer, seed + 3 * len(units) + 1),
         bias_initializer=HostInitializer("zeros"),
         name="head",
     )(x)

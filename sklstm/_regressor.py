@@ -1,5 +1,6 @@
 """LSTMRegressor: a SciKeras regressor over windows of the past."""
 
+import math
 import numbers
 import threading
 import warnings
@@ -21,7 +22,7 @@ from sklearn.utils.validation import (
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
+    BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, as_units,
     check_numeric, unknown_parameter_error, validate_params, validation_size,
 )
 from ._model import build_lstm_model
@@ -59,7 +60,7 @@ HONOURED_ROUTES = {
 # optimizer__, loss__ and metrics__ parameters are included too).
 ARCHITECTURE_PARAMS = (
     "model", "units", "dropout", "optimizer", "loss", "metrics", "n_series", "series_embedding",
-    "highway",
+    "highway", "head_initializer",
 )
 _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
@@ -143,6 +144,11 @@ class LSTMRegressor(KerasRegressor):
     learning_rate : float, default=0.001
         Step size of the optimizer, when ``optimizer`` is a name or class.
 
+    learning_rate_schedule : {"constant", "cosine"}, default="constant"
+        ``"cosine"`` anneals the step size from ``learning_rate`` down to 0
+        along half a cosine over the ``epochs`` (updated every batch), so a
+        run of a fixed length ends settled rather than on a noisy step.
+
     optimizer : str, keras.optimizers.Optimizer or class, default="adam"
         Keras optimizer; ``optimizer__<name>`` routes more arguments to it.
 
@@ -205,6 +211,12 @@ class LSTMRegressor(KerasRegressor):
         feature's lags straight to the output, starting as the seasonal
         naive forecast of season ``m`` (1: the last value), beside the LSTM
         (the highway of LSTNet, Lai et al. 2018).
+
+    head_initializer : {"glorot_uniform", "zeros"}, default="glorot_uniform"
+        Initial weights of the Dense head. ``"zeros"`` makes the untrained
+        network output 0, for a network that learns a correction to another
+        forecast (e.g. the residuals of a simple forecast): training then
+        starts from that forecast, not from noise added to it.
 
     **routed_params : dict
         SciKeras routed parameters, named ``<destination>__<name>`` with a
@@ -299,6 +311,7 @@ class LSTMRegressor(KerasRegressor):
         epochs=100,
         batch_size=32,
         learning_rate=0.001,
+        learning_rate_schedule="constant",
         optimizer="adam",
         loss="mse",
         early_stopping=True,
@@ -314,6 +327,7 @@ class LSTMRegressor(KerasRegressor):
         n_series=None,
         series_embedding=0,
         highway=None,
+        head_initializer="glorot_uniform",
         **routed_params,
     ):
         self.model = model
@@ -322,6 +336,7 @@ class LSTMRegressor(KerasRegressor):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.optimizer = optimizer
         self.loss = loss
         self.early_stopping = early_stopping
@@ -337,6 +352,7 @@ class LSTMRegressor(KerasRegressor):
         self.n_series = n_series
         self.series_embedding = series_embedding
         self.highway = highway
+        self.head_initializer = head_initializer
         vars(self).update(routed_params)
         # which routed names were passed, as skorch records its prefixes:
         # get_params and clone read this, never a scan of vars(self)
@@ -351,6 +367,7 @@ class LSTMRegressor(KerasRegressor):
         "epochs": [Interval(numbers.Integral, 1, None)],
         "batch_size": [Interval(numbers.Integral, 1, None)],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [Options("constant", "cosine")],
         "optimizer": [InstanceOf((str, type, keras.optimizers.Optimizer),
                                  "an optimizer name, class or instance")],
         "loss": [InstanceOf((str, keras.losses.Loss), "a loss name or keras.losses.Loss"),
@@ -369,6 +386,7 @@ class LSTMRegressor(KerasRegressor):
         "n_series": [NONE, Interval(numbers.Integral, 1, None)],
         "series_embedding": [Interval(numbers.Integral, 0, None)],
         "highway": [NONE, Interval(numbers.Integral, 1, None)],
+        "head_initializer": [Options("glorot_uniform", "zeros")],
     }
     _parameter_hints = {
         "units": "pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers",
@@ -510,6 +528,7 @@ class LSTMRegressor(KerasRegressor):
             n_series=self.n_series,
             series_embedding=self.series_embedding,
             highway=self.highway,
+            head_initializer=self.head_initializer,
         )
         model.compile(**compile_kwargs)
         return model
@@ -653,6 +672,7 @@ class LSTMRegressor(KerasRegressor):
                 tol=self.tol,
                 verbose=self.verbose,
                 callbacks=self._fit_callbacks,
+                learning_rate_schedule=self.learning_rate_schedule,
             )
         else:
             history = self._fit_with_keras(X, y, validation, sample_weight, epochs)
@@ -687,6 +707,8 @@ class LSTMRegressor(KerasRegressor):
 
     def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
         callbacks = list(self._fit_callbacks or [])
+        if self.learning_rate_schedule == "cosine":
+            callbacks.append(_training.CosineDecay(epochs * math.ceil(len(X) / self.batch_size)))
         if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
                 patience=self.n_iter_no_change, min_delta=self.tol,

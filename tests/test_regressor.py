@@ -383,3 +383,42 @@ def test_every_fitted_attribute_is_documented(fitted, windows):
     for estimator in (fitted, frame_fitted, forecaster):
         fitted_names = {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
         assert fitted_names - _documented_attributes(type(estimator)) == set()
+
+
+def test_cosine_decay_goes_from_one_to_zero_along_half_a_cosine():
+    assert [_training.cosine_decay(step, 4) for step in range(5)] == pytest.approx(
+        [1.0, (1 + np.sqrt(0.5)) / 2, 0.5, (1 - np.sqrt(0.5)) / 2, 0.0])
+
+
+@pytest.mark.parametrize("engine", ["jax", "keras"])
+def test_cosine_schedule_sets_every_batch_and_keeps_the_step_size(windows, monkeypatch, engine):
+    X, y = windows
+    if engine == "keras":
+        monkeypatch.setattr(_training, "uses_jax_engine", lambda: False)
+    seen = []
+    real = _training.cosine_decay
+    monkeypatch.setattr(_training, "cosine_decay", lambda s, t: seen.append((s, t)) or real(s, t))
+    params = {**TINY, "early_stopping": False, "learning_rate": 0.01}
+    cosine = LSTMRegressor(**params, learning_rate_schedule="cosine").fit(X, y)
+    n_batches = -(-len(X) // TINY["batch_size"])
+    total = TINY["epochs"] * n_batches
+    assert seen == [(step, total) for step in range(total)]  # one step size per batch
+    # the optimizer keeps the given step size for a later (warm) fit
+    assert float(cosine.model_.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+    constant = LSTMRegressor(**params).fit(X, y)
+    assert not np.allclose(cosine.predict(X), constant.predict(X))
+
+
+def test_cosine_schedule_needs_a_step_size_it_can_set(windows):
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.01, 10, 0.9)
+    reg = LSTMRegressor(**TINY, learning_rate_schedule="cosine",
+                        optimizer=keras.optimizers.Adam(learning_rate=schedule))
+    with pytest.raises(ValueError, match="learning_rate_schedule='cosine' needs an optimizer"):
+        reg.fit(*windows)
+
+
+def test_zero_head_starts_the_network_at_zero(windows):
+    X, y = windows
+    reg = LSTMRegressor(**TINY, head_initializer="zeros").initialize(X, y)
+    np.testing.assert_array_equal(reg.predict(X), 0.0)
+    assert np.abs(LSTMRegressor(**TINY).initialize(X, y).predict(X)).max() > 0
