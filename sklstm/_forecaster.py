@@ -107,8 +107,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     sequence_length : int or "auto", default="auto"
         Time steps of history in each window. "auto": 14 (or two seasons,
         if longer) for wide data; for a long panel, the longer of two
-        seasons and four horizons, cut to the shortest series (but not
-        below one horizon).
+        seasons and four horizons in whole seasons, cut to the shortest
+        series (but not below one horizon).
 
     units : int or tuple of int, default=32
         LSTM state size; a tuple stacks LSTM layers.
@@ -116,10 +116,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     season_length : int or None, default=None
         Steps per season (24 for hourly data with a daily cycle, 12 for
         monthly, 52 for weekly), as statsforecast's ``season_length``. For
-        a long panel it sets the window's length ("auto") and lets the
-        linear path beside the LSTM start as the seasonal naive forecast,
-        where that beats the naive forecast on the training windows. None
-        for no season.
+        a long panel it sets the window's length ("auto"), offers seasonal
+        simple forecasts (the last season, the mean or median of the last
+        few) for the network to correct, and lets the LSTM read the window a
+        season per step. None for no season.
 
     target_column : int, str or list of them, default=0
         Column of X holding the series being forecast (its value at ``t``):
@@ -249,9 +249,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     n_steps_ : int
         Long panels: the gradient steps trained.
 
-    highway_season_ : int
-        Long panels: the season the linear path started from (1: the last
-        value).
+    simple_forecast_ : dict
+        Long panels: the simple forecast whose correction the network learns
+        (the best on the training windows of: the last value, the mean or
+        median of the last few seasons, a robust linear autoregression);
+        ``{"kind": "last"}``, ``{"kind": "mean" or "median", "season": m,
+        "n_seasons": k}`` or ``{"kind": "linear", "coef": array}``.
+
+    fold_ : int
+        Long panels: time steps the LSTM reads at once (the season, when the
+        window holds whole seasons: one LSTM step per season; else 1).
 
     freq_ : int, str or None
         Long panels: the time step (an int for integer times, a pandas

@@ -8,6 +8,8 @@ never filled by the next row. Training samples windows (cost grows with
 gradient steps, not with the data), and each window is scaled by itself:
 its values relative to the last one, in units of its mean absolute one-step
 change (the scaling that made NHITS and N-BEATS beat seasonal naive on M4).
+The network learns the correction to the best simple forecast of the
+window (``_simple_forecasts``) and reads the window a season per step.
 """
 
 import numbers
@@ -18,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
+from . import _simple_forecasts as simple_forecasts
 from ._checks import check_positive_int
 from ._time_index import inferred_freq
 
@@ -36,7 +39,21 @@ def is_long(X):
 
 
 def auto_sequence_length(horizon, season_length):
-    return max(AUTO_SEASONS * (season_length or 1), AUTO_HORIZONS * horizon)
+    """sequence_length="auto": two seasons or four horizons, in whole seasons."""
+    m = season_length or 1
+    return m * -(-max(AUTO_SEASONS * m, AUTO_HORIZONS * horizon) // m)
+
+
+def fold_windows(windows, fold):
+    """Windows (n, L, F) read ``fold`` steps at a time: (n, L / fold, fold * F).
+
+    With the season as ``fold``, the LSTM reads a whole season per step:
+    ``L / m`` recurrent steps instead of ``L`` (an hourly window of 8 days
+    is 8 steps, not 192), and each step holds one day's shape. A view where
+    ``windows`` is contiguous.
+    """
+    n, L, F = windows.shape
+    return windows.reshape(n, L // fold, fold * F)
 
 
 # --- framing ----------------------------------------------------------------
@@ -435,9 +452,12 @@ def fit_long(forecaster, X, y, regressor_params):
 
     lengths = np.bincount(codes, minlength=len(labels))
     L = forecaster._sequence_length(horizon)
-    if forecaster.sequence_length == "auto":
-        # the window shrinks to the shortest series, down to one horizon
-        L = max(min(L, int(lengths.min())), horizon)
+    m = forecaster.season_length or 1
+    if forecaster.sequence_length == "auto" and L > lengths.min():
+        # the window shrinks to the shortest series (in whole seasons where it
+        # holds one), down to one horizon
+        L = int(lengths.min())
+        L = max(L // m * m if L >= m else L, horizon)
     short = np.flatnonzero(lengths < L)
     if len(short):
         from ._framing import _shown
@@ -472,18 +492,22 @@ def fit_long(forecaster, X, y, regressor_params):
         rows = candidates
     epochs = max(1, round(budget / len(rows)))
     windows, z, _ = scale_windows(grid.windows(rows), y[rows])
-    season = choose_season(windows[:, :, 0], z, forecaster.season_length)
+    # the network learns the correction to the best simple forecast
+    simple = simple_forecasts.choose(windows[:, :, 0], z, forecaster.season_length)
+    z -= simple_forecasts.forecast(simple, windows[:, :, 0], horizon)
+    fold = m if m > 1 and L % m == 0 else 1
 
     regressor = LSTMRegressor(
         **regressor_params,
         loss="mae",
+        learning_rate_schedule="cosine",
+        head_initializer="zeros",  # training starts from the simple forecast
         epochs=epochs,
         batch_size=batch_size,
         early_stopping=False,
         random_state=int(rng.randint(np.iinfo(np.int32).max)),
-        highway=season,
     )
-    regressor.fit(windows, z)
+    regressor.fit(fold_windows(windows, fold), z)
 
     # what predict needs: the last rows of each series, the grid's step, the series
     tail = _from_end(codes) < L
@@ -492,7 +516,8 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.layout_ = "long"
     forecaster.series_ = labels
     forecaster.sequence_length_ = L
-    forecaster.highway_season_ = season
+    forecaster.simple_forecast_ = simple
+    forecaster.fold_ = fold
     forecaster.n_steps_ = int(np.ceil(epochs * len(rows) / batch_size))
     forecaster.freq_ = freq if freq is None or isinstance(freq, numbers.Integral) else freq.freqstr
     forecaster.columns_ = columns
@@ -527,24 +552,6 @@ def _series_scale(target, codes, n_series):
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = total / count
     return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-
-
-def choose_season(scaled_values, z, season_length):
-    """The highway's starting forecast: seasonal naive where it beats naive in training.
-
-    Both are measured on the training windows themselves (scaled, so every
-    series counts alike); 1 (the last value) without a season or where the
-    window is shorter than one season.
-    """
-    L, horizon = scaled_values.shape[1], z.shape[1]
-    if not season_length or season_length <= 1 or season_length > L:
-        return 1
-    steps = np.arange(horizon)
-    seasonal = scaled_values[:, L - season_length + steps % season_length]
-    with _quiet_nan_warnings():
-        naive_error = np.nanmean(np.abs(z))
-        seasonal_error = np.nanmean(np.abs(z - seasonal))
-    return int(season_length) if seasonal_error < naive_error else 1
 
 
 def _rows_with_memory(forecaster, X, values):
@@ -582,7 +589,10 @@ def predict_long(forecaster, X):
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)
     windows, _, (last, scale) = scale_windows(grid.windows(rows))
-    z = forecaster.regressor_.predict(windows).reshape(len(rows), -1)
+    z = forecaster.regressor_.predict(fold_windows(windows, forecaster.fold_))
+    z = z.reshape(len(rows), -1) + simple_forecasts.forecast(
+        forecaster.simple_forecast_, windows[:, :, 0], forecaster.n_outputs_
+    )
     pred = last[:, None] + scale[:, None] * z
     # back to X's order: X's rows come after the memory's in ``order``
     out = np.empty_like(pred)

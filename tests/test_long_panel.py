@@ -16,7 +16,8 @@ from sklstm import (
     make_supervised,
     save_estimator,
 )
-from sklstm._long import SeriesGrid, choose_season, scale_windows, time_ordinals
+from sklstm import _simple_forecasts as simple_forecasts
+from sklstm._long import SeriesGrid, scale_windows, time_ordinals
 
 HORIZON = 3
 
@@ -110,17 +111,54 @@ def test_scale_windows_is_relative_to_the_last_value_in_units_of_changes():
     assert np.isnan(scaled[1, 0, 0])
 
 
-def test_highway_starts_seasonal_only_where_seasonal_naive_wins():
-    t = np.arange(40)
-    seasonal = np.sin(2 * np.pi * t / 4)
-    windows = np.stack([seasonal[i:i + 12] for i in range(20)])
-    future = np.stack([seasonal[i + 12:i + 16] for i in range(20)])
-    assert choose_season(windows - windows[:, -1:], future - windows[:, -1:], 4) == 4
-    walk = np.cumsum(np.random.default_rng(0).standard_normal(60))
-    windows = np.stack([walk[i:i + 12] for i in range(40)])
-    future = np.stack([walk[i + 12:i + 16] for i in range(40)])
-    assert choose_season(windows - windows[:, -1:], future - windows[:, -1:], 4) == 1
-    assert choose_season(windows, future, None) == 1
+def _windows_and_future(series, L=12, h=4):
+    windows = np.stack([series[i:i + L] for i in range(len(series) - L - h)])
+    future = np.stack([series[i + L:i + L + h] for i in range(len(series) - L - h)])
+    return windows - windows[:, -1:], future - windows[:, -1:]
+
+
+def test_the_simple_forecast_is_the_best_one_on_held_out_training_windows():
+    rng = np.random.default_rng(0)
+    t = np.arange(400)
+    season = np.sin(2 * np.pi * t / 4)
+    choose = simple_forecasts.choose
+    # a season that grows, without noise: the last season
+    assert choose(*_windows_and_future(t * season), 4) == {
+        "kind": "mean", "season": 4, "n_seasons": 1}
+    # a fixed season under noise: the mean of the three seasons the window holds
+    assert choose(*_windows_and_future(season + rng.standard_normal(len(t))), 4) == {
+        "kind": "mean", "season": 4, "n_seasons": 3}
+    # ... and under noise with rare large jumps: their median
+    jumps = 20 * rng.standard_normal(len(t)) * (rng.random(len(t)) < 0.1)
+    assert choose(*_windows_and_future(season + 0.1 * rng.standard_normal(len(t)) + jumps),
+                  4)["kind"] == "median"
+    # a random walk: the last value, with or without a season
+    walk = np.cumsum(rng.standard_normal(len(t)))
+    assert choose(*_windows_and_future(walk), 4) == {"kind": "last"}
+    # an AR(2) cycle: a linear autoregression
+    ar = np.zeros(len(t))
+    for i in range(2, len(t)):
+        ar[i] = 1.6 * ar[i - 1] - 0.9 * ar[i - 2] + rng.standard_normal()
+    chosen = choose(*_windows_and_future(ar), None)
+    assert chosen["kind"] == "linear" and chosen["coef"].shape == (12, 4)
+
+
+def test_simple_forecasts_by_hand():
+    values = np.array([[1.0, 2.0, 3.0, 10.0, 4.0, 5.0, 6.0, 0.0]])  # L = 8, season 2
+    forecast = simple_forecasts.forecast
+    np.testing.assert_allclose(forecast({"kind": "last"}, values, 3), [[0, 0, 0]])
+    np.testing.assert_allclose(
+        forecast({"kind": "mean", "season": 2, "n_seasons": 1}, values, 3), [[6, 0, 6]])
+    np.testing.assert_allclose(
+        forecast({"kind": "mean", "season": 2, "n_seasons": 2}, values, 3), [[5, 2.5, 5]])
+    np.testing.assert_allclose(
+        forecast({"kind": "median", "season": 2, "n_seasons": 3}, values, 3), [[4, 5, 4]])
+    padded = np.array([[np.nan, np.nan, 3.0, 10.0, 4.0, 5.0, 6.0, 0.0]])
+    # a padded step counts as the last value (0) in a mean and is skipped by a median
+    np.testing.assert_allclose(
+        forecast({"kind": "mean", "season": 2, "n_seasons": 4}, padded, 2), [[13 / 4, 15 / 4]])
+    np.testing.assert_allclose(
+        forecast({"kind": "median", "season": 2, "n_seasons": 4}, padded, 2), [[4, 5]])
 
 
 # --- the splitter --------------------------------------------------------------------

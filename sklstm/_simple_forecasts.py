@@ -1,0 +1,128 @@
+"""The simple forecast a long panel's network corrects.
+
+The global network of a long panel does not forecast from nothing: each
+window first gets a simple forecast, the best of a few classical ones on the
+training windows, and the LSTM learns the correction (ES-RNN's "statistical
+model plus a learned residual"; benchmarks/m4.md measures what it buys).
+Everything here works in the windows' scaled units (each window relative to
+its last value, see ``_long.scale_windows``), so the choice and the
+forecasts are the same for a series of thousands and one of tenths.
+
+A simple forecast is a plain dict, so that saved models stay readable:
+
+- ``{"kind": "last"}``: the last value (0 in scaled units);
+- ``{"kind": "mean", "season": m, "n_seasons": k}``: at each step, the mean
+  of the values 1 .. k seasons before it, at the same phase of the season;
+- ``{"kind": "median", ...}``: the same with the median (robust to one odd
+  day, as a holiday);
+- ``{"kind": "linear", "coef": (L, h) array}``: a robust linear
+  autoregression on the window, fitted to the training windows of every
+  series at once.
+"""
+
+import warnings
+
+import numpy as np
+
+CHUNK = 8192  # windows forecast at a time
+SAMPLE = 65_536  # full windows that fit and choose the simple forecast
+MIN_MEDIAN_SEASONS = 3  # a median of two seasons is their mean
+IRLS_STEPS = 10  # reweighting rounds of the robust linear fit
+RIDGE = 1.0  # ridge penalty of the linear fit, in scaled units
+
+
+def describe(simple):
+    """The simple forecast in words, e.g. 'the median of the last 7 seasons of 24 steps'."""
+    kind = simple["kind"]
+    if kind == "last":
+        return "the last value"
+    if kind == "linear":
+        return "a linear autoregression on the window (robust fit)"
+    m, k = simple["season"], simple["n_seasons"]
+    if kind == "mean" and k == 1:
+        return f"the last season ({m} steps before)"
+    return f"the {kind} of the last {k} seasons of {m} steps"
+
+
+def forecast(simple, values, horizon):
+    """The simple forecast of each window: ``values`` (n, L), scaled; returns (n, horizon).
+
+    Unknown (padded) steps count as the last value, as the network's own
+    masking does; a median skips them. Computed a chunk of windows at a
+    time, so the temporaries stay small whatever the number of windows.
+    """
+    out = np.empty((len(values), horizon), dtype=np.float32)
+    for start in range(0, len(values), CHUNK):
+        out[start:start + CHUNK] = _forecast(simple, values[start:start + CHUNK], horizon)
+    return out
+
+
+def _forecast(simple, values, horizon):
+    kind = simple["kind"]
+    if kind == "last":
+        return 0.0
+    if kind == "linear":
+        return np.nan_to_num(values) @ simple["coef"]
+    m, k = simple["season"], simple["n_seasons"]
+    L = values.shape[1]
+    steps = L - m + np.arange(horizon) % m  # each step's phase in the last season
+    seasons = np.stack([values[:, steps - j * m] for j in range(k)])  # (k, n, horizon)
+    if kind == "mean":
+        return np.nan_to_num(seasons).mean(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a step unknown in every season
+        return np.nan_to_num(np.nanmedian(seasons, axis=0))
+
+
+def _candidates(L, season_length):
+    yield {"kind": "last"}
+    if season_length and 1 < season_length <= L:
+        for k in range(1, L // season_length + 1):
+            yield {"kind": "mean", "season": int(season_length), "n_seasons": k}
+            if k >= MIN_MEDIAN_SEASONS:
+                yield {"kind": "median", "season": int(season_length), "n_seasons": k}
+
+
+def robust_linear(values, z):
+    """Coefficients (L, h) of a linear map from windows to targets, robust to odd windows.
+
+    Iteratively reweighted ridge regression, one weight per window (one over
+    its mean absolute residual), so the fit approaches the least absolute
+    errors the network trains on, and a window with a jump does not pull
+    every coefficient; all horizon steps share one solve per round.
+    """
+    weights = np.ones(len(values))
+    eye = RIDGE * np.eye(values.shape[1])
+    for _ in range(IRLS_STEPS):
+        weighted = values * weights[:, None]
+        coef = np.linalg.solve(values.T @ weighted + eye, weighted.T @ z)
+        residual = np.abs(z - values @ coef).mean(axis=1)
+        weights = 1.0 / np.maximum(residual, 1e-3 * np.median(residual) + 1e-12)
+    return coef.astype(np.float32)
+
+
+def choose(values, z, season_length):
+    """The simple forecast with the lowest mean absolute error on held-out training windows.
+
+    ``values`` (n, L) and ``z`` (n, h) are the scaled training windows and
+    their targets. Windows without padding decide: half of a sample fits the
+    linear autoregression, the other half scores every candidate; a chosen
+    linear fit is then refitted on the whole sample.
+    """
+    n, L = values.shape
+    full = np.flatnonzero(~np.isnan(values).any(axis=1) & np.isfinite(z).all(axis=1))
+    if not len(full):
+        return {"kind": "last"}
+    sample = full[:: max(1, len(full) // SAMPLE)]
+    fit, score = sample[0::2], sample[1::2]
+    if not len(score):
+        fit = score = sample
+    candidates = list(_candidates(L, season_length))
+    if len(fit) >= 4 * L:  # enough windows for L coefficients per step
+        candidates.append({"kind": "linear", "coef": robust_linear(values[fit], z[fit])})
+    errors = [np.abs(z[score] - forecast(c, values[score], z.shape[1])).mean()
+              for c in candidates]
+    best = candidates[int(np.argmin(errors))]
+    if best["kind"] == "linear":
+        best = {"kind": "linear", "coef": robust_linear(values[sample], z[sample])}
+    return best
