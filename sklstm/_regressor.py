@@ -84,6 +84,13 @@ def _check_no_infinity(X, chunk_size=4096):
             )
 
 
+def _as_slice(positions):
+    """Increasing row ``positions`` as a slice when they are contiguous: a view, not a copy."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
+
+
 def _same(a, b):
     """Whether two parameter values are equal (arrays and odd ``==`` count as different)."""
     if a is b:
@@ -108,6 +115,16 @@ def all_or_nothing(estimator):
         vars(estimator).clear()
         vars(estimator).update(before)
         raise
+
+
+class _FirstBatchLoss(keras.callbacks.Callback):
+    """The loss of Model.fit's first batch: computed with the starting weights."""
+
+    loss = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.loss is None and logs and "loss" in logs:
+            self.loss = float(logs["loss"])
 
 
 class LSTMRegressor(KerasRegressor):
@@ -218,6 +235,18 @@ class LSTMRegressor(KerasRegressor):
 
     history_ : dict of str to list of float
         Loss per epoch (``"loss"``, and ``"val_loss"`` with early stopping).
+
+    validation_rows_ : ndarray of int of shape (n_validation,)
+        Positions in fit's X of the rows held out for early stopping: the
+        last ``validation_fraction`` of the rows (of those with a nonzero
+        weight); empty without early stopping.
+
+    validation_predictions_ : ndarray of shape (n_validation,) or (n_validation, n_outputs)
+        Predictions for ``validation_rows_`` with the weights kept (those of
+        the best epoch), from the training loop, which computes them anyway
+        to stop early; shaped like :meth:`predict`'s output. NaN where a
+        panel's held-out target is unknown (``n_series``), as nothing was
+        predicted there.
 
     input_shape_ : tuple of int
         ``(sequence_length, n_features)`` of one training window.
@@ -485,18 +514,30 @@ class LSTMRegressor(KerasRegressor):
         routed = "optimizer__learning_rate" in self._routed_names
         return isinstance(self.optimizer, (str, type)) and not routed
 
-    @staticmethod
-    def _validate_sample_weight(X, y, sample_weight):
-        # SciKeras takes negative and infinite weights silently: refuse them first
-        weights = np.asarray(sample_weight, dtype=float)
+    def _validate_sample_weight(self, X, y, sample_weight):
+        # SciKeras takes negative and infinite weights silently, and drops zero-weight
+        # rows by copying every window: refuse bad weights; _fit_keras_model drops rows
+        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32,
+                              ensure_all_finite=False, input_name="sample_weight")
+        if weights.shape != (len(X),):
+            raise ValueError(
+                f"sample_weight must hold one weight per row of X ({len(X)} rows), got "
+                f"shape {weights.shape}; pass a 1-D array of {len(X)} weights."
+            )
         bad = ~np.isfinite(weights) | (weights < 0)
         if bad.any():
-            where = np.flatnonzero(bad.reshape(-1))[0]
+            where = int(np.flatnonzero(bad)[0])
             raise ValueError(
-                f"sample_weight must be finite and >= 0, got {weights.reshape(-1)[where]} "
+                f"sample_weight must be finite and >= 0, got "
+                f"{np.asarray(sample_weight, dtype=float).reshape(-1)[where]} "
                 f"at row {where}; pass non-negative weights (0 drops a row)."
             )
-        return KerasRegressor._validate_sample_weight(X, y, sample_weight)
+        if not weights.any():
+            raise ValueError(
+                "sample_weight is 0 for every row, so there is nothing to train on; "
+                "give the rows to learn from a positive weight."
+            )
+        return X, y, weights
 
     def _build_default_model(self, compile_kwargs):
         sequence_length, n_features = self.network_input_shape_
@@ -606,43 +647,47 @@ class LSTMRegressor(KerasRegressor):
                 self._random_state = int(copy.randint(np.iinfo(np.int32).max))
             return super()._build_keras_model()
 
-    def _network_samples(self, X, y=None, sample_weight=None):
-        """Rows -> network samples: with n_series, one per row and series, known targets only."""
+    def _network_samples(self, X, y=None):
+        """Rows -> network samples: with n_series, one per row and series (series-major)."""
         if self.n_series is None:
-            return X, y, sample_weight
+            return X, y
         X = stack_series(X, self.n_series, with_ids=bool(self.series_embedding))
-        if y is None:
-            return X, None, None
-        y = stack_targets(y, self.n_series)
-        if sample_weight is not None:
-            sample_weight = np.repeat(sample_weight, self.n_series)
-        known = known_targets(y)
-        if known.all():
-            return X, y, sample_weight
-        return X[known], y[known], None if sample_weight is None else sample_weight[known]
+        return X, None if y is None else stack_targets(y, self.n_series)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # sklstm's training loop (JAX) or Model.fit with early stopping on the
-        # last rows, never Keras's shuffled validation_split
+        # SciKeras's training hook, replaced: sklstm's loop (or Model.fit) with early
+        # stopping on the last rows, never Keras's shuffled validation_split
         y = y.reshape(len(y), -1)
-        # the held-out rows are the last time points (of every series, with n_series)
-        n_val = validation_size(len(X), self.validation_fraction) if self.early_stopping else 0
-        n_train = len(X) - n_val
+        # rows of zero weight are dropped (as SciKeras does), then the last rows are held out
+        rows = np.arange(len(X)) if sample_weight is None else np.flatnonzero(sample_weight)
+        n_val = validation_size(len(rows), self.validation_fraction) if self.early_stopping else 0
+        held = rows[len(rows) - n_val :]
+        train = _as_slice(rows[: len(rows) - n_val])
+        X_train, y_train = self._network_samples(X[train], y[train])
         if sample_weight is not None:
-            sample_weight = sample_weight[:n_train]
-        validation = self._network_samples(X[n_train:], y[n_train:])[:2] if n_val else None
-        if validation is not None and not len(validation[0]):
-            validation = None  # every held-out target unknown
-        X, y, sample_weight = self._network_samples(X[:n_train], y[:n_train], sample_weight)
-        if not len(X):
+            sample_weight = sample_weight[train]
+            if self.n_series is not None:
+                sample_weight = np.repeat(sample_weight, self.n_series)
+        # a panel's samples with an unknown (NaN) target are left out of the loss
+        if self.n_series is not None and not known_targets(y_train).all():
+            known = known_targets(y_train)
+            X_train, y_train = X_train[known], y_train[known]
+            sample_weight = None if sample_weight is None else sample_weight[known]
+        if not len(X_train):
             raise ValueError(
-                f"y has no known (non-NaN) target in the {n_train} training row(s) of its "
-                f"n_series={self.n_series} series; fit on rows where the series have values."
+                f"y has no known (non-NaN) target in the {len(y[train])} training row(s) of "
+                f"its n_series={self.n_series} series; fit on rows where the series have values."
             )
-        start = self._loss_now(X, y)
+        validation, known_held = None, None
+        if n_val:
+            X_val, y_val = self._network_samples(X[_as_slice(held)], y[_as_slice(held)])
+            known_held = known_targets(y_val)
+            if known_held.any():  # else every held-out target is unknown
+                validation = (X_val, y_val) if known_held.all() else (
+                    X_val[known_held], y_val[known_held])
         if _training.uses_jax_engine():
-            history = _training.fit_jax(
-                self.model_, X, y,
+            training = _training.fit_jax(
+                self.model_, X_train, y_train,
                 sample_weight=sample_weight,
                 epochs=epochs,
                 batch_size=self.batch_size,
@@ -655,27 +700,28 @@ class LSTMRegressor(KerasRegressor):
                 callbacks=self._fit_callbacks,
             )
         else:
-            history = self._fit_with_keras(X, y, validation, sample_weight, epochs)
+            training = self._fit_with_keras(X_train, y_train, validation, sample_weight, epochs)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
-        for key, values in history.items():
+        for key, values in training.history.items():
             self.history_[key] += values
-        self._warn_if_diverged(start, history.get("loss", []))
+        self._keep_validation_predictions(held, known_held, training.validation_predictions)
+        self._warn_if_diverged(training.first_loss, training.history.get("loss", []))
 
-    def _loss_now(self, X, y, max_rows=256):
-        """The network's mean loss on up to ``max_rows`` evenly spread rows, or None."""
-        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
-        if not callable(loss) or not len(X):
-            return None
-        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
-        try:
-            pred = self._network_output(X[rows]).reshape(y[rows].shape)
-            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32), pred))))
-        except Exception:  # a custom loss that needs more than (y_true, y_pred)
-            return None
+    def _keep_validation_predictions(self, held, known, predictions):
+        """``validation_rows_`` and the kept weights' predictions on them, shaped like predict's."""
+        self.validation_rows_ = held
+        n_samples = len(known) if known is not None else 0
+        out = np.full((n_samples, self.network_n_outputs_), np.nan)
+        if predictions is not None:
+            out[known] = predictions
+        if self.n_series is not None:
+            out = unstack_predictions(out, self.n_series)
+        self.validation_predictions_ = self.target_encoder_.inverse_transform(out).astype(
+            np.float64)
 
     def _warn_if_diverged(self, start, losses):
-        """Warn when the training loss ends far above the untrained network's."""
+        """Warn when the training loss ends far above the first batch's (the starting weights')."""
         if start is None or not losses or not losses[-1] > 10 * start + 1e-12:
             return
         warnings.warn(
@@ -686,7 +732,9 @@ class LSTMRegressor(KerasRegressor):
         )
 
     def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
-        callbacks = list(self._fit_callbacks or [])
+        """Model.fit on another backend, handing back what sklstm's loop does."""
+        first = _FirstBatchLoss()
+        callbacks = [first, *(self._fit_callbacks or [])]
         if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
                 patience=self.n_iter_no_change, min_delta=self.tol,
@@ -699,7 +747,8 @@ class LSTMRegressor(KerasRegressor):
             sample_weight=sample_weight, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, callbacks=callbacks, verbose=self.verbose,
         )
-        return fit.history
+        held = None if validation is None else self._network_output(validation[0])
+        return _training.Training(fit.history, first.loss, held)
 
     # --- public API -------------------------------------------------------
 
@@ -801,8 +850,7 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        X = self._network_samples(X)[0]
-        y_pred = self._network_output(X)
+        y_pred = self._network_output(self._network_samples(X)[0])
         if self.n_series is not None:
             y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
         return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)

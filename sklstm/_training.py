@@ -16,16 +16,43 @@ architecture; this module feeds them:
   is never materialised as an ``n x sequence_length x features`` array.
 - **All or nothing.** The training state lives outside the model until the
   end, so an exception leaves the model as it was.
+- **The held-out rows are the loop's.** It predicts them every epoch for
+  early stopping, so it hands back the best epoch's predictions with the
+  history (:class:`Training`): nobody predicts them again. It also hands
+  back the loss of the first batch, computed with the weights the fit
+  started from: the reference of the divergence warning, at no extra pass.
 
 Other backends fall back to ``Model.fit`` / ``Model.predict``.
 """
 
 import math
+from typing import NamedTuple
 
 import keras
 import numpy as np
 
 from ._programs import PREDICT_BUCKETS, compiled_steps, variable_values
+
+
+class Training(NamedTuple):
+    """What one run of the training loop hands back.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        ``"loss"`` per epoch, and ``"val_loss"`` with validation rows.
+    first_loss : float or None
+        The loss of the first batch, computed with the starting weights
+        (before any update): the untrained (or, on a warm start, the
+        previous) network's loss. None when no batch ran.
+    validation_predictions : ndarray of shape (n_val, n_outputs) or None
+        The network's output on the validation rows with the weights kept
+        (those of the best epoch), None without validation rows.
+    """
+
+    history: dict
+    first_loss: float | None
+    validation_predictions: np.ndarray | None
 
 
 def uses_jax_engine():
@@ -89,20 +116,21 @@ def _per_sample_loss(model):
 
 
 def _validation_loss(model, steps, state, X_val, y_val):
-    """Mean loss on the validation rows, computed on the padded blocks.
+    """Mean loss on the validation rows and the predictions it was computed from.
 
-    The loss runs on fixed (bucket-sized) arrays, so its few eager ops
+    The loss runs on the padded (bucket-sized) blocks, so its few eager ops
     compile once per process, not once per validation size.
     """
     loss_fn = _per_sample_loss(model)
-    total, start = 0.0, 0
+    total, start, predictions = 0.0, 0, []
     for n_real, y_pred in _predict_padded(model, X_val, steps, state[0], state[1]):
         y_true = np.zeros(y_pred.shape, np.float32)
         y_true[:n_real] = y_val[start : start + n_real]
         values = keras.ops.convert_to_numpy(loss_fn(y_true, y_pred))
         total += float(np.sum(values.reshape(len(values), -1)[:n_real].mean(axis=1)))
+        predictions.append(np.asarray(y_pred)[:n_real])
         start += n_real
-    return total / len(X_val)
+    return total / len(X_val), np.concatenate(predictions)
 
 
 def fit_jax(
@@ -121,7 +149,7 @@ def fit_jax(
     verbose,
     callbacks,
 ):
-    """Train ``model`` in place on the JAX backend; return the loss history.
+    """Train ``model`` in place on the JAX backend; return a :class:`Training`.
 
     Parameters
     ----------
@@ -132,7 +160,8 @@ def fit_jax(
     validation : tuple (X_val, y_val) or None
         Early-stopping data; training stops after ``n_iter_no_change`` epochs
         without a ``tol`` improvement of the validation loss and the best
-        weights are restored.
+        weights are restored. Their predictions with those weights come back
+        in ``Training.validation_predictions``.
 
     The model's variables are written only at the end (or for callbacks),
     so an exception during training leaves the model as it was.
@@ -157,9 +186,10 @@ def fit_jax(
     signature = ("train", batch_size, X.shape[1:], y.shape[1:])
 
     history = {"loss": []}
+    first_loss = latest = None
     if validation is not None:
         history["val_loss"] = []
-        best = (np.inf, None)
+        best = (np.inf, None, None)  # loss, weights, predictions
         stale_epochs = 0
     callback_list = None
     if callbacks:
@@ -190,6 +220,8 @@ def fit_jax(
                 idx = order[b * batch_size : (b + 1) * batch_size]
                 data = (_gather(X, idx), y[idx], batch_weights[b * batch_size : (b + 1) * batch_size])
                 logs, state = steps.call(model, signature, steps.train, state, data)
+                if first_loss is None:  # computed before the first update
+                    first_loss = float(logs["loss"])
             logs = {"loss": float(logs["loss"])}
             if not np.isfinite(logs["loss"]):
                 raise FloatingPointError(
@@ -198,9 +230,9 @@ def fit_jax(
                     "(MinMaxScaler) or look for extreme values in the data."
                 )
             if validation is not None:
-                logs["val_loss"] = _validation_loss(model, steps, state, *validation)
+                logs["val_loss"], latest = _validation_loss(model, steps, state, *validation)
                 if logs["val_loss"] < best[0] - tol:
-                    best = (logs["val_loss"], state[:2])
+                    best = (logs["val_loss"], state[:2], latest)
                     stale_epochs = 0
                 else:
                     stale_epochs += 1
@@ -227,9 +259,10 @@ def fit_jax(
             progress.close()
     if validation is not None and best[1] is not None:
         state = (*best[1], *state[2:])
+        latest = best[2]
     _assign(model.trainable_variables, state[0])
     _assign(model.non_trainable_variables, state[1])
     _assign(model.optimizer.variables, state[2])
     if callback_list is not None:
         callback_list.on_train_end()
-    return history
+    return Training(history, first_loss, latest)
