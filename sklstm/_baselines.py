@@ -95,6 +95,9 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
     n_outputs_ : int
         Width of ``y`` seen in fit (1 for 1-D ``y``).
 
+    y_ndim_ : int
+        Number of dimensions of ``y`` seen in fit; predict returns the same.
+
     See Also
     --------
     LSTMForecaster : Learns the change from this very baseline.
@@ -141,7 +144,7 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
             self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
         )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        self._y_ndim = y.ndim
+        self.y_ndim_ = y.ndim
         if isinstance(self.target_column, (list, tuple)):
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
@@ -174,7 +177,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         check_numeric(X, type(self).__name__)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
         last = X[:, self.target_index_]
-        if self._y_ndim == 1:
+        y_ndim = getattr(self, "y_ndim_", None) or self._y_ndim  # sklstm 0.2's name
+        if y_ndim == 1:
             return last.reshape(len(last), -1)[:, 0].copy()
         if last.ndim == 1:
             last = last[:, np.newaxis]

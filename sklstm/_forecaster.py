@@ -23,7 +23,6 @@ from ._checks import (
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._model import build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
 from ._time_index import index_of
@@ -60,29 +59,84 @@ def _check_spans(X, y, levels, targets):
             )
 
 
-def build_highway_model(meta, compile_kwargs, params, target_index, seed):
-    """LSTM plus a linear autoregressive highway on the target's lags.
+def _target_first(target_index, n_features):
+    """Column positions with the target(s) first, then the others in X's order."""
+    targets = np.atleast_1d(target_index)
+    return np.r_[targets, np.setdiff1d(np.arange(n_features), targets)].astype(int)
 
-    The output is ``Dense(LSTM(window)) + Dense(target lags)``: the skip
-    connection of LSTNet (Lai et al., 2018). The linear part starts as
-    persistence (weight 1 on the newest lag) and can follow a level beyond
-    the range seen in training, where the LSTM saturates.
+
+def _scaled(scaler, values):
+    """``scaler.transform(values)`` for values already validated: the scaler's arithmetic.
+
+    MinMaxScaler's transform is ``X * scale_ + min_`` and MaxAbsScaler's
+    ``X / scale_`` (their documented fitted attributes); calling transform
+    would validate the rows a second time.
     """
-    sequence_length, n_features = meta["network_input_shape_"]
-    model = build_lstm_model(
-        sequence_length=sequence_length,
-        n_features=n_features,
-        n_outputs=meta["network_n_outputs_"],
-        units=meta["units_"],
-        dropout=float(params["dropout"]),
-        seed=seed,
-        n_series=params["n_series"],
-        series_embedding=params["series_embedding"],
-        highway=1,  # starts from persistence: every output step copies the newest lag
-        highway_feature=target_index,
-    )
-    model.compile(**compile_kwargs)
-    return model
+    if isinstance(scaler, MaxAbsScaler):
+        return values / scaler.scale_
+    return values * scaler.scale_ + scaler.min_
+
+
+def _check_float32_range(columns, chunk_size=4096):
+    """Refuse scaled rows the float32 network would see as infinite (NaN is a masked value)."""
+    limit = float(np.finfo(np.float32).max)
+    for start in range(0, len(columns), chunk_size):
+        chunk = np.abs(columns[start : start + chunk_size])
+        if (chunk > limit).any():
+            raise ValueError(
+                f"X lies far outside the range of the training rows: scaled by that "
+                f"range it reaches {np.nanmax(chunk):.3g}, beyond float32's range "
+                f"({limit:.3g}) in which the network computes. Check X's units, or refit "
+                "on data that spans these values."
+            )
+
+
+class RelativeWindows:
+    """Windows whose target channels are relative to their last value, made on demand.
+
+    ``trend="diff"`` shows the network the target's past minus its last value
+    (in units of ``scale``): a transform of each whole window, which a
+    sliding-window view cannot hold. This object stands for those windows
+    without making them all: indexing it with rows (as the training loop
+    does per batch) returns the finished float64 windows of those rows only,
+    a slice returns another such object, and ``numpy.asarray`` makes them
+    all. ``windows`` is the windower's read-only view of the scaled columns
+    with the raw targets riding along as its last channels.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n, sequence_length, n_features + n_targets)
+    positions : list of int
+        The channel of each target among the first ``n_features``.
+    scale : float or ndarray of shape (n_targets,)
+    """
+
+    ndim = 3
+
+    def __init__(self, windows, positions, scale):
+        self.windows, self.positions, self.scale = windows, list(positions), scale
+        n, sequence_length, n_channels = windows.shape
+        self.shape = (n, sequence_length, n_channels - len(self.positions))
+        self.dtype = windows.dtype
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if isinstance(rows, slice):
+            return RelativeWindows(self.windows[rows], self.positions, self.scale)
+        return self._finish(self.windows[rows])
+
+    def __array__(self, dtype=None, copy=None):
+        out = self._finish(self.windows)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def _finish(self, block):
+        n_targets = len(self.positions)
+        raw = block[..., -n_targets:]
+        out = np.array(block[..., :-n_targets])
+        out[..., self.positions] = (raw - raw[..., -1:, :]) / self.scale
+        return out
 
 
 class LSTMForecaster(RegressorMixin, BaseEstimator):
@@ -236,6 +290,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     n_outputs_ : int
         Width of ``y`` (1 for 1-D ``y``).
 
+    y_ndim_ : int
+        Number of dimensions of ``y`` seen in fit; predict returns the same.
+
     conformity_scores_ : ndarray of shape (n_calibration, n_outputs_)
         Absolute errors on the held-out end of the training rows, for
         :meth:`predict_interval`.
@@ -258,7 +315,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         frequency string for dates, None for positions).
 
     columns_ : ndarray of int
-        Long panels: X's columns in the network's order (target first).
+        X's columns in the network's order: the target (a panel's series)
+        first, then the others.
 
     memory_codes_, memory_times_, memory_values_ : ndarray
         Long panels: the last ``sequence_length_`` training rows of each
@@ -411,38 +469,38 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # y is series-major: each series' level repeats over its horizon steps
         return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
 
-    def _series_first(self, columns):
-        """A panel's columns reordered so the series come first (LSTMRegressor's n_series)."""
+    def _network_columns(self):
+        """X's columns in the network's order: the target (a panel's series) first.
+
+        The highway reads the first column, and a panel's samples hold their own
+        series first. A single series fitted by sklstm 0.2 kept X's order.
+        """
+        if hasattr(self, "columns_"):
+            return self.columns_
         if self.n_series_ is None:
-            return columns
-        others = np.setdiff1d(np.arange(columns.shape[1]), self.target_index_)
-        return columns[:, np.r_[self.target_index_, others]]
+            return np.arange(self.n_features_in_)
+        return _target_first(self.target_index_, self.n_features_in_)
 
     def _windows(self, X, index, *, fit=False):
-        """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
-        columns = self._series_first(self.scaler_X_.transform(X))
+        """Windows of the scaled X; with trend="diff" the target is relative to its last value.
+
+        X is validated; the windower windows it without checking it again.
+        """
+        columns = _scaled(self.scaler_X_, X)[:, self._network_columns()]
+        if not fit:  # new rows may lie far outside the training rows' range
+            _check_float32_range(columns)
         targets = np.atleast_1d(self.target_index_)
         if self.trend == "diff":
             # the raw targets ride along as last columns, so that one windower,
             # and its memory of the rows before, serves both
             columns = np.column_stack([columns, X[:, targets]])
-        if index is not None:
-            columns = pd.DataFrame(columns, index=index)
-        window = self.windower_.fit_transform if fit else self.windower_.transform
-        windows = window(columns)
+        window = (self.windower_._fit_transform_checked if fit
+                  else self.windower_._transform_checked)
+        windows = window(columns, index)
         if self.trend != "diff":
             return windows
-        # the targets' past relative to their last value, in units of the
-        # training rows' one-step change: free of the level
-        n_targets = len(targets)
-        raw = windows[:, :, -n_targets:]
-        windows = windows[:, :, :-n_targets].copy()
-        relative = (raw - raw[:, -1:]) / self.diff_scale_
-        if self.n_series_ is None:
-            windows[:, :, self.target_index_] = relative[:, :, 0]
-        else:
-            windows[:, :, :n_targets] = relative  # a panel's series come first
-        return windows
+        at = [int(np.flatnonzero(self._network_columns() == t)[0]) for t in targets]
+        return RelativeWindows(windows, at, self.diff_scale_)
 
     def _validate_X(self, X):
         """X as a float array, and its pandas index (which places it in time)."""
@@ -455,14 +513,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _predict_raw(self, X, index):
         """Predictions of shape (n_samples, n_outputs_) in y's units."""
-        z = self.regressor_.predict(self._windows(X, index)).reshape(len(X), -1)
+        z = self.regressor_._predict_checked(self._windows(X, index)).reshape(len(X), -1)
+        return self._from_network(z, X)
+
+    def _from_network(self, z, X):
+        """The network's (scaled) output for rows X in y's units: unscaled, plus the level."""
         y = self.scaler_y_.inverse_transform(z)
         if self.trend in ("last", "diff"):
             y = y + self._levels(X)
         return y
 
     def _shape_like_y(self, y):
-        return y[:, 0] if self._y_ndim == 1 else y
+        # fits by sklstm 0.2 (and long panels, for now) keep y_ndim_ as _y_ndim
+        y_ndim = getattr(self, "y_ndim_", None) or self._y_ndim
+        return y[:, 0] if y_ndim == 1 else y
 
     def _largest_step(self, X):
         """Largest one-step change of each target in training (1 where none), the unit of diff."""
@@ -472,10 +536,6 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             largest = np.nanmax(steps, axis=0) if len(steps) else np.ones(np.shape(steps)[1:])
         largest = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
         return float(largest) if self.n_series_ is None else largest
-
-    def _validate_panel(self, X, y):
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
-        return X, check_panel_y(X, y)
 
     def _check_panel(self, y, y_names):
         n_series = len(self.target_index_)
@@ -534,12 +594,24 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "or max_steps='auto'."
             )
         self.layout_ = "wide"
+        X, y, index = self._validate_wide(X, y)
+        z = self._fit_scalers(X, y)
+        self.windower_ = SequenceWindower(self._sequence_length())
+        windows = self._windows(X, index, fit=True)
+        self.regressor_ = self._train(windows, z)
+        self.history_ = self.regressor_.history_
+        self.conformity_scores_ = self._calibrate(X, y, windows)
+        return self
+
+    def _validate_wide(self, X, y):
+        """X and y (2-D), validated once for the whole fit, and X's index."""
         index = index_of(X)
         panel = isinstance(self.target_column, (list, tuple, np.ndarray))
         if panel:
             y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
-            X, y = self._validate_panel(X, y)
+            X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+            y = check_panel_y(X, y)
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
             )
@@ -553,38 +625,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 self, self.target_column, self.n_features_in_
             )
         self.n_series_ = len(self.target_index_) if panel else None
-        self._y_ndim = y.ndim
+        self.y_ndim_ = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        self.columns_ = _target_first(self.target_index_, self.n_features_in_)
+        return X, y, index
+
+    def _fit_scalers(self, X, y):
+        """Fit the scalers (and the unit of diff) on the training rows; the scaled target."""
         levels = self._levels(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
             _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
-
         self.scaler_X_ = MinMaxScaler().fit(X)
         # a panel's changes are scaled by their largest size, so that no change
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
         self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
-        self.windower_ = SequenceWindower(self._sequence_length())
-        windows = self._windows(X, index, fit=True)
-        z_scaled = self.scaler_y_.transform(z)
+        return _scaled(self.scaler_y_, z)
 
+    def _train(self, windows, z):
+        """The fitted LSTMRegressor; it holds out the last rows (see :meth:`_calibrate`)."""
         seed = self.random_state
         if not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-        extra = {}
-        if self.trend == "highway":
-            extra = {
-                "model": build_highway_model,
-                # a panel's samples hold their own series first
-                "model__target_index": self.target_index_ if self.n_series_ is None else 0,
-                "model__seed": int(seed),
-            }
-        n_holdout = self._n_holdout(len(X))
+        n_holdout = self._n_holdout(len(windows))
         regressor = LSTMRegressor(
             units=self.units,
             dropout=self.dropout,
@@ -598,24 +666,33 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             verbose=self.verbose,
             n_series=self.n_series_,
             series_embedding=self.series_embedding if self.n_series_ else 0,
-            **extra,
+            # the highway reads the first column: the target (a panel sample's own series)
+            highway=1 if self.trend == "highway" else None,
         )
         if self.early_stopping and n_holdout:
             # LSTMRegressor holds out the same last rows for early stopping
-            regressor.fit(windows, z_scaled)
-        else:
-            regressor.fit(windows[: len(X) - n_holdout], z_scaled[: len(X) - n_holdout])
-        self.regressor_ = regressor
-        self.history_ = regressor.history_
+            return regressor._fit_checked(windows, z)
+        n_train = len(windows) - n_holdout
+        return regressor._fit_checked(windows[:n_train], z[:n_train])
 
-        if n_holdout:
-            # predict's own path (windows, inverse scaling, levels) on all rows,
-            # so the held-out rows keep their history; one inverse transform
-            held = slice(len(X) - n_holdout, None)
-            self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X, index)[held])
+    def _calibrate(self, X, y, windows):
+        """Absolute errors on the held-out last rows, from the predictions the loop kept.
+
+        With early stopping the training loop predicted those rows at every
+        epoch and kept the best epoch's predictions; without it they are
+        predicted once here (never all rows).
+        """
+        n_holdout = self._n_holdout(len(X))
+        if not n_holdout:
+            return np.empty((0, self.n_outputs_))
+        held = slice(len(X) - n_holdout, None)
+        regressor = self.regressor_
+        if len(regressor.validation_rows_) == n_holdout:
+            z = regressor.validation_predictions_
         else:
-            self.conformity_scores_ = np.empty((0, self.n_outputs_))
-        return self
+            z = regressor._predict_checked(windows[held])
+        pred = self._from_network(z.reshape(n_holdout, -1), X[held])
+        return np.abs(y[held] - pred)
 
     def predict(self, X):
         """Forecast the target for every row of X.

@@ -68,8 +68,15 @@ ALLOWED_ESTIMATORS = (
 )
 
 #: Functions that may appear as parameters (sklstm's own model-building
-#: hooks), stored and rebuilt by public name only.
-ALLOWED_FUNCTIONS = ("sklstm._forecaster.build_highway_model",)
+#: hooks), stored and rebuilt by public name only. None at present: the
+#: highway is an option of sklstm's network (``LSTMRegressor(highway=...)``).
+ALLOWED_FUNCTIONS = ()
+
+#: sklstm 0.2 built the network of ``LSTMForecaster(trend="highway")`` with this
+#: function, routed ``model__target_index`` and ``model__seed`` to it and saved
+#: its name; a regressor saved so loads as ``LSTMRegressor(highway=1)`` with its
+#: saved (fitted) network, see :func:`_upgrade_highway_0_2`.
+HIGHWAY_0_2 = "sklstm._forecaster.build_highway_model"
 
 # Versions compared on load; a difference warns, and a failure names both.
 _CHECKED_VERSIONS = ("sklstm", "keras", "scikit-learn")
@@ -417,18 +424,38 @@ class _Decoder:
         return keras.saving.deserialize_keras_object(self.decode(value["config"]), safe_mode=True)
 
     def _decode_function(self, value):
+        if value["name"] == HIGHWAY_0_2:
+            return HIGHWAY_0_2  # the regressor holding it is upgraded in _decode_estimator
         return _resolve_if_allowed(value["name"], ALLOWED_FUNCTIONS, "function")
 
     def _decode_estimator(self, value):
         public_name = value["class"]
         cls = _resolve_if_allowed(public_name, ALLOWED_ESTIMATORS, "estimator class")
         params = {k: self.decode(v) for k, v in value["params"].items()}
-        estimator = cls(**params)
-        for name, encoded in value["attributes"].items():
+        for name in value["attributes"]:
             if not name.isidentifier() or name.startswith("__"):
                 raise LoadError(f"bad attribute name {name!r} for {public_name}")
-            setattr(estimator, name, self.decode(encoded))
+        attributes = {k: self.decode(v) for k, v in value["attributes"].items()}
+        if params.get("model") == HIGHWAY_0_2 and public_name == "sklstm.LSTMRegressor":
+            params, attributes = _upgrade_highway_0_2(params, attributes)
+        estimator = cls(**params)
+        for name, attribute in attributes.items():
+            setattr(estimator, name, attribute)
         return estimator
+
+
+def _upgrade_highway_0_2(params, attributes):
+    """A regressor saved by sklstm 0.2 with :data:`HIGHWAY_0_2`, as sklstm builds it now.
+
+    Its fitted network, saved whole, reads the target's lags where 0.2's
+    windows held it (the forecaster saved with it keeps 0.2's column order),
+    so it predicts exactly as it did; a refit builds today's network.
+    """
+    params = {k: v for k, v in params.items() if k not in ("model__target_index", "model__seed")}
+    params.update(model=None, highway=1)
+    attributes = dict(attributes, _routed_names=())
+    attributes.pop("_built_with", None)  # a warm start needs a network built by this version
+    return params, attributes
 
 
 # --- files ------------------------------------------------------------------

@@ -244,9 +244,8 @@ class LSTMRegressor(KerasRegressor):
     validation_predictions_ : ndarray of shape (n_validation,) or (n_validation, n_outputs)
         Predictions for ``validation_rows_`` with the weights kept (those of
         the best epoch), from the training loop, which computes them anyway
-        to stop early; shaped like :meth:`predict`'s output. NaN where a
-        panel's held-out target is unknown (``n_series``), as nothing was
-        predicted there.
+        to stop early; shaped like :meth:`predict`'s output (NaN when no
+        held-out target was known, so that nothing was evaluated).
 
     input_shape_ : tuple of int
         ``(sequence_length, n_features)`` of one training window.
@@ -556,13 +555,36 @@ class LSTMRegressor(KerasRegressor):
         return model
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
-        # sklearn's validate_data for 3-D windows with NaN (masked) steps,
-        # which SciKeras's own check refuses
-        if X is not None:
-            check_numeric(X, type(self).__name__)
+        # SciKeras's data check, replaced: sklearn's validate_data for 3-D windows with
+        # NaN (masked) steps, which SciKeras refuses; skipped in _fit_checked
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
+        if getattr(self, "_input_checked", False):
+            if reset:
+                self.n_features_in_ = X.shape[1]
+                vars(self).pop("feature_names_in_", None)
+        else:
+            X, y = self._check_windows(X, y, reset)
+        if reset:
+            self.input_shape_ = tuple(X.shape[1:])
+            self.X_dtype_, self.X_shape_ = X.dtype, X.shape
+            if y is not None:
+                self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
+                self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
+                self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
+                if self.n_series is not None:
+                    check_panel_shapes(self.input_shape_, self.n_outputs_, self.n_series)
+                self.network_input_shape_, self.network_n_outputs_ = network_shape(
+                    self.input_shape_, self.n_outputs_, self.n_series, self.series_embedding
+                )
+        if y is not None and not reset and y.ndim != self.y_ndim_:
+            raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
+        return X, y
+
+    def _check_windows(self, X, y, reset):
+        """X as 3-D float windows (NaN allowed: masked steps) and y, or a clear error."""
+        check_numeric(X, type(self).__name__)
         # finiteness is checked below in chunks: on NaN-padded window views
         # sklearn's check would build an (n, L, F) boolean array
         params = dict(reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite=False)
@@ -596,20 +618,6 @@ class LSTMRegressor(KerasRegressor):
                 f"univariate sequences, got shape {X.shape}; window it with "
                 "SequenceWindower first."
             )
-        if reset:
-            self.input_shape_ = tuple(X.shape[1:])
-            self.X_dtype_, self.X_shape_ = X.dtype, X.shape
-            if y is not None:
-                self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-                self.target_type_ = "continuous" if y.ndim == 1 else "continuous-multioutput"
-                self.y_dtype_, self.y_ndim_ = y.dtype, y.ndim
-                if self.n_series is not None:
-                    check_panel_shapes(self.input_shape_, self.n_outputs_, self.n_series)
-                self.network_input_shape_, self.network_n_outputs_ = network_shape(
-                    self.input_shape_, self.n_outputs_, self.n_series, self.series_embedding
-                )
-        if y is not None and not reset and y.ndim != self.y_ndim_:
-            raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
         return X, y
 
     @staticmethod
@@ -651,7 +659,7 @@ class LSTMRegressor(KerasRegressor):
         """Rows -> network samples: with n_series, one per row and series (series-major)."""
         if self.n_series is None:
             return X, y
-        X = stack_series(X, self.n_series, with_ids=bool(self.series_embedding))
+        X = stack_series(np.asarray(X), self.n_series, with_ids=bool(self.series_embedding))
         return X, None if y is None else stack_targets(y, self.n_series)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
@@ -678,13 +686,11 @@ class LSTMRegressor(KerasRegressor):
                 f"y has no known (non-NaN) target in the {len(y[train])} training row(s) of "
                 f"its n_series={self.n_series} series; fit on rows where the series have values."
             )
-        validation, known_held = None, None
+        validation = None
         if n_val:
             X_val, y_val = self._network_samples(X[_as_slice(held)], y[_as_slice(held)])
-            known_held = known_targets(y_val)
-            if known_held.any():  # else every held-out target is unknown
-                validation = (X_val, y_val) if known_held.all() else (
-                    X_val[known_held], y_val[known_held])
+            if known_targets(y_val).any():  # else every held-out target is unknown
+                validation = (X_val, y_val)  # unknown targets: predicted, not scored
         if _training.uses_jax_engine():
             training = _training.fit_jax(
                 self.model_, X_train, y_train,
@@ -705,25 +711,36 @@ class LSTMRegressor(KerasRegressor):
             self.history_ = defaultdict(list)
         for key, values in training.history.items():
             self.history_[key] += values
-        self._keep_validation_predictions(held, known_held, training.validation_predictions)
-        self._warn_if_diverged(training.first_loss, training.history.get("loss", []))
+        self._keep_validation_predictions(held, training.validation_predictions)
+        self._warn_if_diverged(training, X_train, y_train)
 
-    def _keep_validation_predictions(self, held, known, predictions):
+    def _keep_validation_predictions(self, held, predictions):
         """``validation_rows_`` and the kept weights' predictions on them, shaped like predict's."""
         self.validation_rows_ = held
-        n_samples = len(known) if known is not None else 0
-        out = np.full((n_samples, self.network_n_outputs_), np.nan)
-        if predictions is not None:
-            out[known] = predictions
+        if predictions is None:  # no held-out rows, or none with a known target
+            predictions = np.full((len(held) * (self.n_series or 1), self.network_n_outputs_),
+                                  np.nan)
         if self.n_series is not None:
-            out = unstack_predictions(out, self.n_series)
-        self.validation_predictions_ = self.target_encoder_.inverse_transform(out).astype(
-            np.float64)
+            predictions = unstack_predictions(predictions, self.n_series)
+        self.validation_predictions_ = self.target_encoder_.inverse_transform(
+            predictions).astype(np.float64)
 
-    def _warn_if_diverged(self, start, losses):
-        """Warn when the training loss ends far above the first batch's (the starting weights')."""
+    def _warn_if_diverged(self, training, X, y):
+        """Warn when the training loss ends far above the loss it started from.
+
+        The start is the first batch's loss, which the loop computed with the
+        starting weights; the first batch may not be typical (unshuffled
+        rows of a trend), so a suspicious end is confirmed with the starting
+        weights on up to 256 evenly spread rows: one small pass, only then.
+        """
+        losses = training.history.get("loss", [])
+        start = training.first_loss
         if start is None or not losses or not losses[-1] > 10 * start + 1e-12:
             return
+        if training.start_weights is not None:
+            start = self._loss_with(training.start_weights, X, y)
+            if start is None or not losses[-1] > 10 * start + 1e-12:
+                return
         warnings.warn(
             f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
             f"{start:.4g} it started from: training went the wrong way. Lower "
@@ -731,23 +748,38 @@ class LSTMRegressor(KerasRegressor):
             RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
         )
 
+    def _loss_with(self, weights, X, y, max_rows=256):
+        """The mean loss of the network with ``weights`` on up to ``max_rows`` spread rows."""
+        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
+        if not callable(loss) or not len(X):
+            return None
+        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
+        try:
+            pred = _training.predict_jax(self.model_, X[rows], None, *weights)
+            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32),
+                                                 pred.reshape(y[rows].shape)))))
+        except Exception:  # a custom loss that needs more than (y_true, y_pred)
+            return None
+
     def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
         """Model.fit on another backend, handing back what sklstm's loop does."""
         first = _FirstBatchLoss()
         callbacks = [first, *(self._fit_callbacks or [])]
+        held_out = None if validation is None else validation[0]
         if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
                 patience=self.n_iter_no_change, min_delta=self.tol,
                 restore_best_weights=True,
             ))
-            validation = (validation[0].astype(np.float32), validation[1])
+            known = known_targets(validation[1])  # Model.fit scores NaN targets as NaN
+            validation = (np.asarray(validation[0], dtype=np.float32)[known], validation[1][known])
         keras.utils.set_random_seed(int(self._random_state))
         fit = self.model_.fit(
-            X.astype(np.float32), y, validation_data=validation,
+            np.asarray(X, dtype=np.float32), y, validation_data=validation,
             sample_weight=sample_weight, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, callbacks=callbacks, verbose=self.verbose,
         )
-        held = None if validation is None else self._network_output(validation[0])
+        held = None if held_out is None else self._network_output(held_out)
         return _training.Training(fit.history, first.loss, held)
 
     # --- public API -------------------------------------------------------
@@ -832,6 +864,28 @@ class LSTMRegressor(KerasRegressor):
         with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
+    def _fit_checked(self, X, y):
+        """fit on windows and targets that LSTMForecaster has checked, without checking again.
+
+        X: float windows (n, sequence_length, n_features) with NaN for masked
+        steps (an array, a read-only view, or windows made block by block on
+        indexing); y: float targets, 1-D or 2-D. The forecaster validated
+        the rows they come from once, at its boundary, as sklearn's
+        meta-estimators do.
+        """
+        self._input_checked = True
+        try:
+            return self.fit(X, y)
+        finally:
+            del self._input_checked
+
+    def _predict_checked(self, X):
+        """predict for windows checked by their owner (see :meth:`_fit_checked`)."""
+        y_pred = self._network_output(self._network_samples(X)[0])
+        if self.n_series is not None:
+            y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
+        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+
     def predict(self, X):
         """Predict one value (or ``n_outputs`` values) per window.
 
@@ -850,16 +904,13 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        y_pred = self._network_output(self._network_samples(X)[0])
-        if self.n_series is not None:
-            y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
-        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+        return self._predict_checked(X)
 
     def _network_output(self, X):
         """The Keras model's output for validated 3-D windows."""
         if _training.uses_jax_engine():
             return _training.predict_jax(self.model_, X)
-        return self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
+        return self.model_.predict(np.asarray(X, dtype=np.float32), batch_size=1024, verbose=0)
 
     def score(self, X, y, sample_weight=None):
         """R² of the predictions; with ``n_series``, over each output's known targets.

@@ -48,11 +48,16 @@ class Training(NamedTuple):
     validation_predictions : ndarray of shape (n_val, n_outputs) or None
         The network's output on the validation rows with the weights kept
         (those of the best epoch), None without validation rows.
+    start_weights : tuple (trainable, non_trainable) or None
+        The starting weights' values (held anyway, to undo a failed fit), for
+        :func:`predict_jax`: the divergence check confirms a suspicious first
+        batch with them. None on other backends.
     """
 
     history: dict
     first_loss: float | None
     validation_predictions: np.ndarray | None
+    start_weights: tuple | None = None
 
 
 def uses_jax_engine():
@@ -118,19 +123,22 @@ def _per_sample_loss(model):
 def _validation_loss(model, steps, state, X_val, y_val):
     """Mean loss on the validation rows and the predictions it was computed from.
 
-    The loss runs on the padded (bucket-sized) blocks, so its few eager ops
-    compile once per process, not once per validation size.
+    Rows with an unknown (NaN) target (a ragged panel's) are predicted but
+    left out of the loss. The loss runs on the padded (bucket-sized) blocks,
+    so its few eager ops compile once per process, not once per validation size.
     """
     loss_fn = _per_sample_loss(model)
+    known = ~np.isnan(y_val).any(axis=1)
     total, start, predictions = 0.0, 0, []
     for n_real, y_pred in _predict_padded(model, X_val, steps, state[0], state[1]):
         y_true = np.zeros(y_pred.shape, np.float32)
-        y_true[:n_real] = y_val[start : start + n_real]
+        y_true[:n_real] = np.nan_to_num(y_val[start : start + n_real])
         values = keras.ops.convert_to_numpy(loss_fn(y_true, y_pred))
-        total += float(np.sum(values.reshape(len(values), -1)[:n_real].mean(axis=1)))
+        per_row = values.reshape(len(values), -1)[:n_real].mean(axis=1)
+        total += float(np.sum(per_row[known[start : start + n_real]]))
         predictions.append(np.asarray(y_pred)[:n_real])
         start += n_real
-    return total / len(X_val), np.concatenate(predictions)
+    return total / known.sum(), np.concatenate(predictions)
 
 
 def fit_jax(
@@ -158,7 +166,8 @@ def fit_jax(
     y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
     validation : tuple (X_val, y_val) or None
-        Early-stopping data; training stops after ``n_iter_no_change`` epochs
+        Early-stopping data (rows with a NaN target are predicted but not
+        scored; at least one must be known); training stops after ``n_iter_no_change`` epochs
         without a ``tol`` improvement of the validation loss and the best
         weights are restored. Their predictions with those weights come back
         in ``Training.validation_predictions``.
@@ -265,4 +274,4 @@ def fit_jax(
     _assign(model.optimizer.variables, state[2])
     if callback_list is not None:
         callback_list.on_train_end()
-    return Training(history, first_loss, latest)
+    return Training(history, first_loss, latest, initial[:2])

@@ -174,7 +174,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
 
     def _validate(self, X, *, reset):
         """X as a float array, and its pandas index (None for arrays)."""
-        validate_params(self)
+        if reset:  # the parameters are checked at fit, not at every transform
+            validate_params(self)
         check_numeric(X, "SequenceWindower")
         index = index_of(X)
         # NaN marks a missing value, masked like padding; "edge" is for
@@ -231,7 +232,15 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         X_windows : ndarray or pandas.DataFrame
             As :meth:`transform`, with the first rows padded.
         """
-        X, index = self._validate(X, reset=True)
+        return self._fit_transform_checked(*self._validate(X, reset=True))
+
+    def _fit_transform_checked(self, X, index):
+        """fit_transform of X that its owner validated: a float array and its index.
+
+        LSTMForecaster validates its X once, makes this windower with checked
+        parameters and windows X through here.
+        """
+        self.n_features_in_ = X.shape[1]
         self._remember(X, index)
         return self._window(X, index, self._unknown_past())
 
@@ -261,7 +270,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
                 "the fitted rows; refit it (or the estimator holding it) with this "
                 "version to window new rows with their real past."
             )
-        X, index = self._validate(X, reset=False)
+        return self._transform_checked(*self._validate(X, reset=False))
+
+    def _transform_checked(self, X, index):
+        """transform of X that its owner validated (see _fit_transform_checked)."""
         return self._window(X, index, self._past_of(X, index))
 
     def _unknown_past(self):

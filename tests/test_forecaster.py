@@ -125,6 +125,57 @@ def test_without_early_stopping_the_held_out_rows_still_calibrate(seasonal):
     assert len(model.conformity_scores_) == round(0.1 * len(X))
 
 
+# --- one trip of the data through fit -----------------------------------------------------
+
+
+def _count_calls(monkeypatch, owner, name, sizes=None):
+    """Replace ``owner.name`` by a wrapper counting its calls (and the rows of its first arg)."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]) if sizes else None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("params, panel", [
+    ({}, False), ({"trend": "highway"}, False), ({"trend": "last"}, True),
+    ({"early_stopping": False}, False),
+], ids=["diff", "highway", "panel", "no-early-stopping"])
+def test_one_fit_validates_once_windows_once_and_predicts_only_what_it_must(
+        sine_frame, monkeypatch, params, panel):
+    """validate_data at most 4 times: LSTMForecaster at its boundary, the scalers of X
+    and y, SciKeras's identity feature encoder (nothing downstream checks again);
+    the windower once; no pass of the network besides training but, without early
+    stopping, one over the held-out rows that calibrate the intervals."""
+    import cProfile
+    import pstats
+
+    from sklstm import SequenceWindower
+
+    target = ["y", "x"] if panel else "y"
+    X, y = make_supervised(sine_frame, target, horizon=2)
+    model = LSTMForecaster(**TINY, epochs=2, target_column=target, **params)
+    windowed = _count_calls(monkeypatch, SequenceWindower, "_window")
+    network = _count_calls(monkeypatch, LSTMRegressor, "_network_output", sizes=True)
+    profile = cProfile.Profile()
+    profile.runcall(model.fit, X, y)
+    validations = sum(
+        stats[1] for (path, _, function), stats in pstats.Stats(profile).stats.items()
+        if function == "validate_data" and path.endswith("sklearn/utils/validation.py"))
+    assert 1 <= validations <= 4
+    assert len(windowed) == 1
+    n_held = round(0.1 * len(X))
+    assert network == ([] if model.early_stopping else [n_held])
+    # the held-out predictions are the training loop's: those of predict on those rows
+    held = slice(len(X) - n_held, None)
+    errors = np.abs(y.to_numpy()[held] - model.predict(X)[held])
+    np.testing.assert_allclose(model.conformity_scores_, errors, rtol=1e-5, atol=1e-6)
+
+
 def test_grid_search_over_flat_params_with_time_series_split(seasonal):
     X, y = make_supervised(seasonal.iloc[:240], "s")
     search = GridSearchCV(

@@ -14,6 +14,7 @@ import pickle
 import re
 import shutil
 import zipfile
+from pathlib import Path
 
 import joblib
 import keras
@@ -176,16 +177,38 @@ def test_loaded_forecaster_remembers_the_end_of_its_training_rows(sine_frame, tm
     np.testing.assert_array_equal(loaded.predict(X.iloc[150:]), forecaster.predict(X)[150:])
 
 
-def test_only_sklstms_own_build_functions_are_rebuilt(data, tmp_path):
-    X, y = data
-    forecaster = LSTMForecaster(sequence_length=4, units=3, epochs=1, trend="highway",
-                                random_state=0).fit(X, y)
-    path = save_estimator(forecaster, tmp_path / "f.zip")
-    members = read_members(path)
+# written by sklstm 0.2 (tests/data/make_saves_v0_2.py): its highway was a saved function
+SAVES_0_2 = Path(__file__).parent / "data"
+
+
+@pytest.mark.parametrize("name", ["highway", "highway_panel", "diff"])
+def test_forecasters_saved_by_0_2_load_and_predict_as_they_did(name, tmp_path):
+    expected = np.load(SAVES_0_2 / "forecaster_0.2_predictions.npz")
+    X = pd.DataFrame(expected["X"], columns=expected["columns"])
+    loaded = load_estimator(SAVES_0_2 / f"forecaster_0.2_{name}.zip")
+    np.testing.assert_array_equal(loaded.predict(X), expected[name])
+    if name == "highway":
+        np.testing.assert_array_equal(loaded.predict_interval(X, coverage=0.5),
+                                      expected["highway_interval"])
+        # the build function is gone: the regressor is LSTMRegressor(highway=1) now
+        assert loaded.regressor_.get_params()["model"] is None
+        assert loaded.regressor_.highway == 1
+        assert "model__target_index" not in loaded.regressor_.get_params()
+        # it saves again without a function, and a refit builds today's network
+        again = load_estimator(save_estimator(loaded, tmp_path / "again.zip"))
+        np.testing.assert_array_equal(again.predict(X), expected[name])
+        y = X["y"].shift(-1).to_numpy()[:-1]
+        refit = clone(loaded).fit(X.iloc[:-1], y)
+        assert refit.regressor_.highway == 1 and np.isfinite(refit.predict(X)).all()
+
+
+def test_only_allow_listed_functions_are_rebuilt(tmp_path):
+    members = read_members(SAVES_0_2 / "forecaster_0.2_highway.zip")
     text = members["estimator.json"].decode()
     assert '"sklstm._forecaster.build_highway_model"' in text
     members["estimator.json"] = text.replace(
         '"sklstm._forecaster.build_highway_model"', '"os.system"').encode()
+    path = tmp_path / "crafted.zip"
     write_members(path, members)
     with pytest.raises(ValueError, match="function 'os.system', which is not allow-listed"):
         load_estimator(path)
@@ -368,10 +391,27 @@ def test_modified_member_fails_its_checksum(saved_zip, member):
         load_estimator(saved_zip)
 
 
+def _stored_positions(path, data):
+    """Positions of the members' stored (compressed) bytes in the archive ``data``."""
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+    positions = []
+    for info in infos:
+        header = info.header_offset  # 30 bytes, then the name and the extra field
+        name, extra = (int.from_bytes(data[header + k : header + k + 2], "little")
+                       for k in (26, 28))
+        start = header + 30 + name + extra
+        positions.append(np.arange(start, start + info.compress_size))
+    return np.concatenate(positions)
+
+
 @pytest.mark.parametrize("offset", [0.2, 0.4, 0.6, 0.8])
-def test_bit_flip_anywhere_in_archive_never_loads(saved_zip, fitted, offset):
+def test_bit_flip_in_any_stored_member_never_loads(saved_zip, fitted, offset):
+    # anywhere in the members' stored bytes (a local header's time stamp, say,
+    # stores nothing that is loaded)
     data = bytearray(saved_zip.read_bytes())
-    data[int(len(data) * offset)] ^= 0x10
+    stored = _stored_positions(saved_zip, data)
+    data[stored[int(len(stored) * offset)]] ^= 0x10
     saved_zip.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="damaged|truncated|unreadable|cannot be rebuilt"):
         load_estimator(saved_zip)

@@ -335,6 +335,10 @@ def test_an_ordinary_fit_does_not_warn(windows):
         LSTMRegressor(**TINY).fit(*windows)
         # y equal to 0 everywhere: the untrained network is the reference, not 0
         LSTMRegressor(**TINY).fit(windows[0], np.zeros(len(windows[1])))
+        # unshuffled rows of a trend: the first batch's loss is far below the others'
+        # (the check confirms on spread rows before it warns)
+        trend = np.linspace(0, 30, len(windows[1]))
+        LSTMRegressor(**TINY, shuffle=False).fit(windows[0], trend)
     assert [str(w.message) for w in caught if "training loss ended" in str(w.message)] == []
 
 
