@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
 
-from ._checks import check_numeric
+from ._checks import check_numeric, shared_constraints, validate_params
 from ._series import check_outputs_per_series
 
 
@@ -120,6 +120,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
            [2., 2.]])
     """
 
+    _parameter_constraints = shared_constraints("target_column")
+
     def __init__(self, target_column=0):
         self.target_column = target_column
 
@@ -139,13 +141,14 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         self : PersistenceRegressor
             The fitted baseline.
         """
+        validate_params(self)
         check_numeric(X, type(self).__name__)
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
         )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self.y_ndim_ = y.ndim
-        if isinstance(self.target_column, (list, tuple)):
+        if isinstance(self.target_column, (list, tuple, np.ndarray)):
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
             )

@@ -144,6 +144,42 @@ RANDOM_STATE = [
 ]
 
 
+#: The rules of the parameters sklstm's estimators share, declared once:
+#: LSTMForecaster hands its network parameters to LSTMRegressor, and
+#: PersistenceRegressor reads target_column as LSTMForecaster does. Each
+#: estimator's ``_parameter_constraints`` takes those it has with
+#: :func:`shared_constraints`.
+SHARED_CONSTRAINTS = {
+    "units": [UNITS],
+    "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+    "epochs": [Interval(numbers.Integral, 1, None)],
+    "batch_size": [Interval(numbers.Integral, 1, None)],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "early_stopping": [BOOLEAN],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
+    "random_state": RANDOM_STATE,
+    "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
+    "series_embedding": [Interval(numbers.Integral, 0, None)],
+    "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
+                      InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
+}
+#: The fix each error of a shared parameter suggests (else its default, as an example).
+SHARED_HINTS = {
+    "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
+    "dropout": "e.g. dropout=0.2, or 0 for none",
+    "random_state": "pass an int seed such as random_state=0, or None",
+    "series_embedding": "e.g. series_embedding=4, or 0 for none",
+    "target_column": "e.g. target_column=0 for X's first column, a column name, or a list "
+                     "of them for a panel",
+}
+
+
+def shared_constraints(*names, **own):
+    """The rules of ``names`` from :data:`SHARED_CONSTRAINTS`, then the estimator's ``own``."""
+    return {**{name: SHARED_CONSTRAINTS[name] for name in names}, **own}
+
+
 def _default(estimator, name):
     try:
         parameter = inspect.signature(type(estimator).__init__).parameters[name]
@@ -183,7 +219,7 @@ def validate_params(estimator, constraints=None):
     """
     if constraints is None:
         constraints = type(estimator)._parameter_constraints
-    hints = getattr(type(estimator), "_parameter_hints", {})
+    hints = {**SHARED_HINTS, **getattr(type(estimator), "_parameter_hints", {})}
     for name, allowed in constraints.items():
         if name in hints:
             fix = hints[name]
@@ -193,11 +229,22 @@ def validate_params(estimator, constraints=None):
         check_param(name, getattr(estimator, name), allowed, fix=fix)
 
 
-def unknown_parameter_error(owner, name, known, error=TypeError, extra=""):
-    """The error for a parameter ``owner`` does not have, with a "did you mean"."""
-    close = difflib.get_close_matches(name, list(known), n=1)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    return error(f"{owner} got an unknown parameter {name!r}.{hint}{extra}")
+def closest(name, choices):
+    """The choice closest to ``name`` (difflib), for a "did you mean"; None if none is close."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1)
+    return close[0] if close else None
+
+
+def unknown_parameter_error(owner, name, known, extra=""):
+    """The error for a parameter ``owner`` does not have, with a "did you mean".
+
+    An :class:`InvalidParameterError`, at fit as from ``set_params``: a
+    ValueError as scikit-learn's ``set_params`` raises, and a TypeError as
+    Python raises for an unexpected keyword argument.
+    """
+    close = closest(name, known)
+    hint = f" Did you mean {close!r}?" if close else ""
+    return InvalidParameterError(f"{owner} got an unknown parameter {name!r}.{hint}{extra}")
 
 
 def check_positive_int(name, value, *, fix):
@@ -207,8 +254,7 @@ def check_positive_int(name, value, *, fix):
 
 def as_units(units):
     """``units`` (validated) as a tuple of ints, one per stacked LSTM layer."""
-    check_param("units", units, [UNITS],
-                fix="pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers")
+    check_param("units", units, [UNITS], fix=SHARED_HINTS["units"])
     return tuple(int(u) for u in units) if isinstance(units, (tuple, list)) else (int(units),)
 
 

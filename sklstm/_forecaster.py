@@ -18,8 +18,8 @@ from sklearn.utils.validation import (
 
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    BOOLEAN, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
-    check_numeric, validate_params,
+    NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
+    shared_constraints, validate_params,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
@@ -206,7 +206,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         - ``"none"``: learn the scaled target itself from scaled levels.
         - ``"highway"``: as ``"none"``, plus a linear autoregressive skip path
           over the target's last ``sequence_length`` scaled values added to
-          the LSTM output (the highway of LSTNet, Lai et al. 2018).
+          the LSTM output (the highway of LSTNet, Lai et al. 2018), starting
+          as the last value. Not a trend but an option of the network, kept
+          here under this name: ``trend="none"`` with
+          ``LSTMRegressor(highway=1)`` inside.
 
         Exogenous columns always enter as scaled levels.
 
@@ -380,29 +383,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "sequence_length": [Interval(numbers.Integral, 1, None), Options("auto")],
-        "units": [UNITS],
-        "season_length": [NONE, Interval(numbers.Integral, 1, None)],
-        "max_steps": [Options("auto"), Interval(numbers.Integral, 1, None)],
-        "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
-                          InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
-        "series_embedding": [Interval(numbers.Integral, 0, None)],
-        "trend": [Options(*TRENDS)],
-        "epochs": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None), Options("auto")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "early_stopping": [BOOLEAN],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
-        "random_state": RANDOM_STATE,
-        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
-    }
+    _parameter_constraints = shared_constraints(
+        "units", "target_column", "series_embedding", "epochs", "learning_rate", "dropout",
+        "early_stopping", "validation_fraction", "n_iter_no_change", "random_state", "verbose",
+        sequence_length=[Interval(numbers.Integral, 1, None), Options("auto")],
+        season_length=[NONE, Interval(numbers.Integral, 1, None)],
+        max_steps=[Options("auto"), Interval(numbers.Integral, 1, None)],
+        trend=[Options(*TRENDS)],
+        batch_size=[*SHARED_CONSTRAINTS["batch_size"], Options("auto")],
+    )
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 14",
-        "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
-        "random_state": "pass an int seed such as random_state=0, or None",
     }
 
     def __init__(

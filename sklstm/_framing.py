@@ -5,13 +5,12 @@ scikit-learn's splitters split time, never a series. ``long_to_wide`` and
 ``wide_to_long`` convert from and to the long layout (time, series, value).
 """
 
-import difflib
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int, check_time_order
+from ._checks import check_positive_int, check_time_order, closest
 from ._long import make_supervised_long
 from ._time_index import inferred_freq
 
@@ -44,8 +43,8 @@ def _check_columns(param, value, names, columns):
         )
     missing = [c for c in names if c not in columns]
     if missing:
-        close = difflib.get_close_matches(str(missing[0]), [str(c) for c in columns], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        close = closest(missing[0], columns)
+        hint = f" Did you mean {close!r}?" if close else ""
         what = "is not a column" if names == [value] else f"names {missing}, not columns"
         raise ValueError(
             f"{param}={value!r} {what} of data; the columns are {_shown(columns)}.{hint}"

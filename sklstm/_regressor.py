@@ -21,8 +21,9 @@ from sklearn.utils.validation import (
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
-    check_numeric, unknown_parameter_error, validate_params, validation_size,
+    BOOLEAN, CALLABLE, NONE, InstanceOf, InvalidParameterError, Interval, as_units,
+    check_numeric, shared_constraints, unknown_parameter_error, validate_params,
+    validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -372,38 +373,24 @@ class LSTMRegressor(KerasRegressor):
 
     # --- parameters -------------------------------------------------------
 
-    _parameter_constraints = {
-        "model": [NONE, CALLABLE, InstanceOf(keras.Model, "a keras.Model")],
-        "units": [UNITS],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "epochs": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None)],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "optimizer": [InstanceOf((str, type, keras.optimizers.Optimizer),
-                                 "an optimizer name, class or instance")],
-        "loss": [InstanceOf((str, keras.losses.Loss), "a loss name or keras.losses.Loss"),
-                 CALLABLE],
-        "early_stopping": [BOOLEAN],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
-        "tol": [Interval(numbers.Real, 0, None)],
-        "shuffle": [BOOLEAN],
-        "callbacks": [NONE, InstanceOf((list, tuple, dict, keras.callbacks.Callback),
-                                       "a list of keras.callbacks.Callback")],
-        "random_state": RANDOM_STATE,
-        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
-        "warm_start": [BOOLEAN],
-        "metrics": [NONE, InstanceOf((list, tuple, dict, str), "a list of Keras metrics")],
-        "n_series": [NONE, Interval(numbers.Integral, 1, None)],
-        "series_embedding": [Interval(numbers.Integral, 0, None)],
-        "highway": [NONE, Interval(numbers.Integral, 1, None)],
-    }
+    _parameter_constraints = shared_constraints(
+        "units", "dropout", "epochs", "batch_size", "learning_rate", "early_stopping",
+        "validation_fraction", "n_iter_no_change", "random_state", "verbose", "series_embedding",
+        model=[NONE, CALLABLE, InstanceOf(keras.Model, "a keras.Model")],
+        optimizer=[InstanceOf((str, type, keras.optimizers.Optimizer),
+                              "an optimizer name, class or instance")],
+        loss=[InstanceOf((str, keras.losses.Loss), "a loss name or keras.losses.Loss"), CALLABLE],
+        tol=[Interval(numbers.Real, 0, None)],
+        shuffle=[BOOLEAN],
+        callbacks=[NONE, InstanceOf((list, tuple, dict, keras.callbacks.Callback),
+                                    "a list of keras.callbacks.Callback")],
+        warm_start=[BOOLEAN],
+        metrics=[NONE, InstanceOf((list, tuple, dict, str), "a list of Keras metrics")],
+        n_series=[NONE, Interval(numbers.Integral, 1, None)],
+        highway=[NONE, Interval(numbers.Integral, 1, None)],
+    )
     _parameter_hints = {
-        "units": "pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers",
-        "dropout": "e.g. dropout=0.2, or 0 for none",
-        "random_state": "pass an int seed such as random_state=0, or None",
         "n_series": "the number of series columns, or None for one series",
-        "series_embedding": "e.g. series_embedding=4, or 0 for none",
     }
 
     @classmethod
@@ -415,14 +402,14 @@ class LSTMRegressor(KerasRegressor):
         # the routed ones recorded as passed
         return sorted([*self._explicit_param_names(), *self._routed_names])
 
-    def _check_routed(self, names, error):
+    def _check_routed(self, names):
         """Refuse unknown names and routed names nothing would honour."""
         explicit = self._explicit_param_names()
         for name in names:
             destination, _, rest = name.partition("__")
             if not rest or destination not in ROUTING_PREFIXES:
                 raise unknown_parameter_error(
-                    type(self).__name__, name, explicit, error=error,
+                    type(self).__name__, name, explicit,
                     extra=" Routed parameters are named <destination>__<name> with a "
                           f"destination among {', '.join(ROUTING_PREFIXES)}.",
                 )
@@ -431,12 +418,12 @@ class LSTMRegressor(KerasRegressor):
                 instead = f" Use {rest}=... instead." if rest in explicit else ""
                 kept = (f" ({destination}__ takes only {', '.join(sorted(honoured))})"
                         if honoured else "")
-                raise error(
+                raise InvalidParameterError(
                     f"{type(self).__name__} does not use the routed parameter {name!r}: "
                     f"sklstm's own training loop and predict would ignore it{kept}.{instead}"
                 )
             if destination == "model" and self.model is None:
-                raise error(
+                raise InvalidParameterError(
                     f"{name!r} is routed to the model build function, but model=None "
                     "builds sklstm's default LSTM, which takes no extra arguments; pass "
                     "model=<your build function>, or use units, dropout and the other "
@@ -445,7 +432,7 @@ class LSTMRegressor(KerasRegressor):
 
     def _check_params(self):
         """Check every parameter (the table above and the routed names); set nothing."""
-        self._check_routed(self._routed_names, TypeError)
+        self._check_routed(self._routed_names)
         validate_params(self)
         if self.series_embedding and self.n_series is None:
             raise ValueError(
@@ -474,7 +461,7 @@ class LSTMRegressor(KerasRegressor):
         explicit = self._explicit_param_names()
         routed = [k for k in params if k not in explicit]
         # names passed before are checked at fit, as the constructor's are
-        self._check_routed([k for k in routed if k not in self._routed_names], ValueError)
+        self._check_routed([k for k in routed if k not in self._routed_names])
         for name in routed:
             setattr(self, name, params.pop(name))
         self._routed_names = tuple(sorted({*self._routed_names, *routed}))

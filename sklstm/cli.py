@@ -19,7 +19,6 @@ code 2.
 """
 
 import argparse
-import difflib
 import itertools
 import math
 import os
@@ -33,7 +32,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from ._checks import _when, check_time_order
+from ._checks import _when, check_time_order, closest
 
 __all__ = ["main"]
 
@@ -223,8 +222,8 @@ def main(argv=None):
 
 
 def _unknown_column(name, option, columns):
-    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = closest(name, columns)
+    hint = f"; did you mean {close!r}?" if close else ""
     return _CLIError(f"unknown column {name!r} for {option}: the columns are {list(columns)}{hint}")
 
 

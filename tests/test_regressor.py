@@ -14,6 +14,7 @@ from sklearn.utils import get_tags
 
 from sklstm import LSTMRegressor, SequenceWindower
 from sklstm import _programs, _training
+from sklstm._checks import InvalidParameterError
 from sklstm._model import build_lstm_model
 
 TINY = dict(units=4, epochs=3, batch_size=16, random_state=0)
@@ -254,10 +255,13 @@ def test_interrupted_warm_start_keeps_the_previous_step_size(windows):
     ({"model__seed": 3}, "model=None builds sklstm's default LSTM, which takes no extra"),
 ])
 def test_routed_parameters_nothing_honours_are_refused(windows, routed, match):
-    with pytest.raises(TypeError, match=match):
+    # the same error at fit and from set_params: a ValueError and a TypeError
+    with pytest.raises(InvalidParameterError, match=match):
         LSTMRegressor(**TINY, **routed).fit(*windows)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         LSTMRegressor(**TINY).set_params(**routed)
+    assert issubclass(InvalidParameterError, ValueError)
+    assert issubclass(InvalidParameterError, TypeError)
 
 
 @pytest.mark.parametrize("params", [{"metrics": ["mae"]}, {"compile__metrics": ["mae"]}])
@@ -288,9 +292,12 @@ def test_routed_names_are_recorded_not_discovered(windows):
     assert len(reg.history_["loss"]) <= 2  # fit__epochs is honoured
 
 
-def test_set_params_typo_gets_the_constructor_hint():
-    with pytest.raises(ValueError, match="unknown parameter 'unitz'. Did you mean 'units'"):
-        LSTMRegressor().set_params(unitz=3)
+def test_set_params_typo_gets_the_constructor_hint(windows):
+    for make in (lambda: LSTMRegressor().set_params(unitz=3),
+                 lambda: LSTMRegressor(**TINY, unitz=3).fit(*windows)):
+        with pytest.raises(InvalidParameterError,
+                           match="unknown parameter 'unitz'. Did you mean 'units'"):
+            make()
 
 
 def test_check_params_sets_no_fitted_attribute():
