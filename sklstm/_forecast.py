@@ -4,7 +4,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ._baselines import PersistenceRegressor
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
+from ._forecaster import LSTMForecaster
 from ._long import forecast_long
 from ._time_index import grid_tail, inferred_freq
 
@@ -66,11 +68,30 @@ def _feature_columns(estimator, frame, target, features):
 
 
 def _model_input(estimator, frame, features):
-    """X as the estimator saw it in fit: a DataFrame only if fit had names."""
-    X = frame[features]
+    """X as the estimator saw it in fit: a DataFrame only if fit had names.
+
+    Only the last rows the last row's prediction reads (see :func:`rows_read`).
+    """
+    rows = rows_read(estimator)
+    X = frame[features] if rows is None else frame[features].iloc[-rows:]
     if getattr(estimator, "feature_names_in_", None) is None:
         return X.to_numpy(dtype=float)
     return X
+
+
+def rows_read(estimator):
+    """How many of the last rows the prediction for the last row reads; None: maybe all.
+
+    A wide :class:`LSTMForecaster` reads its window (``sequence_length``
+    rows) and :class:`PersistenceRegressor` the last row, so a forecast
+    predicts from those rows only; any other estimator gets the whole history.
+    """
+    model = getattr(estimator, "best_estimator_", estimator)
+    if isinstance(model, LSTMForecaster) and getattr(model, "layout_", "wide") == "wide":
+        return model.windower_.sequence_length
+    if isinstance(model, PersistenceRegressor):
+        return 1
+    return None
 
 
 def future_index(index, horizon):

@@ -398,8 +398,7 @@ class LSTMRegressor(KerasRegressor):
         return BaseEstimator._get_param_names.__func__(cls)
 
     def _get_param_names(self):
-        # SciKeras scans vars(self); sklstm lists the explicit parameters plus
-        # the routed ones recorded as passed
+        # SciKeras hook: it scans vars(self); explicit and passed routed names keep clone exact
         return sorted([*self._explicit_param_names(), *self._routed_names])
 
     def _check_routed(self, names):
@@ -474,9 +473,11 @@ class LSTMRegressor(KerasRegressor):
         return {name: getattr(self, name) for name in names}
 
     # --- SciKeras hooks ---------------------------------------------------
+    # SciKeras 0.13's private methods that LSTMRegressor overrides, each saying why
+    # (tests/test_common.py pins the version and the list; _get_param_names is above)
 
     def _check_model_param(self):
-        # model=None means sklstm's default network, which SciKeras does not allow
+        # SciKeras hook: model=None (sklstm's default network) is refused by SciKeras's own
         if self.model is None:
             return self._build_default_model
         if isinstance(self.model, keras.Model):
@@ -488,7 +489,7 @@ class LSTMRegressor(KerasRegressor):
         )
 
     def _get_compile_kwargs(self):
-        # SciKeras does not know learning_rate: give it to the optimizer it built
+        # SciKeras hook: SciKeras does not know learning_rate; give it to the optimizer it built
         kwargs = super()._get_compile_kwargs()
         optimizer = kwargs["optimizer"]
         if self._owns_learning_rate():
@@ -501,8 +502,7 @@ class LSTMRegressor(KerasRegressor):
         return isinstance(self.optimizer, (str, type)) and not routed
 
     def _validate_sample_weight(self, X, y, sample_weight):
-        # SciKeras takes negative and infinite weights silently, and drops zero-weight
-        # rows by copying every window: refuse bad weights; _fit_keras_model drops rows
+        # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
         weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32,
                               ensure_all_finite=False, input_name="sample_weight")
         if weights.shape != (len(X),):
@@ -542,8 +542,7 @@ class LSTMRegressor(KerasRegressor):
         return model
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
-        # SciKeras's data check, replaced: sklearn's validate_data for 3-D windows with
-        # NaN (masked) steps, which SciKeras refuses; skipped in _fit_checked
+        # SciKeras hook: its check refuses 3-D windows with NaN (masked) steps; _fit_checked skips
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
@@ -619,19 +618,11 @@ class LSTMRegressor(KerasRegressor):
             "(same sequence_length and features)."
         )
 
-    def _initialize(self, X, y):
-        # SciKeras's hook for a fresh build: check the parameters first
-        self._check_params()
-        self.units_ = as_units(self.units)
-        enable_compilation_cache()
-        X, y = super()._initialize(X, y)
-        self._built_with = self._architecture()
-        return X, y
-
     def _build_keras_model(self):
-        # one build at a time; SciKeras seeds the build by setting and popping process-wide state
-        # (os.environ, numpy's global seed): one build at a time
-        with _BUILD_LOCK:
+        # SciKeras hook: one build at a time (it seeds through process-wide state), seeded right
+        enable_compilation_cache()
+        self.units_ = as_units(self.units)
+        with _BUILD_LOCK:  # SciKeras sets and pops os.environ and numpy's global seed
             if self._random_state is None:
                 self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
             elif isinstance(self.random_state, np.random.RandomState):
@@ -640,7 +631,9 @@ class LSTMRegressor(KerasRegressor):
                 copy = np.random.RandomState()
                 copy.set_state(self.random_state.get_state())
                 self._random_state = int(copy.randint(np.iinfo(np.int32).max))
-            return super()._build_keras_model()
+            model = super()._build_keras_model()
+        self._built_with = self._architecture()  # what a warm start must keep
+        return model
 
     def _network_samples(self, X, y=None):
         """Rows -> network samples: with n_series, one per row and series (series-major)."""
@@ -650,8 +643,7 @@ class LSTMRegressor(KerasRegressor):
         return X, None if y is None else stack_targets(y, self.n_series)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # SciKeras's training hook, replaced: sklstm's loop (or Model.fit) with early
-        # stopping on the last rows, never Keras's shuffled validation_split
+        # SciKeras hook: sklstm's loop, early stopping on the last rows (not a shuffled split)
         y = y.reshape(len(y), -1)
         # rows of zero weight are dropped (as SciKeras does), then the last rows are held out
         rows = np.arange(len(X)) if sample_weight is None else np.flatnonzero(sample_weight)
@@ -790,7 +782,6 @@ class LSTMRegressor(KerasRegressor):
             raise
 
     def _prepare_warm_start(self):
-        self._check_params()
         built = getattr(self, "_built_with", {})
         now = self._architecture()
         changed = [n for n in sorted({*built, *now})
@@ -840,6 +831,7 @@ class LSTMRegressor(KerasRegressor):
                 "LSTMRegressor requires y to be passed, but the target y is None; "
                 "pass the values to forecast, e.g. from make_supervised."
             )
+        self._check_params()
         with all_or_nothing(self), self._warm_start(self.warm_start):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
@@ -848,6 +840,7 @@ class LSTMRegressor(KerasRegressor):
 
         All-or-nothing, and checks parameter changes as a warm start does.
         """
+        self._check_params()
         with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 

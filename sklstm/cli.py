@@ -27,7 +27,6 @@ import tempfile
 import time
 from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -537,13 +536,67 @@ def _series_errors(pred, y, X, n_series, squared=False):
     return error(pred), error(current)
 
 
-def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
-    """Scorer: minus the mean over series of each one's error over persistence's.
+def _error_ratio(y, y_pred, X, *, n_series, squared=False):
+    """The mean over series of each one's error over persistence's.
 
     Scale-free, so no series outweighs the others (see :func:`_series_errors`).
     """
-    model, persistence = _series_errors(estimator.predict(X), y, X, n_series, squared)
-    return -float(np.mean(model / persistence))
+    model, persistence = _series_errors(y_pred, y, X, n_series, squared)
+    return float(np.mean(model / persistence))
+
+
+def _metrics(target):
+    """The errors the command reports, by name, their printed labels and the grid plot's label.
+
+    One series: MAE and RMSE in its unit. A panel: each series' MAE and RMSE
+    over persistence's, averaged (sklearn's multi-output errors would let the
+    largest series dominate).
+    """
+    from sklearn.metrics import mean_absolute_error, root_mean_squared_error
+
+    if isinstance(target, list):
+        errors = {f"{m}_ratio": partial(_error_ratio, n_series=len(target), squared=m == "rmse")
+                  for m in ("mae", "rmse")}
+        return errors, ("MAE/persistence", "RMSE/persistence"), "MAE/persistence"
+    errors = {"mae": lambda y, y_pred, X: mean_absolute_error(y, y_pred),
+              "rmse": lambda y, y_pred, X: root_mean_squared_error(y, y_pred)}
+    return errors, ("MAE", "RMSE"), "mean absolute error"
+
+
+class _FoldScorer:
+    """A search's scorer: every error of a fold from one predict, and that predict kept.
+
+    The grid search's own fold fits so give the out-of-fold predictions of
+    the best parameters: no network is fitted again for them. Each error is
+    returned negated (higher is better, as scikit-learn's ``neg_`` scorers).
+
+    Parameters
+    ----------
+    errors : dict of str to callable
+        ``error(y, y_pred, X)`` by name.
+    candidate : tuple of str, default=()
+        The parameters telling the candidates apart; their predictions are
+        kept by candidate and test fold. () keeps none.
+    """
+
+    def __init__(self, errors, candidate=()):
+        self.errors = errors
+        self.candidate = candidate
+        self.predictions = {}
+
+    def _key(self, params, X, test_start):
+        return tuple(params[name] for name in self.candidate), X.index[test_start]
+
+    def __call__(self, estimator, X, y):
+        y_pred = estimator.predict(X)
+        if self.candidate:  # a dict item is set atomically: threads may share the scorer
+            self.predictions[self._key(estimator.get_params(), X, 0)] = y_pred
+        return {name: -error(y, y_pred, X) for name, error in self.errors.items()}
+
+    def fold_predictions(self, params, X, test):
+        """The kept predictions of the candidate ``params`` on the fold ``test`` of X."""
+        return self.predictions[(tuple(params[name] for name in self.candidate),
+                                 X.index[test[0]])]
 
 
 def _series_table(oof, X, y, targets):
@@ -570,13 +623,15 @@ def _print_series_table(table, n_shown=MAX_PRINTED_SERIES):
     print("\n".join(lines))
 
 
-def _oof_predictions(cv_result, X, y):
-    """Out-of-fold predictions, one row per test row (the forecast origin t)."""
+def _oof_predictions(scorer, params, cv, X, y):
+    """Out-of-fold predictions of the candidate ``params``, one row per test row (origin t).
+
+    They are the predictions the search scored (``scorer`` kept them).
+    """
     columns = list(y.columns) if isinstance(y, pd.DataFrame) else [y.name]
     parts = []
-    for fold, (estimator, test) in enumerate(
-            zip(cv_result["estimator"], cv_result["indices"]["test"]), start=1):
-        pred = np.asarray(estimator.predict(X.iloc[test])).reshape(len(test), -1)
+    for fold, (_, test) in enumerate(cv.split(X), start=1):
+        pred = np.asarray(scorer.fold_predictions(params, X, test)).reshape(len(test), -1)
         part = pd.DataFrame(pred, index=X.index[test], columns=columns)
         part.insert(0, "fold", fold)
         parts.append(part)
@@ -622,7 +677,7 @@ def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, no
     bottom.set_title(title)
 
 
-def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
+def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, score_label):
     """The four figures; a panel's forecast.png shows its first few series, one row each."""
     from matplotlib.figure import Figure
 
@@ -658,14 +713,9 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
     n_x = len(search.param_grid["sequence_length"])
     n_y = len(search.param_grid["units"])
     fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
-    if panel:  # a callable scorer: name it as a "neg_" one, so the error is shown
-        results = SimpleNamespace(
-            cv_results_=search.cv_results_, refit=search.refit,
-            scoring={search.refit: "neg_MAE/persistence"})
-        plot_grid_search(results, x="sequence_length", y="units", ax=fig.subplots())
-    else:
-        plot_grid_search(search, x="sequence_length", y="units", unit=unit_of(target),
-                         ax=fig.subplots())
+    # the scorer returns minus the errors: show the error of the refit metric
+    plot_grid_search(search, x="sequence_length", y="units", negate=True, label=score_label,
+                     unit=None if panel else unit_of(target), ax=fig.subplots())
     fig.savefig(out / "grid_search.png", dpi=110)
 
     fig = Figure(figsize=(7, 4), layout="constrained")
@@ -693,7 +743,13 @@ def _print_panel_forecast(fc, targets, horizon, coverage):
 
 
 def _run_forecast(args):
-    """The ``sklstm forecast`` command; returns the exit code."""
+    """The ``sklstm forecast`` command; returns the exit code.
+
+    The steps of its help: read and frame the series, grid-search
+    LSTMForecaster with TimeSeriesSplit (each fold's predictions kept),
+    score persistence on the same folds, refit the best (the search does),
+    forecast the next steps, then write the files and print the results.
+    """
     if args.series is not None:
         return _run_long_forecast(args)
     for option, value in (("--season-length", args.season_length),
@@ -702,15 +758,48 @@ def _run_forecast(args):
             raise _CLIError(f"{option} applies to long data (with --series COLUMN)")
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
-    horizon, n_splits = args.horizon, args.splits
-    lengths = sorted(set(args.sequence_length))
-    units = sorted(set(args.units))
-    needed, reason, fix = _min_rows(n_splits, max(lengths), horizon, args.coverage,
-                                   VALIDATION_FRACTION, n_rows=len(frame))
+    _check_enough_rows(args, frame)
+    out = _output_directory(args.out)
+
+    # Keras and JAX load only now, once the input is known to be good
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from ._framing import make_supervised
+
+    X, y = make_supervised(frame, target, horizon=args.horizon, features=features)
+    cv = TimeSeriesSplit(n_splits=args.splits)
+    grid = {"sequence_length": sorted(set(args.sequence_length)), "units": sorted(set(args.units))}
+    errors, labels, score_label = _metrics(target)
+    _say_plan(say, source, frame, target, features, X, cv, grid, args.horizon)
+    started = time.perf_counter()
+    search, scorer = _grid_search(args, X, y, target, cv, grid, errors)
+    elapsed = time.perf_counter() - started
+    baseline = _persistence_scores(X, y, target, cv, errors)
+    fc = _forecast_next(search.best_estimator_, frame, target, features, args)
+
+    metrics = tuple(errors)
+    table = _scores_table(search, baseline, args.splits, metrics)
+    oof = _oof_predictions(scorer, search.best_params_, cv, X, y)
+    by_series = _series_table(oof, X, y, target) if isinstance(target, list) else None
+    _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
+                   score_label)
+    say(f"\nfitted in {elapsed:.0f} s")
+    _print_results(out, target, search, table, metrics, labels, by_series, fc, args)
+    return 0
+
+
+def _check_enough_rows(args, frame):
+    """Refuse a frame too short for the folds, windows and interval calibration."""
+    needed, reason, fix = _min_rows(args.splits, max(args.sequence_length), args.horizon,
+                                   args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
         raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
                         f"({reason}); {fix}")
-    out = Path(args.out)
+
+
+def _output_directory(path):
+    """The --out directory, made and proven writable before any fit."""
+    out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -721,41 +810,14 @@ def _run_forecast(args):
     except OSError as error:
         raise _CLIError(f"cannot write to output directory {str(out)!r}: {error.strerror}; "
                         "choose another --out") from None
+    return out
 
-    # Keras and JAX load only now, once the input is known to be good
-    import joblib
-    from sklearn.base import clone
-    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-    from ._baselines import PersistenceRegressor
-    from ._conformal import few_rows_warning
-    from ._forecast import forecast as forecast_beyond
-    from ._forecaster import LSTMForecaster
-    from ._framing import make_supervised
-    from ._progress import fit_progress
-    from .plotting import _format_mean_std
-
-    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
-                           validation_fraction=VALIDATION_FRACTION)
-    X, y = make_supervised(frame, target, horizon=horizon, features=features)
-    cv = TimeSeriesSplit(n_splits=n_splits)
-    grid = {"sequence_length": lengths, "units": units}
-    panel = isinstance(target, list)
-    if panel:  # scale-free: sklearn's multi-output errors let the largest series dominate
-        scoring = {f"{m}_ratio": partial(_relative_to_persistence, n_series=len(target),
-                                         squared=m == "rmse") for m in ("mae", "rmse")}
-        labels = ("MAE/persistence", "RMSE/persistence")
-    else:
-        scoring = {"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
-        labels = ("MAE", "RMSE")
-    metrics = tuple(scoring)
-    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit=metrics[0],
-                          n_jobs=args.n_jobs, error_score="raise")
-    n_candidates = len(lengths) * len(units)
-    total = n_candidates * n_splits + 1 + 2 * n_splits
-
+def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
+    """The preamble: the data, the target(s), the folds and the grid."""
     say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
-    if panel:
+    n_splits = cv.get_n_splits()
+    if isinstance(target, list):
         named = ", ".join(target[:MAX_PRINTED_SERIES]) + (
             f" and {len(target) - MAX_PRINTED_SERIES} more" if len(target) > MAX_PRINTED_SERIES
             else "")
@@ -769,41 +831,80 @@ def _run_forecast(args):
     test_size = len(X) // (n_splits + 1)
     say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
         f"test folds of {test_size} rows")
-    say(f"grid:     sequence_length {lengths} x units {units} = {n_candidates} candidates; "
-        f"{total} fits in all (grid, refit, persistence, out-of-fold predictions)")
+    n_candidates = len(grid["sequence_length"]) * len(grid["units"])
+    say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
+        f"{n_candidates} candidates; {n_candidates * n_splits + 1} fits in all "
+        f"({n_candidates} x {n_splits} folds, then the best refitted on all rows)")
 
-    started = time.perf_counter()
+
+def _grid_search(args, X, y, target, cv, grid, errors):
+    """The fitted GridSearchCV and its scorer, which kept every fold's predictions.
+
+    Candidates x folds fits and one refit of the best on all rows: nothing else
+    trains a network.
+    """
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from ._forecaster import LSTMForecaster
+    from ._progress import fit_progress
+
+    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
+                           validation_fraction=VALIDATION_FRACTION)
+    scorer = _FoldScorer(errors, candidate=tuple(grid))
+    search = GridSearchCV(model, grid, cv=cv, scoring=scorer, refit=next(iter(errors)),
+                          n_jobs=args.n_jobs, error_score="raise")
+    n_fits = len(grid["sequence_length"]) * len(grid["units"]) * cv.get_n_splits() + 1
     # threads share the imports and compiled steps; worker processes would
     # each import Keras and JAX first (see docs/performance.md)
     with joblib.parallel_config(backend="threading"), \
-            fit_progress(total, disable=args.quiet, desc="fitting") as bar:
+            fit_progress(n_fits, disable=args.quiet, desc="fitting") as bar:
         search.fit(X, y)
         bar.update(1)  # the refit of the best candidate, outside joblib
-        baseline = cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
-                                  scoring=scoring)
-        best = clone(model).set_params(**search.best_params_)
-        oof_cv = cross_validate(best, X, y, cv=cv, scoring=scoring, n_jobs=args.n_jobs,
-                                return_estimator=True, return_indices=True)
-    elapsed = time.perf_counter() - started
+    return search, scorer
 
-    fc = forecast_beyond(search.best_estimator_, frame, target=target, features=features,
-                         horizon=horizon, coverage=args.coverage,
-                         **({"layout": "long"} if panel else {}))
 
+def _persistence_scores(X, y, target, cv, errors):
+    """Persistence's errors on the same folds (``cross_validate``'s results)."""
+    from sklearn.model_selection import cross_validate
+
+    from ._baselines import PersistenceRegressor
+
+    return cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
+                          scoring=_FoldScorer(errors))
+
+
+def _forecast_next(model, frame, target, features, args):
+    """The next --horizon steps and their --coverage interval (a panel's: long)."""
+    from ._forecast import forecast
+
+    fc = forecast(model, frame, target=target, features=features, horizon=args.horizon,
+                  coverage=args.coverage, **({"layout": "long"} if isinstance(target, list)
+                                             else {}))
     fc.attrs["coverage"] = args.coverage
-    table = _scores_table(search, baseline, n_splits, metrics)
-    oof = _oof_predictions(oof_cv, X, y)
+    return fc
+
+
+def _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
+                   score_label):
+    """The CSV files and the four figures."""
     table.to_csv(out / "cv_results.csv", index=False)
     oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
-    if panel:
-        by_series = _series_table(oof, X, y, target)
+    if by_series is not None:
         by_series.to_csv(out / "cv_series.csv")
     fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
-    _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, args.coverage)
+    _save_plots(out, frame, target, X, cv, search, oof, fc, args.horizon, args.coverage,
+                score_label)
 
+
+def _print_results(out, target, search, table, metrics, labels, by_series, fc, args):
+    """The scores of every candidate and persistence, the best, the forecast, the files."""
+    from ._conformal import few_rows_warning
+    from .plotting import _format_mean_std
+
+    panel, horizon = isinstance(target, list), args.horizon
     steps = f" (averaged over the {horizon} steps ahead)" if horizon > 1 else ""
-    say(f"\nfitted in {elapsed:.0f} s")
-    print(f"\nCross-validated error over {n_splits} folds{steps}, mean ± std; lower is better")
+    print(f"\nCross-validated error over {args.splits} folds{steps}, mean ± std; lower is better")
     if panel:
         print(f"scale-free: each series' MAE and RMSE over persistence's on the same rows, "
               f"then the mean over the {len(target)} series; below 1 beats persistence")
@@ -831,7 +932,6 @@ def _run_forecast(args):
     width = max(map(len, files))
     for name, what in files.items():
         print(f"  {name:<{width}}  {what.replace(' (several targets)', '')}")
-    return 0
 
 
 def _load_long(args):

@@ -8,6 +8,7 @@ headless machines.
 
 import math
 import numbers
+import sys
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -410,7 +411,7 @@ def _score_column(results, score, scoring, refit):
 
 
 def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
-                     score=None, unit=None, ax=None):
+                     score=None, unit=None, negate=None, label=None, ax=None):
     """Heatmap of the mean cross-validated score over two searched parameters.
 
     Parameters
@@ -432,6 +433,15 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     unit : str or None, default=None
         Unit of the score, shown on the colour bar (an error such as the
         MAE is in the target's unit, e.g. ``"°C"``).
+
+    negate : bool or None, default=None
+        Show minus the score: the error, for a scorer that returns minus an
+        error (lower is then better). None: when the search's scorer is a
+        ``"neg_..."`` string. Set it for a callable scorer.
+
+    label : str or None, default=None
+        Name of what is shown, on the colour bar; None: the scorer's name
+        without ``neg_`` (``"mean absolute error"``), or the column.
 
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
@@ -519,12 +529,12 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     # best candidate per cell (scores: higher is better)
     table = table.sort_values("mean", ascending=False).drop_duplicates(["x", "y"])
 
-    negated = isinstance(scorer, str) and scorer.startswith("neg_")
+    named_error = isinstance(scorer, str) and scorer.startswith("neg_")
+    negated = named_error if negate is None else bool(negate)
     if negated:
         table["mean"] = -table["mean"]
-        label = scorer[len("neg_"):].replace("_", " ")
-    else:
-        label = column
+    if label is None:
+        label = scorer[len("neg_"):].replace("_", " ") if named_error else column
     xs, ys = _sorted_values(table["x"]), _sorted_values(table["y"])
     grid = np.full((len(ys), len(xs)), np.nan)
     spread = np.full_like(grid, np.nan)
@@ -597,8 +607,12 @@ def _find_history(obj):
 
 def _find_loss_name(obj):
     """The ``loss`` parameter of the network inside ``obj``, as text, or None."""
+    # an LSTMRegressor exists only once its module is imported: plotting never imports Keras
+    regressor = sys.modules.get("sklstm._regressor")
+    if regressor is None:
+        return None
     for inner in _nested(obj):
-        if type(inner).__name__ == "LSTMRegressor":
+        if isinstance(inner, regressor.LSTMRegressor):
             loss = inner.loss
             return loss if isinstance(loss, str) else type(loss).__name__
     return None

@@ -299,6 +299,23 @@ def test_plot_grid_search_colours_do_not_overstate_small_differences(ridge_searc
     assert ax.figure.axes[-1].get_ylabel() == "mean absolute error (°C), CV mean"
 
 
+def test_plot_grid_search_shows_a_callable_scorers_error_when_told(ridge_search):
+    # as the CLI's scorer, a callable returning minus the errors it names
+    def scorer(estimator, X, y):
+        return {"mae": -float(np.mean(np.abs(estimator.predict(X) - y)))}
+
+    search = _ridge_search(scoring=scorer, refit="mae")
+    ax = plot_grid_search(search, y="alpha", negate=True, label="MAE", unit="°C")
+    grid = ax.images[0].get_array()
+    np.testing.assert_allclose(np.sort(grid.ravel()),
+                               np.sort(-search.cv_results_["mean_test_mae"]))
+    assert ax.figure.axes[-1].get_ylabel() == "MAE (°C), CV mean"
+    # the lowest error is outlined
+    (outline,) = [p for p in ax.patches if not p.get_fill()]
+    row, col = np.unravel_index(np.argmin(grid), grid.shape)
+    assert (outline.get_x() + 0.5, outline.get_y() + 0.5) == (col, row)
+
+
 @pytest.mark.parametrize("as_frame", [False, True])
 def test_plot_grid_search_accepts_cv_results(ridge_search, as_frame):
     results = ridge_search.cv_results_

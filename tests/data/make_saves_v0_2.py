@@ -28,7 +28,8 @@ def main(out):
     tiny = dict(sequence_length=3, units=2, epochs=2, random_state=0)
     models = {
         "highway": LSTMForecaster(**tiny, target_column="y", trend="highway").fit(X, y),
-        "highway_panel": LSTMForecaster(**tiny, target_column=["y", "z"], trend="highway").fit(X, Y2),
+        "highway_panel": LSTMForecaster(**tiny, target_column=["y", "z"],
+                                        trend="highway").fit(X, Y2),
         "diff": LSTMForecaster(**tiny, target_column="y").fit(X, y),
     }
     for name, model in models.items():
