@@ -520,7 +520,7 @@ class LSTMRegressor(KerasRegressor):
             )
         if not weights.any():
             raise ValueError(
-                "sample_weight is 0 for every row, so there is nothing to train on; "
+                "sample_weight is zero for every row, so there is nothing to train on; "
                 "give the rows to learn from a positive weight."
             )
         return X, y, weights

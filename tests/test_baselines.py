@@ -3,15 +3,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import TimeSeriesSplit, cross_val_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import PersistenceRegressor, make_supervised
-
-
-@parametrize_with_checks([PersistenceRegressor(), PersistenceRegressor(target_column=-1)])
-def test_sklearn_compatible_estimator(estimator, check):
-    # no expected failures: every scikit-learn check passes
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

@@ -11,32 +11,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_supervised
-from sklstm._forecaster import calibration_size, conformal_rank
+from sklstm._conformal import calibration_size, conformal_rank
 
 TINY = {"sequence_length": 5, "units": 4, "random_state": 0}
-
-# Two checks cannot pass for any forecaster that windows its rows.
-WINDOW_FAILURES = {
-    "check_methods_sample_order_invariance": (
-        "each row is predicted from the window of rows before it, so shuffled "
-        "rows give other windows by design"
-    ),
-    "check_methods_subset_invariance": (
-        "a subset of rows has other windows (the rows before each one differ)"
-    ),
-}
-
-
-@pytest.mark.slow  # ~40 fits on differently shaped data: 40 s with a cold compilation cache
-@parametrize_with_checks(
-    [LSTMForecaster(sequence_length=3, units=4, epochs=2, random_state=0)],
-    expected_failed_checks=lambda est: WINDOW_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # --- data ------------------------------------------------------------------------------

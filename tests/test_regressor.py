@@ -158,6 +158,22 @@ def test_early_stopping_uses_the_last_rows_and_stops(windows):
     assert np.mean((val_pred - y[-40:]) ** 2) == pytest.approx(best, rel=1e-4)
 
 
+@pytest.mark.parametrize("zero_weights", [False, True])
+def test_the_held_out_rows_and_their_predictions_are_kept(windows, zero_weights):
+    X, y = windows
+    weights = None
+    if zero_weights:  # rows of zero weight are dropped before the last rows are held out
+        weights = np.ones(len(y))
+        weights[[3, len(y) - 2]] = 0
+    reg = LSTMRegressor(**TINY, validation_fraction=0.2).fit(X, y, sample_weight=weights)
+    kept = np.arange(len(y)) if weights is None else np.flatnonzero(weights)
+    np.testing.assert_array_equal(reg.validation_rows_, kept[-round(0.2 * len(kept)):])
+    np.testing.assert_allclose(reg.validation_predictions_, reg.predict(X)[reg.validation_rows_],
+                               rtol=1e-6, atol=1e-7)
+    unstopped = LSTMRegressor(**TINY, early_stopping=False).fit(X, y)
+    assert unstopped.validation_rows_.shape == (0,) and unstopped.validation_predictions_.size == 0
+
+
 def test_keras_callbacks_are_called(windows):
     losses = []
     cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: losses.append(logs["loss"]))

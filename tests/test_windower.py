@@ -244,18 +244,6 @@ def test_pandas_output_keeps_3d_windows_as_arrays_and_frames_the_flat_form():
     np.testing.assert_array_equal(out.to_numpy(), [[3, 4], [4, 5]])
 
 
-def test_sklearn_set_output_checks_pass_for_the_flat_form():
-    from sklearn.utils.estimator_checks import (
-        check_global_output_transform_pandas,
-        check_set_output_transform,
-        check_set_output_transform_pandas,
-    )
-
-    for check in (check_set_output_transform, check_set_output_transform_pandas,
-                  check_global_output_transform_pandas):
-        check("SequenceWindower", SequenceWindower(3, flatten=True, padding="edge"))
-
-
 def test_unsupported_output_container_is_a_clear_error():
     with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
         SequenceWindower(2).set_output(transform="polars")
