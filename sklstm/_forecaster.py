@@ -6,7 +6,6 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
@@ -19,11 +18,11 @@ from sklearn.utils.validation import (
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
-    shared_constraints, validate_params,
+    shared_constraints, validate_params, validation_size,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._regressor import LSTMRegressor, all_or_nothing, validation_size
+from ._regressor import LSTMRegressor, all_or_nothing
 from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
 from ._time_index import index_of
 from ._windower import SequenceWindower
