@@ -315,6 +315,33 @@ def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
 
 # --- programs stored for new processes ----------------------------------------
 
+def test_stored_programs_are_keyed_on_the_code_they_run_only(monkeypatch):
+    """Editing the CLI's text keeps the stored programs; editing a layer does not."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    package = Path(_programs.__file__).parent
+    traced = set()
+    for path in package.glob("*.py"):
+        module = importlib.import_module(f"sklstm.{path.stem}" if path.stem != "__init__"
+                                         else "sklstm")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            keras_code = issubclass(obj, (keras.layers.Layer, keras.initializers.Initializer,
+                                          keras.losses.Loss, keras.optimizers.Optimizer))
+            if keras_code and obj.__module__ == module.__name__:
+                traced.add(path.name)
+    assert traced <= set(_programs.TRACED_MODULES)
+    assert "cli.py" not in _programs.TRACED_MODULES
+    fingerprint = _programs._environment_fingerprint()
+    _programs._environment_fingerprint.cache_clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(_programs, "TRACED_MODULES", ("_model.py",))
+        assert _programs._environment_fingerprint() != fingerprint
+        _programs._environment_fingerprint.cache_clear()
+    assert _programs._environment_fingerprint() == fingerprint
+
+
 _NEW_PROCESS_FIT = """
 import json, sys
 import jax, numpy as np
@@ -387,3 +414,4 @@ def test_programs_running_user_code_are_not_stored():
     assert _programs._only_keras_and_sklstm_code(_model(loss="mae"))
     assert not _programs._only_keras_and_sklstm_code(_model(loss=own_loss))
     assert not _programs.CompiledSteps(_model(loss=own_loss), key="k").storable
+
