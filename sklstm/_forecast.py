@@ -7,6 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._baselines import PersistenceRegressor
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 from ._forecaster import LSTMForecaster
+from ._framing import _as_frame, _check_columns
 from ._long import forecast_long
 from ._time_index import grid_tail, inferred_freq
 
@@ -14,7 +15,8 @@ METHODS = ("direct", "recursive")
 LAYOUTS = ("wide", "long")
 
 
-def _as_frame(data, target):
+def _history(data, target):
+    """The history as a DataFrame, and the target column(s) in it."""
     if isinstance(target, (list, tuple)):
         missing = [t for t in target if not isinstance(data, pd.DataFrame) or t not in data.columns]
         if missing or not target:
@@ -31,18 +33,10 @@ def _as_frame(data, target):
                 f"target={target!r} does not match the Series name {name!r}; pass "
                 "target=None (or the Series name) for a Series."
             )
-        return data.to_frame(name=name), name
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"data must be a pandas Series or DataFrame of the history, got "
-            f"{type(data).__name__}; wrap arrays with pandas.Series(...) or "
-            "pandas.DataFrame(...)."
-        )
-    if target not in data.columns:
-        raise ValueError(
-            f"target={target!r} is not a column of data; columns are {list(data.columns)}."
-        )
-    return data, target
+        return _as_frame(data, column=name), name
+    frame = _as_frame(data)
+    _check_columns("target", target, [target], frame.columns)
+    return frame, target
 
 
 def _feature_columns(estimator, frame, target, features):
@@ -239,7 +233,7 @@ def forecast(
             )
         return forecast_long(estimator, data, target=target, series=series, time=time,
                              features=features, horizon=horizon)
-    frame, target = _as_frame(data, target)
+    frame, target = _history(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
     check_time_order(frame.index, "the index of data")

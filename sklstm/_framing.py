@@ -15,8 +15,11 @@ from ._long import make_supervised_long
 from ._time_index import inferred_freq
 
 
-def _as_frame(data, name="data"):
+def _as_frame(data, name="data", column=None):
+    """``data`` as a DataFrame: a Series becomes its one column (named ``column`` if unnamed)."""
     if isinstance(data, pd.Series):
+        if data.name is None and column is not None:
+            return data.to_frame(name=column)
         return data.to_frame()
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
