@@ -155,6 +155,46 @@ def test_one_fit_validates_once_windows_once_and_predicts_only_what_it_must(
     np.testing.assert_allclose(model.conformity_scores_, errors, rtol=1e-5, atol=1e-6)
 
 
+def test_relative_windows_are_made_per_block_as_the_whole_would_be():
+    from sklstm import SequenceWindower
+    from sklstm._forecaster import RelativeWindows
+
+    rng = np.random.default_rng(0)
+    columns = rng.standard_normal((30, 3))
+    raw = np.cumsum(rng.standard_normal((30, 2)), axis=0)
+    windows = SequenceWindower(4).fit_transform(np.column_stack([columns, raw]))
+    relative = RelativeWindows(windows, [0, 2], np.array([2.0, 0.5]))
+    # as the whole array: the targets' past minus their last value, in units of scale
+    expected = windows[:, :, :3].copy()
+    expected[:, :, [0, 2]] = (windows[:, :, 3:] - windows[:, -1:, 3:]) / [2.0, 0.5]
+    assert relative.shape == expected.shape and len(relative) == 30
+    np.testing.assert_array_equal(np.asarray(relative), expected)
+    rows = np.array([3, 17, 29])
+    np.testing.assert_array_equal(relative[rows], expected[rows])
+    np.testing.assert_array_equal(np.asarray(relative[10:20][2:5]), expected[12:15])
+    np.testing.assert_array_equal(np.asarray(relative[:5], dtype=np.float32),
+                                  expected[:5].astype(np.float32))
+
+
+def test_a_diff_fit_never_holds_every_window():
+    import tracemalloc
+
+    n, length = 40_000, 32
+    series = np.cumsum(np.random.default_rng(0).standard_normal((n + 1, 4)), axis=0)
+    X, y = series[:-1], series[1:, 0]
+    model = LSTMForecaster(sequence_length=length, units=2, epochs=1, batch_size=1024,
+                           random_state=0)
+    model.fit(X[:2000], y[:2000])  # compiles, outside the measurement
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    windows = n * length * 4 * 8  # float64: what the copy of every window took
+    assert peak < windows / 4, f"peak {peak / 2**20:.1f} MiB, windows {windows / 2**20:.1f} MiB"
+
+
 def test_grid_search_over_flat_params_with_time_series_split(seasonal):
     X, y = make_supervised(seasonal.iloc[:240], "s")
     search = GridSearchCV(
