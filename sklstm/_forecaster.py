@@ -570,6 +570,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y):
         self._check_params()
+        self._reset()
         check_numeric(X, type(self).__name__)
         if is_long(X):
             self.layout_ = "long"
@@ -592,6 +593,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.history_ = self.regressor_.history_
         self.conformity_scores_ = self._calibrate(X, y, windows)
         return self
+
+    def _reset(self):
+        """Forget the previous fit's state (fit puts it back if it fails): a refit on
+        the other layout must not leave the first one's attributes behind."""
+        params = self.get_params(deep=False)
+        for name in [n for n in vars(self) if n not in params
+                     and (n.endswith("_") and not n.startswith("__") or n == "_y_ndim")]:
+            delattr(self, name)
 
     def _validate_wide(self, X, y):
         """X and y (2-D), validated once for the whole fit, and X's index."""
