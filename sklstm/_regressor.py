@@ -477,7 +477,7 @@ class LSTMRegressor(KerasRegressor):
     # (tests/test_common.py pins the version and the list; _get_param_names is above)
 
     def _check_model_param(self):
-        # SciKeras hook: model=None (sklstm's default network) is refused by SciKeras's own
+        # SciKeras hook: its version refuses model=None, which is sklstm's default network
         if self.model is None:
             return self._build_default_model
         if isinstance(self.model, keras.Model):
@@ -503,6 +503,8 @@ class LSTMRegressor(KerasRegressor):
 
     def _validate_sample_weight(self, X, y, sample_weight):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
+        if np.ndim(sample_weight) == 0:  # one weight for every row, as scikit-learn allows
+            sample_weight = np.full(len(X), sample_weight, dtype=float)
         weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32,
                               ensure_all_finite=False, input_name="sample_weight")
         if weights.shape != (len(X),):

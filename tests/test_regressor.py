@@ -380,6 +380,7 @@ def test_integer_weights_match_repeated_rows_up_to_float32_rounding():
 
 def test_negative_or_infinite_sample_weight_is_refused(windows):
     X, y = windows
+    LSTMRegressor(**TINY).fit(X, y, sample_weight=2.0)  # one weight for all rows is fine
     for bad, shown in ((-1.0, "-1.0"), (np.inf, "inf")):
         w = np.ones(len(y))
         w[3] = bad
