@@ -503,7 +503,7 @@ class LSTMRegressor(KerasRegressor):
 
     def _validate_sample_weight(self, X, y, sample_weight):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
-        if np.ndim(sample_weight) == 0:  # one weight for every row, as scikit-learn allows
+        if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
             sample_weight = np.full(len(X), sample_weight, dtype=float)
         weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32,
                               ensure_all_finite=False, input_name="sample_weight")
