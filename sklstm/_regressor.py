@@ -477,7 +477,7 @@ class LSTMRegressor(KerasRegressor):
     # (tests/test_common.py pins the version and the list; _get_param_names is above)
 
     def _check_model_param(self):
-        # SciKeras hook: its version refuses model=None, which is sklstm's default network
+        # SciKeras hook: its version reads a build_fn parameter and refuses model=None (our default)
         if self.model is None:
             return self._build_default_model
         if isinstance(self.model, keras.Model):
