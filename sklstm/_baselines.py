@@ -4,9 +4,9 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_numeric
+from ._checks import FLOAT_DTYPES, check_numeric, validate_data
 from ._series import check_outputs_per_series
 
 

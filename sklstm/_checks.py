@@ -246,6 +246,90 @@ def input_feature_names(estimator, input_features):
     return input_features
 
 
+#: The float dtypes sklstm computes in. float16 input is widened to float64 at
+#: the boundary, once: its largest value is 65504, so comparing it with
+#: float32's range or scaling it would overflow in float16.
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _nan_message(value, name, owner, hint):
+    """Where the first NaN of ``value`` is, and what to do about it."""
+    try:
+        missing = np.isnan(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        missing = None
+    where = ""
+    if missing is not None and missing.any():
+        first = np.argwhere(missing)[0]
+        row = int(first[0])
+        labels = getattr(value, "index", None)
+        label = (f" ({labels[row]!r})" if labels is not None and len(labels) > row
+                 and labels[row] != row else "")
+        columns = getattr(value, "columns", None)
+        column = ""
+        if len(first) > 1:
+            column = (f", column {columns[first[1]]!r}" if columns is not None
+                      else f", column {int(first[1])}")
+        where = f" ({int(missing.sum())} value(s), the first at row {row}{label}{column})"
+    fix = hint or (f"{owner} needs every value: fill them first (e.g. {name}.interpolate() "
+                   f"or {name}.ffill()) or drop those rows")
+    return f"{owner}: {name} contains NaN{where}; {fix}."
+
+
+def _clear_input_error(error, owner, hint, values):
+    """sklearn's message for NaN or complex input, rewritten (or None to keep it)."""
+    message = str(error)
+    for name, value in values.items():
+        if message.startswith(f"Input {name} contains NaN"):
+            return ValueError(_nan_message(value, name, owner, hint))
+    if message.startswith("Complex data not supported"):  # sklearn then prints the array
+        return ValueError(
+            f"Complex data not supported: {owner} takes real numbers; pass the real "
+            "part (X.real) or the magnitude (abs(X)) instead."
+        )
+    return None
+
+
+def validate_data(estimator, X="no_validation", y="no_validation", **check_params):
+    """scikit-learn's ``validate_data`` on sklstm's one dtype path, with clearer errors.
+
+    ``dtype=FLOAT_DTYPES`` (this module's) widens float16 to float64; NaN
+    where it is not allowed names its first row and column, and the fix
+    (the estimator's ``_nan_hint``, if it has one); complex input is refused
+    without printing the array.
+    """
+    from sklearn.utils.validation import validate_data as sklearn_validate_data
+
+    try:
+        return sklearn_validate_data(estimator, X, y, **check_params)
+    except ValueError as error:
+        clear = _clear_input_error(error, type(estimator).__name__,
+                                   getattr(estimator, "_nan_hint", None), {"X": X, "y": y})
+        if clear is None:
+            raise
+        raise clear from None
+
+
+def check_array(array, *, owner, input_name="X", **check_params):
+    """scikit-learn's ``check_array`` with :func:`validate_data`'s clearer errors."""
+    from sklearn.utils.validation import check_array as sklearn_check_array
+
+    try:
+        return sklearn_check_array(array, input_name=input_name, **check_params)
+    except ValueError as error:
+        clear = _clear_input_error(error, owner, None, {input_name: array})
+        if clear is None:
+            raise
+        raise clear from None
+
+
+def largest_magnitude(values):
+    """The largest ``|value|``, NaN left out (0.0 if nothing is left), without warnings."""
+    magnitudes = np.abs(np.asarray(values, dtype=float)).ravel()
+    magnitudes = magnitudes[~np.isnan(magnitudes)]
+    return float(magnitudes.max()) if magnitudes.size else 0.0
+
+
 def check_numeric(X, owner):
     """Raise a clear error naming the DataFrame columns that are not numeric."""
     if not (hasattr(X, "columns") and hasattr(X, "dtypes")):

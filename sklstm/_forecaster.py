@@ -10,16 +10,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    BOOLEAN, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
-    check_numeric, validate_params,
+    BOOLEAN, FLOAT_DTYPES, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options,
+    check_fraction, check_numeric, validate_data, validate_params,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
@@ -341,6 +337,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         "random_state": RANDOM_STATE,
         "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
     }
+    _nan_hint = (
+        "one series needs every value: fill them first (e.g. X.interpolate() or X.ffill()) "
+        "or drop those rows; NaN marks an unknown value only in a panel "
+        "(target_column=[...])"
+    )
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 14",
         "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",

@@ -11,18 +11,14 @@ import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.utils import RegressorTags
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
-    check_numeric, unknown_parameter_error, validate_params, validation_size,
+    BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
+    check_array, check_numeric, largest_magnitude, unknown_parameter_error, validate_data,
+    validate_params, validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -79,7 +75,7 @@ def _check_no_infinity(X, chunk_size=4096):
         if (np.abs(chunk) > _FLOAT32_MAX).any():
             raise ValueError(
                 f"Input X contains values beyond float32's range (|x| > {_FLOAT32_MAX:.3g}), "
-                f"up to {np.nanmax(np.abs(chunk)):.3g}; the network computes in float32, "
+                f"up to {largest_magnitude(chunk):.3g}; the network computes in float32, "
                 "where they are infinite. Scale X first, e.g. with MinMaxScaler."
             )
 
@@ -520,7 +516,8 @@ class LSTMRegressor(KerasRegressor):
         if X is not None:
             check_numeric(X, type(self).__name__)
         if X is None:
-            y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
+            y = check_array(y, owner=type(self).__name__, ensure_2d=False, dtype=FLOAT_DTYPES,
+                            input_name="y")
             return None, y
         # finiteness is checked below in chunks: on NaN-padded window views
         # sklearn's check would build an (n, L, F) boolean array
@@ -541,10 +538,10 @@ class LSTMRegressor(KerasRegressor):
         if not reset and self._window_shape(X.shape) != self.input_shape_:
             raise ValueError(self._window_shape_message(X.shape))
         _check_no_infinity(X)
-        if y is not None and np.size(y) and np.nanmax(np.abs(y)) > _FLOAT32_MAX:
+        if y is not None and largest_magnitude(y) > _FLOAT32_MAX:
             raise ValueError(
                 f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
-                f"to {np.nanmax(np.abs(y)):.3g}; the network computes in float32. Scale y "
+                f"to {largest_magnitude(y):.3g}; the network computes in float32. Scale y "
                 "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
             )
         if X.ndim == 2:

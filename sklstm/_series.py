@@ -46,9 +46,11 @@ def check_panel_shapes(input_shape, n_outputs, n_series):
 
 def check_panel_y(X, y):
     """y of a panel: floats, NaN allowed (an unknown value of a ragged panel), X's length."""
-    from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_consistent_length
+    from sklearn.utils.validation import check_consistent_length
 
-    y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+    from ._checks import FLOAT_DTYPES, check_array
+
+    y = check_array(y, owner="", ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
                     ensure_all_finite="allow-nan")
     check_consistent_length(X, y)
     return y

@@ -8,19 +8,17 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from ._checks import (
     BOOLEAN,
+    FLOAT_DTYPES,
     Interval,
     Options,
     check_choice,
     check_numeric,
     input_feature_names,
+    validate_data,
     validate_params,
 )
 from ._time_index import (
@@ -171,6 +169,10 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 5",
     }
+    _nan_hint = (
+        "padding='edge' needs every value: fill them first (e.g. X.interpolate()), or use "
+        "padding='mask', which masks NaN steps for LSTMRegressor"
+    )
 
     def _validate(self, X, *, reset):
         """X as a float array, and its pandas index (None for arrays)."""
