@@ -6,6 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 from ._long import forecast_long
+from ._series import is_series_list, plain_list
 from ._time_index import grid_tail, inferred_freq
 
 METHODS = ("direct", "recursive")
@@ -13,9 +14,9 @@ LAYOUTS = ("wide", "long")
 
 
 def _as_frame(data, target):
-    if isinstance(target, (list, tuple)):
+    if is_series_list(target, getattr(data, "columns", ())):
         missing = [t for t in target if not isinstance(data, pd.DataFrame) or t not in data.columns]
-        if missing or not target:
+        if missing or not len(target):
             columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
             raise ValueError(
                 f"target={list(target)} must name columns of a DataFrame of the history; "
@@ -275,11 +276,11 @@ def _direct(estimator, frame, features, horizon, coverage):
 def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
     """Every series' next steps from a panel model's last row, wide or long."""
     fitted = getattr(getattr(estimator, "best_estimator_", estimator), "target_column", None)
-    if isinstance(fitted, (list, tuple)) and list(fitted) != list(targets):
+    if is_series_list(fitted) and list(fitted) != list(targets):
         raise ValueError(
-            f"target={list(targets)} is not the list the estimator was fitted on, "
-            f"{list(fitted)}: its outputs would be labelled with other series' names. "
-            f"Pass target={list(fitted)}."
+            f"target={plain_list(targets)} is not the list the estimator was fitted on, "
+            f"{plain_list(fitted)}: its outputs would be labelled with other series' names. "
+            f"Pass target={plain_list(fitted)}."
         )
     steps = _direct(estimator, frame, features, None, coverage)
     n_series = len(targets)

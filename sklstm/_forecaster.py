@@ -21,7 +21,10 @@ from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_
 from ._conformal import calibration_size, conformal_rank
 from ._model import build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
-from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
+from ._series import (
+    check_outputs_per_series, check_panel_y, check_targets_follow, is_series_list, known_targets_r2,
+    plain_list,
+)
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -419,18 +422,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         others = np.setdiff1d(np.arange(columns.shape[1]), self.target_index_)
         return columns[:, np.r_[self.target_index_, others]]
 
-    def _windows(self, X, index, *, fit=False):
-        """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
+    def _window_input(self, X, index):
+        """What the windower reads: the scaled X, series first (and the raw targets)."""
         columns = self._series_first(self.scaler_X_.transform(X))
-        targets = np.atleast_1d(self.target_index_)
         if self.trend == "diff":
             # the raw targets ride along as last columns, so that one windower,
             # and its memory of the rows before, serves both
-            columns = np.column_stack([columns, X[:, targets]])
-        if index is not None:
-            columns = pd.DataFrame(columns, index=index)
+            columns = np.column_stack([columns, X[:, np.atleast_1d(self.target_index_)]])
+        return columns if index is None else pd.DataFrame(columns, index=index)
+
+    def _windows(self, X, index, *, fit=False):
+        """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
+        targets = np.atleast_1d(self.target_index_)
         window = self.windower_.fit_transform if fit else self.windower_.transform
-        windows = window(columns)
+        windows = window(self._window_input(X, index))
         if self.trend != "diff":
             return windows
         # the targets' past relative to their last value, in units of the
@@ -483,12 +488,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_outputs_per_series(1 if y.ndim == 1 else y.shape[1], n_series,
                                  f" for target_column's {n_series} series;")
         # y named by make_supervised (<series>_t+<k>) must follow target_column's order
+        # (names or positions: positions are named by X's columns)
         steps = [re.fullmatch(r"(.*)_t\+\d+", str(name)) for name in y_names or []]
-        if steps and all(steps) and all(isinstance(c, str) for c in self.target_column):
+        names = getattr(self, "feature_names_in_", None)
+        series = ([str(names[i]) for i in self.target_index_] if names is not None
+                  else list(self.target_column))
+        if steps and all(steps) and all(isinstance(c, str) for c in series):
             in_y = list(dict.fromkeys(step.group(1) for step in steps))
-            if in_y != list(self.target_column):
+            if in_y != series:
                 raise ValueError(
-                    f"target_column={list(self.target_column)} does not follow the order "
+                    f"target_column={plain_list(self.target_column)} does not follow the order "
                     f"of the series in y's columns {in_y}; each series' level would be "
                     f"applied to another's targets. Pass target_column={in_y}."
                 )
@@ -536,7 +545,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         self.layout_ = "wide"
         index = index_of(X)
-        panel = isinstance(self.target_column, (list, tuple, np.ndarray))
+        panel = is_series_list(self.target_column)
         if panel:
             y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
@@ -557,6 +566,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        check_targets_follow(X, y, self.target_index_, self.target_column,
+                             getattr(self, "feature_names_in_", None))
         levels = self._levels(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
@@ -639,6 +650,37 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return self._shape_like_y(predict_long(self, X))
         X, index = self._validate_X(X)
         return self._shape_like_y(self._predict_raw(X, index))
+
+    def update(self, X):
+        """Remember rows of X as the newest past of the rows after them; no training.
+
+        For rows that arrive one at a time (online use, or a tool that
+        predicts step by step): predict a row, then ``update`` with it once
+        its values are known, and the next row's window holds it. Without
+        ``update``, every one-row array is windowed after the end of the
+        training rows (with a warning). See :meth:`SequenceWindower.update`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows after the training rows (or after the last update), with
+            the columns seen in fit; a DataFrame is placed by its index.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The forecaster, its windower remembering up to X's last row.
+        """
+        check_is_fitted(self)
+        if getattr(self, "layout_", "wide") == "long":
+            raise ValueError(
+                "update is not available for long panels, which place every row by its "
+                "series and time: pass the history to predict or forecast(..., series=, "
+                "time=) instead."
+            )
+        X, index = self._validate_X(X)
+        self.windower_.update(self._window_input(X, index))
+        return self
 
     def _is_long_fit(self, X):
         """Whether the fit was on a long panel; X must then be one too (and vice versa)."""

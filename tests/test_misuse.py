@@ -65,3 +65,173 @@ def test_a_panel_with_no_known_target_warns_nothing_of_its_own(no_runtime_warnin
     windows = SequenceWindower(3).fit_transform(X)
     with pytest.raises(ValueError, match=r"y has no known \(non-NaN\) target"):
         LSTMRegressor(n_series=2, **TINY).fit(windows, np.full((40, 2), np.nan))
+
+
+# --- windows and time: one time-order rule, one placement rule --------------------
+
+NAN = np.nan
+
+
+def _rows(n, index=None):
+    """One feature whose value is the row's number, so a window shows what it reads."""
+    return pd.DataFrame({"t": np.arange(float(n))}, index=index)
+
+
+def test_one_row_at_a_time_warns_and_update_moves_the_memory_forward():
+    X = np.arange(12.0).reshape(-1, 1)
+    windower = SequenceWindower(3).fit(X[:8])
+    with pytest.warns(UserWarning, match=r"one row.*call update\(rows\)"):
+        first = windower.transform(X[8:9])
+    np.testing.assert_array_equal(first[:, :, 0], [[6, 7, 8]])
+    steps = []
+    for t in range(8, 12):  # predict row t, then learn it
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # update said where the row is: no guess left
+            steps.append(windower.transform(X[t:t + 1])[0, :, 0]) if t > 8 else None
+        windower.update(X[t:t + 1])
+    np.testing.assert_array_equal(steps, [[7, 8, 9], [8, 9, 10], [9, 10, 11]])
+    whole = SequenceWindower(3).fit_transform(X)
+    np.testing.assert_array_equal(windower.last_window_, X[10:])
+    np.testing.assert_array_equal(np.asarray(steps), whole[9:, :, 0])
+
+
+@pytest.fixture(scope="module")
+def sine_rows():
+    series = np.sin(np.arange(131.0) / 5) + np.arange(131.0) / 50
+    return series[:-1].reshape(-1, 1), series[1:]
+
+
+def test_forecaster_predicts_one_row_at_a_time_with_update(sine_rows):
+    X, y = sine_rows
+    model = LSTMForecaster(sequence_length=5, **TINY).fit(X[:100], y[:100])
+    whole = model.predict(X)  # every row windowed with its real past
+    with pytest.warns(UserWarning, match="one row"):
+        model.predict(X[100:101])
+    online = []
+    for t in range(100, 110):
+        online.append(model.predict(X[t:t + 1])[0])
+        model.update(X[t:t + 1])
+    np.testing.assert_allclose(online, whole[100:110], rtol=1e-5)
+
+
+def test_update_places_a_dataframe_by_its_labels_and_refuses_rows_it_already_has():
+    frame = _rows(10, pd.date_range("2024-01-01", periods=10, freq="D"))
+    windower = SequenceWindower(4).fit(frame.iloc[:6])
+    windower.update(frame.iloc[7:8])  # 2024-01-08: 01-07 is missing, so it is a gap
+    np.testing.assert_array_equal(windower.last_window_[:, 0], [5, 7])
+    np.testing.assert_array_equal(windower.transform(frame.iloc[8:9])[0, :, 0], [5, NAN, 7, 8])
+    with pytest.raises(ValueError, match=r"update takes the rows after the remembered ones, "
+                                         r"but X starts at Timestamp\('2024-01-06"):
+        windower.update(frame.iloc[5:6])
+
+
+def test_a_shuffled_index_is_refused_at_fit_and_transform():
+    frame = _rows(40, pd.date_range("2024-01-01", periods=40, freq="D"))
+    shuffled = frame.sample(frac=1, random_state=0)
+    rule = r"the index of X is not in time order \(row 2: .*\); sort it, e\.g\. X\.sort_index\(\)"
+    with pytest.raises(ValueError, match=rule):
+        SequenceWindower(3).fit_transform(shuffled)
+    with pytest.raises(ValueError, match=rule):
+        SequenceWindower(3).fit(frame).transform(shuffled)
+    with pytest.raises(ValueError, match=rule):
+        LSTMForecaster(sequence_length=3, **TINY).fit(shuffled, shuffled["t"] + 1)
+    with pytest.raises(ValueError, match="repeats 2024-01-01"):
+        SequenceWindower(3).fit(pd.concat([frame.iloc[:1], frame]))
+
+
+def test_a_test_frame_with_missing_dates_is_windowed_by_its_labels():
+    frame = _rows(100, pd.date_range("2024-01-01", periods=100, freq="D"))
+    windower = SequenceWindower(5).fit(frame.iloc[:76])
+    test = frame.iloc[76:].drop(frame.index[80:83])
+    windows = windower.transform(test)[:, :, 0]
+    row_83 = list(test["t"]).index(83.0)
+    np.testing.assert_array_equal(windows[row_83], [79, NAN, NAN, NAN, 83])
+    np.testing.assert_array_equal(windows[0], [72, 73, 74, 75, 76])  # from the memory
+    edge = SequenceWindower(5, padding="edge").fit(frame.iloc[:76]).transform(test)[:, :, 0]
+    np.testing.assert_array_equal(edge[row_83], [79, 79, 79, 79, 83])
+
+
+def test_training_rows_with_a_hole_are_windowed_by_their_labels():
+    # KFold's training rows around a held-out block: the rows after the hole
+    # do not take the rows before it as their past
+    from sklearn.model_selection import KFold
+
+    frame = _rows(30)
+    train, test = list(KFold(3).split(frame))[1]  # trains on 0..9 and 20..29
+    windows = SequenceWindower(3).fit_transform(frame.iloc[train])[:, :, 0]
+    np.testing.assert_array_equal(windows[10], [NAN, NAN, 20])
+    np.testing.assert_array_equal(windows[11], [NAN, 20, 21])
+    # the held-out block lies before the remembered rows (28, 29): padded, never them
+    fitted = SequenceWindower(3).fit(frame.iloc[train])
+    np.testing.assert_array_equal(fitted.transform(frame.iloc[test])[0, :, 0], [NAN, NAN, 10])
+
+
+def test_tools_that_resample_rows_are_refused_on_frames():
+    from sklearn.model_selection import ShuffleSplit, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from sklearn.linear_model import Ridge
+
+    frame = _rows(40, pd.date_range("2024-01-01", periods=40, freq="D"))
+    pipe = make_pipeline(FunctionTransformer(feature_names_out="one-to-one"),
+                         SequenceWindower(3, flatten=True, padding="edge"), Ridge())
+    pipe.set_output(transform="pandas")
+    with pytest.raises(ValueError, match="not in time order"):
+        cross_val_score(pipe, frame, frame["t"] + 1, cv=ShuffleSplit(2, random_state=0),
+                        error_score="raise")
+
+
+def test_a_window_longer_than_memory_allows_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"sequence_length=1099511627776 is longer than X "
+                                         r"\(10 rows\).*GiB.*e\.g\. sequence_length=10"):
+        SequenceWindower(2**40).fit_transform(np.arange(10.0).reshape(-1, 1))
+
+
+# --- panels: y must follow target_column ------------------------------------------
+
+from sklstm import PersistenceRegressor, forecast, make_supervised  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def two_series():
+    t = np.arange(120.0)
+    return pd.DataFrame({"a": 10 + np.sin(t / 5), "b": 1000 + 100 * np.cos(t / 7)},
+                        index=pd.date_range("2024-01-01", periods=120, freq="D"))
+
+
+@pytest.mark.parametrize("as_frame, target_column, fix", [
+    (False, [1, 0], r"Pass target_column=\[0, 1\]"),
+    (True, [1, 0], r"Pass target_column=\[(0, 1|'a', 'b')\]"),
+    (True, np.array(["b", "a"]), r"Pass target_column=\['a', 'b'\]"),
+    (False, np.array([1, 0]), r"Pass target_column=\[0, 1\]"),
+], ids=["positions", "positions-of-a-frame", "array-of-names", "array-of-positions"])
+def test_series_out_of_order_are_refused(two_series, as_frame, target_column, fix):
+    X, y = make_supervised(two_series, ["a", "b"], horizon=2)
+    if not as_frame:
+        X, y = X.to_numpy(), y.to_numpy()
+    for model in (LSTMForecaster(sequence_length=3, target_column=target_column, **TINY),
+                  PersistenceRegressor(target_column=target_column)):
+        with pytest.raises(ValueError, match=fix):
+            model.fit(X, y)
+
+
+def test_the_default_target_column_on_another_series_is_refused(two_series):
+    X, y = make_supervised(two_series, "b", features=["a", "b"])
+    for model in (LSTMForecaster(sequence_length=3, **TINY), PersistenceRegressor()):
+        with pytest.raises(ValueError, match=r"y is the next value of X's column 1 \('b'\), "
+                                             r"not of target_column=0.*Pass target_column=1"):
+            model.fit(X, y)
+    PersistenceRegressor(target_column=1).fit(X, y)  # the fix works
+    PersistenceRegressor().fit(X, y * 2)  # y that is not X shifted: no claim
+
+
+def test_forecast_refuses_relabelling_an_array_target_column(two_series):
+    X, y = make_supervised(two_series, ["a", "b"], horizon=2)
+    model = PersistenceRegressor(target_column=np.array(["a", "b"])).fit(X, y)
+    model.target_column = np.array(["a", "b"])  # as a fitted LSTMForecaster keeps it
+    with pytest.raises(ValueError, match=r"target=\['b', 'a'\] is not the list the estimator "
+                                         r"was fitted on, \['a', 'b'\]"):
+        forecast(model, two_series, target=["b", "a"])
+    out = forecast(model, two_series, target=np.array(["a", "b"]))
+    assert list(out.columns) == ["a", "b"]
+    assert out["b"].iloc[0] == two_series["b"].iloc[-1]
