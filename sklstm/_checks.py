@@ -330,6 +330,75 @@ def largest_magnitude(values):
     return float(magnitudes.max()) if magnitudes.size else 0.0
 
 
+def _largest_cell(data):
+    """``(name, row, value)`` of the largest ``|value|`` among the arrays of ``data``."""
+    best = ("", 0, 0.0)
+    for name, values in data.items():
+        magnitudes = np.abs(np.asarray(values, dtype=float).reshape(len(values), -1))
+        if magnitudes.size and not np.isnan(magnitudes).all():
+            row = int(np.unravel_index(np.nanargmax(magnitudes), magnitudes.shape)[0])
+            value = float(np.nanmax(magnitudes))
+            if value > abs(best[2]):
+                best = (name, row, float(np.asarray(values, dtype=float).reshape(
+                    len(values), -1)[row][np.nanargmax(magnitudes[row])]))
+    return best
+
+
+def check_spans(spans, data):
+    """Refuse finite data whose ranges or differences overflow float64.
+
+    ``spans`` maps a description to the ranges or differences that will be
+    scaled; infinity there means scaling would give infinity or NaN. The
+    message names the largest value of ``data`` (name to array) and its row.
+    """
+    for what, values in spans.items():
+        if np.isinf(values).any():
+            name, row, value = _largest_cell(data)
+            raise ValueError(
+                f"{what} overflows float64 (values up to {abs(value):.3g}); the largest is "
+                f"{value:.3g} in row {row} of {name}. Scaling or differencing would give "
+                "infinity or NaN: fix that value if it is an error, or rescale the data "
+                "first, e.g. divide it by 1e300."
+            )
+
+
+#: one value farther than this many times the span of the others sets the scale alone
+DOMINANCE = 1000
+
+
+def dominating_values(values, names):
+    """Columns whose scale one value sets alone, as ``(name, row, value, others' span)``.
+
+    The value is the one farthest from the column's median; it dominates
+    when the column spans more than :data:`DOMINANCE` times what the other
+    values span (and they are not constant). NaN is left out.
+    """
+    values = np.asarray(values, dtype=float).reshape(len(values), -1)
+    found = []
+    for j in range(values.shape[1]):
+        rows = np.flatnonzero(~np.isnan(values[:, j]))
+        column = values[rows, j]
+        if len(column) < 3:
+            continue
+        far = int(np.argmax(np.abs(column - np.median(column))))
+        others = np.delete(column, far)
+        span = others.max() - others.min()
+        with np.errstate(over="ignore", invalid="ignore"):
+            if span > 0 and column.max() - column.min() > DOMINANCE * span:
+                found.append((names[j], int(rows[far]), float(column[far]), float(span)))
+    return found
+
+
+def is_constant(low, high):
+    """Whether a column from ``low`` to ``high`` is constant within float64's resolution.
+
+    Relative to the values, unlike scikit-learn's scalers, which take any
+    range below ``10 * eps`` (2.2e-15) as constant, data near 1e-15 included.
+    """
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    return ~((high - low) > 10 * np.finfo(np.float64).eps * np.maximum(abs(low), abs(high)))
+
+
 def check_numeric(X, owner):
     """Raise a clear error naming the DataFrame columns that are not numeric."""
     if not (hasattr(X, "columns") and hasattr(X, "dtypes")):

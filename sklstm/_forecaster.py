@@ -15,7 +15,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     BOOLEAN, FLOAT_DTYPES, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options,
-    check_fraction, check_numeric, validate_data, validate_params,
+    check_fraction, check_numeric, check_spans, dominating_values, is_constant, validate_data,
+    validate_params,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
@@ -43,20 +44,50 @@ def _check_spans(X, y, levels, targets):
     Overflow gives infinity; NaN (an unknown value of a ragged panel) is fine.
     """
     with np.errstate(over="ignore", invalid="ignore"):
+        changes = y - levels
         spans = {
             "the range of X": np.nanmax(X, axis=0) - np.nanmin(X, axis=0),
             "the range of y": np.nanmax(y, axis=0) - np.nanmin(y, axis=0),
-            "y minus the last value of target_column": y - levels,
+            "y minus the last value of target_column": changes,
+            "the range of y minus the last value": (np.nanmax(changes, axis=0)
+                                                    - np.nanmin(changes, axis=0)),
             "one-step changes of target_column": np.diff(targets, axis=0),
         }
-    for what, values in spans.items():
-        if np.isinf(values).any():
-            largest = max(np.nanmax(np.abs(X)), np.nanmax(np.abs(y)))
-            raise ValueError(
-                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
-                "differencing would give infinity or NaN; rescale the data first, e.g. "
-                "divide it by 1e300."
-            )
+    check_spans(spans, {"X": X, "y": y})
+
+
+def _warn_if_one_value_dominates(X, y, names):
+    """Warn when one training value sets the scale of a column alone (an outlier, or a typo)."""
+    found = dominating_values(X, names) or dominating_values(
+        y, [f"y[:, {j}]" for j in range(y.shape[1])])
+    if found:
+        name, row, value, span = found[0]
+        more = f" (and {len(found) - 1} more column(s))" if len(found) > 1 else ""
+        warnings.warn(
+            f"One value sets the scale of {name}{more} alone: {value:.4g} at row {row}, "
+            f"while the other values span {span:.4g}. Scaled with it, they are squeezed "
+            "together and every forecast can be off by a part of that value. If it is an "
+            "error, fix or drop that row; if it is real, clip or transform the column "
+            "(e.g. numpy.log1p) before fitting.",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _fit_scaler(scaler, values):
+    """Fit a MinMaxScaler or MaxAbsScaler; a column is constant only within float64's
+    resolution of its values (scikit-learn would flatten any range below 2.2e-15)."""
+    scaler.fit(values)
+    if isinstance(scaler, MinMaxScaler):
+        low, high = scaler.data_min_, scaler.data_max_
+        resolved = ~is_constant(low, high) & (scaler.data_range_ < 10 * np.finfo(float).eps)
+        first, last = scaler.feature_range
+        scaler.scale_[resolved] = (last - first) / scaler.data_range_[resolved]
+        scaler.min_[resolved] = first - low[resolved] * scaler.scale_[resolved]
+    else:
+        largest = scaler.max_abs_
+        resolved = ~is_constant(0.0, largest) & (largest < 10 * np.finfo(float).eps)
+        scaler.scale_[resolved] = largest[resolved]
+    return scaler
 
 
 def build_highway_model(meta, compile_kwargs, params, target_index, seed):
@@ -415,6 +446,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # y is series-major: each series' level repeats over its horizon steps
         return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
 
+    def _feature_names(self):
+        """X's columns for messages: "X's column 'temp'", or "X's column 0"."""
+        names = getattr(self, "feature_names_in_", None)
+        return [f"X's column {name!r}" if names is not None else f"X's column {name}"
+                for name in (names if names is not None else range(self.n_features_in_))]
+
     def _series_first(self, columns):
         """A panel's columns reordered so the series come first (LSTMRegressor's n_series)."""
         if self.n_series_ is None:
@@ -572,15 +609,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
             _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
+        _warn_if_one_value_dominates(X, y, self._feature_names())
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
 
-        self.scaler_X_ = MinMaxScaler().fit(X)
+        self.scaler_X_ = _fit_scaler(MinMaxScaler(), X)
         # a panel's changes are scaled by their largest size, so that no change
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
-        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
+        self.scaler_y_ = _fit_scaler(MaxAbsScaler() if panel_changes else MinMaxScaler(), z)
         self.windower_ = SequenceWindower(self._sequence_length())
         windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)

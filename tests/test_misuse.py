@@ -227,11 +227,49 @@ def test_the_default_target_column_on_another_series_is_refused(two_series):
 
 def test_forecast_refuses_relabelling_an_array_target_column(two_series):
     X, y = make_supervised(two_series, ["a", "b"], horizon=2)
-    model = PersistenceRegressor(target_column=np.array(["a", "b"])).fit(X, y)
-    model.target_column = np.array(["a", "b"])  # as a fitted LSTMForecaster keeps it
+    model = LSTMForecaster(sequence_length=3, target_column=np.array(["a", "b"]), **TINY)
+    model.fit(X, y)
     with pytest.raises(ValueError, match=r"target=\['b', 'a'\] is not the list the estimator "
                                          r"was fitted on, \['a', 'b'\]"):
         forecast(model, two_series, target=["b", "a"])
     out = forecast(model, two_series, target=np.array(["a", "b"]))
     assert list(out.columns) == ["a", "b"]
-    assert out["b"].iloc[0] == two_series["b"].iloc[-1]
+
+
+# --- numbers: one check of the scale of the data -------------------------------------
+
+
+def _level_series(n=120):
+    t = np.arange(float(n))
+    return pd.DataFrame({"a": 10 + np.sin(t / 5)},
+                        index=pd.date_range("2024-01-01", periods=n, freq="D"))
+
+
+def test_one_huge_value_in_a_target_is_refused_naming_it():
+    data = _level_series()
+    data.iloc[50, 0] = 1e308
+    X, y = make_supervised(data, "a")
+    with pytest.raises(ValueError, match=r"overflows float64 \(values up to 1e\+308\); the "
+                                         r"largest is 1e\+308 in row 50 of X.*fix that value"):
+        LSTMForecaster(sequence_length=3, **TINY).fit(X, y)
+
+
+def test_a_series_near_1e_minus_15_is_not_taken_as_constant():
+    data = _level_series() * 1e-16  # values near 1e-15, a range of 2e-16
+    X, y = make_supervised(data, "a")
+    model = LSTMForecaster(sequence_length=3, **TINY).fit(X, y)
+    assert np.abs(model.predict(X) - y).max() < 1e-15
+    assert model.scaler_X_.scale_[0] > 1e15  # scaled to [0, 1], not left as is
+
+
+def test_one_value_that_dominates_the_scale_warns():
+    data = _level_series()
+    X, y = make_supervised(data, "a")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        LSTMForecaster(sequence_length=3, **TINY).fit(X, y)  # a clean series: no word
+    data.iloc[50, 0] = 1e6
+    X, y = make_supervised(data, "a")
+    with pytest.warns(UserWarning, match=r"One value sets the scale of X's column 'a' alone: "
+                                         r"1e\+06 at row 50, while the other values span 2"):
+        LSTMForecaster(sequence_length=3, **TINY).fit(X, y)
