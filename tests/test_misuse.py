@@ -273,3 +273,35 @@ def test_one_value_that_dominates_the_scale_warns():
     with pytest.warns(UserWarning, match=r"One value sets the scale of X's column 'a' alone: "
                                          r"1e\+06 at row 50, while the other values span 2"):
         LSTMForecaster(sequence_length=3, **TINY).fit(X, y)
+
+
+# --- make_supervised and long_to_wide: what a column is -----------------------------
+
+from sklstm import long_to_wide  # noqa: E402
+
+
+@pytest.mark.parametrize("target", ["a", ["a", "b"], "b"])
+def test_duplicate_column_names_are_refused(target):
+    data = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=["a", "a", "b"])
+    with pytest.raises(ValueError, match=r"data has the column\(s\) \['a'\] more than once"):
+        make_supervised(data, target)
+
+
+def test_a_tuple_that_is_a_multiindex_column_is_one_target():
+    columns = pd.MultiIndex.from_tuples([("m", "temp"), ("m", "rain"), ("n", "x")])
+    data = pd.DataFrame(np.arange(12.0).reshape(4, 3), columns=columns)
+    X, y = make_supervised(data, ("m", "temp"))
+    assert isinstance(y, pd.Series) and y.tolist() == [3.0, 6.0, 9.0]
+    X, y = make_supervised(data, [("m", "temp"), ("n", "x")])  # a list stays a panel
+    assert y.shape == (3, 2)
+
+
+def test_long_to_wide_refuses_text_times_that_sort_as_text():
+    long = pd.DataFrame({"day": ["1/9/2024", "1/10/2024", "1/11/2024", "1/9/2024"],
+                         "s": ["a", "a", "a", "b"], "v": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(ValueError, match=r"time='day' holds text \(e\.g\. '1/9/2024'\).*"
+                                         r"pandas\.to_datetime"):
+        long_to_wide(long, time="day", series="s", value="v")
+    long["day"] = pd.to_datetime(long["day"], format="%m/%d/%Y")
+    wide = long_to_wide(long, time="day", series="s", value="v")
+    assert wide["a"].tolist() == [1.0, 2.0, 3.0]
