@@ -441,6 +441,21 @@ def check_time_order(index, what, *, fix="sort it, e.g. data.sort_index()"):
                          f"{_when(index[row])} after {_when(index[row - 1])}); {fix}")
 
 
+def check_same_as_fitted(changed, what):
+    """Refuse a loaded estimator whose parameters differ from those its ``what`` was fitted with.
+
+    ``changed`` maps a parameter to ``(fitted with, says now)``.
+    """
+    if changed:
+        fitted = ", ".join(f"{name}={was!r}" for name, (was, _) in changed.items())
+        now = ", ".join(f"{name}={is_!r}" for name, (_, is_) in changed.items())
+        raise ValueError(
+            f"its parameters say {now}, but its {what} was fitted with {fitted}: the "
+            "file was edited after it was saved. Restore the original file, or refit and "
+            "save again."
+        )
+
+
 def validation_size(n_samples, validation_fraction):
     """Rows at the end of the training data held out for early stopping (0 if none fit)."""
     n_val = round(validation_fraction * n_samples)

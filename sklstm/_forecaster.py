@@ -15,13 +15,13 @@ from sklearn.utils.validation import check_is_fitted
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     BOOLEAN, FLOAT_DTYPES, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options,
-    check_fraction, check_numeric, check_spans, dominating_values, is_constant, validate_data,
-    validate_params,
+    check_fraction, check_numeric, check_same_as_fitted, check_spans, dominating_values,
+    is_constant, validate_data, validate_params,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
 from ._model import build_lstm_model
-from ._regressor import LSTMRegressor, all_or_nothing, validation_size
+from ._regressor import LSTMRegressor, _same, all_or_nothing, validation_size
 from ._series import (
     check_outputs_per_series, check_panel_y, check_targets_follow, is_series_list, known_targets_r2,
     plain_list,
@@ -688,6 +688,26 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return self._shape_like_y(predict_long(self, X))
         X, index = self._validate_X(X)
         return self._shape_like_y(self._predict_raw(X, index))
+
+    def _check_loaded(self):
+        """A loaded forecaster's parameters must be those its parts were fitted with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        regressor = getattr(self, "regressor_", None)
+        if regressor is None:
+            return
+        fitted = {"units": regressor.units, "dropout": regressor.dropout}
+        if getattr(self, "layout_", "wide") == "long":
+            length = self.sequence_length_
+        else:
+            length = self.windower_.sequence_length
+        if self.sequence_length != "auto":
+            fitted["sequence_length"] = length
+        changed = {name: (was, getattr(self, name)) for name, was in fitted.items()
+                   if not _same(was, getattr(self, name))}
+        check_same_as_fitted(changed, "network")
 
     def update(self, X):
         """Remember rows of X as the newest past of the rows after them; no training.

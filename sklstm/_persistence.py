@@ -428,6 +428,12 @@ class _Decoder:
             if not name.isidentifier() or name.startswith("__"):
                 raise LoadError(f"bad attribute name {name!r} for {public_name}")
             setattr(estimator, name, self.decode(encoded))
+        check = getattr(estimator, "_check_loaded", None)  # sklstm's own classes
+        if check is not None:
+            try:
+                check()
+            except ValueError as error:
+                raise LoadError(f"the saved {public_name} cannot be trusted: {error}") from None
         return estimator
 
 

@@ -17,8 +17,8 @@ from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
-    check_array, check_numeric, largest_magnitude, unknown_parameter_error, validate_data,
-    validate_params, validation_size,
+    check_array, check_numeric, check_same_as_fitted, largest_magnitude, unknown_parameter_error,
+    validate_data, validate_params, validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -447,6 +447,27 @@ class LSTMRegressor(KerasRegressor):
             setattr(self, name, params.pop(name))
         self._routed_names = tuple(sorted({*self._routed_names, *routed}))
         return BaseEstimator.set_params(self, **params)
+
+    def _check_loaded(self):
+        """A loaded regressor's parameters must be those its network was built with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        built = getattr(self, "_built_with", None)
+        if built is None or not hasattr(self, "model_"):
+            return
+        now = self._architecture()
+        simple = (int, float, str, bool, type(None), tuple)
+        changed = {n: (built.get(n), now.get(n)) for n in sorted({*built, *now})
+                   if isinstance(built.get(n), simple) and isinstance(now.get(n), simple)
+                   and not _same(built.get(n), now.get(n))}
+        ours = self.model is None or getattr(self.model, "__module__", "").startswith("sklstm.")
+        sizes = tuple(layer.units for layer in self.model_.layers
+                      if isinstance(layer, keras.layers.LSTM))
+        if not changed and ours and sizes and sizes != as_units(self.units):
+            changed["units"] = (sizes if len(sizes) > 1 else sizes[0], self.units)
+        check_same_as_fitted(changed, "network")
 
     def _architecture(self):
         """The parameters the network was built from, to compare on a warm start."""

@@ -305,3 +305,209 @@ def test_long_to_wide_refuses_text_times_that_sort_as_text():
     long["day"] = pd.to_datetime(long["day"], format="%m/%d/%Y")
     wide = long_to_wide(long, time="day", series="s", value="v")
     assert wide["a"].tolist() == [1.0, 2.0, 3.0]
+
+
+# --- an edited save ---------------------------------------------------------------------
+
+
+def _edit_save(path, edit):
+    """Rewrite estimator.json of a zip save with ``edit`` and redo its checksums."""
+    import json
+    import zipfile
+
+    from sklstm import _persistence
+
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    tree = json.loads(members["estimator.json"])
+    edit(tree)
+    members["estimator.json"] = json.dumps(tree).encode()
+    manifest = json.loads(members["manifest.json"])
+    manifest["files"] = {name: {"sha256": _persistence._sha256(data), "size": len(data)}
+                         for name, data in members.items() if name != "manifest.json"}
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def _root(tree):
+    return tree.get("estimator", tree)
+
+
+@pytest.mark.parametrize("make", ["regressor", "forecaster"])
+def test_a_save_edited_to_other_units_is_refused(tmp_path, sine_rows, make):
+    from sklstm import load_estimator, save_estimator
+
+    X, y = sine_rows
+    if make == "regressor":
+        windows = SequenceWindower(3).fit_transform(X)
+        model = LSTMRegressor(units=4, epochs=1, random_state=0).fit(windows, y)
+    else:
+        model = LSTMForecaster(sequence_length=3, units=4, epochs=1, random_state=0).fit(X, y)
+    path = save_estimator(model, tmp_path / "m.zip")
+    load_estimator(path)  # the save as written loads
+    _edit_save(path, lambda tree: _root(tree)["params"].update(units=8))
+    with pytest.raises(ValueError, match=r"cannot be trusted: its parameters say units=8, but "
+                                         r"its network was fitted with units=4: the file was "
+                                         r"edited"):
+        load_estimator(path)
+
+
+def test_a_save_edited_everywhere_but_the_network_is_refused(tmp_path, sine_rows):
+    from sklstm import load_estimator, save_estimator
+
+    X, y = sine_rows
+    windows = SequenceWindower(3).fit_transform(X)
+    path = save_estimator(LSTMRegressor(units=4, epochs=1, random_state=0).fit(windows, y),
+                          tmp_path / "m.zip")
+
+    def everywhere(tree):
+        root = _root(tree)
+        root["params"]["units"] = 8
+        root["attributes"]["units_"]["items"] = [8]
+        for item in root["attributes"]["_built_with"]["items"]:
+            if item[0] == "units":
+                item[1] = 8
+
+    _edit_save(path, everywhere)
+    with pytest.raises(ValueError, match=r"its parameters say units=8, but its network was "
+                                         r"fitted with units=4"):
+        load_estimator(path)
+
+
+# --- the command line --------------------------------------------------------------------
+
+import contextlib  # noqa: E402
+import io  # noqa: E402
+import shlex  # noqa: E402
+
+from sklstm import cli  # noqa: E402
+
+FAST = ["--units", "4", "--epochs", "1", "--quiet"]
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _csv(path, n=120, **columns):
+    t = np.arange(n)
+    frame = pd.DataFrame({**columns, "y": np.round(10 + 3 * np.sin(t / 5), 3)})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _dates(n=120, start="2024-01-01", fmt="%Y-%m-%d", freq="D"):
+    return pd.date_range(start, periods=n, freq=freq).strftime(fmt)
+
+
+def _error(argv):
+    code, _, err = _run(argv)
+    assert code == 2 and err.count("\n") == 1, err
+    return err
+
+
+def test_cli_splits_1_is_one_line_with_exit_code_2(tmp_path):
+    path = _csv(tmp_path / "d.csv", date=_dates())
+    assert "argument --splits: must be at least 2" in _error(["forecast", str(path),
+                                                              "--splits", "1"])
+
+
+def test_cli_whole_number_steps_are_steps_not_nanoseconds(tmp_path):
+    path = _csv(tmp_path / "d.csv", time=np.arange(120))
+    code, _, err = _run(["forecast", str(path), "--horizon", "2", "--sequence-length", "3",
+                         "--splits", "2", *FAST, "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    fc = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    assert fc["time"].tolist() == [120, 121]
+    frame = cli._parse_dates(pd.DataFrame({"step": [10, 12, 14], "y": [1.0, 2, 3]}), "step")
+    assert frame.index.tolist() == [10, 12, 14] and frame.index.name == "step"
+
+
+def test_cli_day_first_dates_ask_for_their_format_and_read_with_it(tmp_path):
+    path = _csv(tmp_path / "d.csv", date=_dates(fmt="%d/%m/%Y"))
+    err = _error(["forecast", str(path)])
+    assert "could not parse '13/01/2024' (data row 13)" in err
+    assert err.strip().endswith("pass --date-format %d/%m/%Y")
+    frame = cli._parse_dates(pd.read_csv(path), "date", "%d/%m/%Y")
+    assert frame.index[12] == pd.Timestamp("2024-01-13") and frame.index.freqstr == "D"
+
+
+def test_cli_dates_that_read_both_ways_are_refused(tmp_path):
+    # the first of each month, month first: day-first reads the same text as Jan 1..12
+    path = _csv(tmp_path / "d.csv", n=12, date=_dates(12, fmt="%m/%d/%Y", freq="MS"))
+    err = _error(["forecast", str(path)])
+    assert "read both ways: '02/01/2024' is 2024-02-01 or 2024-01-02" in err
+    assert "--date-format %m/%d/%Y or --date-format %d/%m/%Y" in err
+
+
+@pytest.mark.parametrize("freq, expected", [("D", "D"), ("h", "h")])
+def test_cli_a_daylight_saving_change_is_read_on_its_regular_step(freq, expected):
+    stamps = pd.date_range("2024-03-28", periods=96, freq=freq, tz="Europe/Paris")
+    raw = pd.DataFrame({"date": [s.isoformat() for s in stamps], "y": np.arange(96.0)})
+    assert raw["date"].str[-6:].nunique() == 2  # +01:00, then +02:00
+    frame = cli._parse_dates(raw, "date")
+    assert frame.index.freqstr == expected and len(frame) == 96
+
+
+def test_cli_a_date_column_with_another_name_gets_a_hint(tmp_path):
+    path = _csv(tmp_path / "d.csv", n=20, Day=_dates(20))
+    code, _, err = _run(["forecast", str(path)])
+    assert code == 2  # too few rows, after the hint
+    assert ("sklstm: warning: column 'Day' holds dates, but only a column named date, "
+            "datetime, time, timestamp or ds is read as dates") in err
+    assert "pass --date-column Day" in err
+
+
+def test_cli_expands_the_home_directory(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    _csv(tmp_path / "d.csv", n=20, date=_dates(20))
+    assert "too few rows: 20" in _error(["forecast", "~/d.csv"])
+
+
+def test_cli_reads_thousands_separators_as_numbers(tmp_path):
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"date": _dates(20), "sales": [f"{1000 + 37 * i:,.1f}" for i in range(20)]}
+                 ).to_csv(path, index=False)
+    assert '"1,000.0"' in path.read_text()
+    assert "too few rows: 20" in _error(["forecast", str(path)])  # not "not numeric"
+    np.testing.assert_array_equal(cli._as_numbers(pd.Series(["1,234.5", "-2,000", "7"])),
+                                  [1234.5, -2000.0, 7.0])
+
+
+def test_cli_refuses_a_repeated_header(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("date,y,y\n2024-01-01,1,2\n2024-01-02,3,4\n")
+    assert ("names the column 'y' more than once (columns 2, 3); rename the copies"
+            in _error(["forecast", str(path), "--target", "y"]))
+
+
+def test_cli_a_one_row_file_is_too_few_rows_not_an_irregular_step(tmp_path):
+    path = _csv(tmp_path / "d.csv", n=1, date=_dates(1))
+    err = _error(["forecast", str(path)])
+    assert "too few rows: 1" in err and "no regular step" not in err
+    assert "no job fits in 1 row(s)" in err and "add data" in err
+
+
+def test_cli_one_huge_value_is_refused_naming_its_row(tmp_path):
+    path = tmp_path / "d.csv"
+    frame = pd.DataFrame({"date": _dates(), "y": np.sin(np.arange(120.0))})
+    frame.loc[50, "y"] = 1e308
+    frame.to_csv(path, index=False)
+    err = _error(["forecast", str(path)])
+    assert "--target column 'y' holds 1e+308 (data row 51, 2024-02-20)" in err
+    assert "overflow float64" in err
+
+
+def test_cli_too_few_rows_prints_one_command_that_runs(tmp_path):
+    path = _csv(tmp_path / "d.csv", n=40, date=_dates(40))
+    err = _error(["forecast", str(path), "--horizon", "3", "--coverage", "0.9"])
+    command = err.split("this runs: ")[1].strip()
+    argv = shlex.split(command)
+    assert argv[:3] == ["sklstm", "forecast", str(path)]
+    code, _, err = _run([*argv[1:], *FAST, "--out", str(tmp_path / "out")])
+    assert code == 0, err
