@@ -336,7 +336,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     the days after the training data) with the end of the training rows:
     ``predict(X_test)`` equals ``predict(X_full)[test]``. A DataFrame is
     placed in time by its index, an array by the rule of
-    :class:`SequenceWindower`.
+    :class:`SequenceWindower`; for rows that arrive one at a time,
+    :meth:`update` moves the remembered end forward. y must follow
+    ``target_column``: when y is exactly the next value of another column of
+    X, fit says which ``target_column`` fits.
 
     Examples
     --------

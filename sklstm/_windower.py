@@ -58,23 +58,31 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
     them with those rows: the first test rows of a
     :class:`~sklearn.model_selection.TimeSeriesSplit` fold see the end of the
     training fold, as they would in use. ``fit_transform`` never uses the
-    memory, so training windows hold training rows only. Which rows continue
-    the fitted ones:
+    memory, so training windows hold training rows only. :meth:`update`
+    moves the memory forward, for rows that arrive one at a time. Where rows
+    are in time, in ``fit_transform`` and ``transform`` alike:
 
     - **X with an index** (a DataFrame, e.g. under a Pipeline's
       ``set_output(transform="pandas")``): exactly, by labels. The window of
       row ``t`` holds the rows labelled ``t - sequence_length + 1 .. t`` from
-      X or the memory; a step in neither (a ``TimeSeriesSplit(gap=...)`` gap,
-      time before the data) is padded. Integer labels, a DatetimeIndex with a
-      ``freq`` (or one pandas infers) and a PeriodIndex are placed; other
-      indexes fall back to the next rule, with a warning that says why.
+      X or the memory; a step in neither (a missing date, a
+      ``TimeSeriesSplit(gap=...)`` gap, rows a ``KFold`` held out, time
+      before the data) is padded. Integer labels (on their most common gap,
+      when it is the smallest and every gap is a whole number of it), a
+      DatetimeIndex with a ``freq`` (or one pandas infers from the fitted
+      rows) and a PeriodIndex are placed; other indexes fall back to the next
+      rule, with a warning that says why. An index of dates, periods or
+      numbers that repeats a label or goes back in time is an error, as in
+      :func:`make_supervised`.
     - **X without an index** (an array): X continues the fitted rows, unless
       it begins with the fitted rows' own first row (in-sample, or the whole
       series from its start), which is windowed with its own past only.
       Arrays cannot show a gap, nor that they start inside the fitted rows:
       with ``TimeSeriesSplit(gap=...)``, or to predict a slice of the
       training rows other than their start, pass X as a DataFrame (and set
-      the Pipeline's output to pandas), or use ``remember=False``.
+      the Pipeline's output to pandas), or use ``remember=False``. A lone
+      row taken to follow the fitted rows warns (rows predicted one at a
+      time would all get the same past), until :meth:`update` is used.
 
     Parameters
     ----------
@@ -107,13 +115,13 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         Names of features seen during :term:`fit`, when X has string column
         names.
 
-    last_window_ : ndarray of shape (min(sequence_length - 1, n_samples), n_features_in_)
-        The last fitted rows: the past of the rows that continue them.
+    last_window_ : ndarray of shape (at most sequence_length - 1, n_features_in_)
+        The rows of the last ``sequence_length - 1`` fitted time steps (or
+        of the last :meth:`update`): the past of the rows that continue them.
 
     last_window_index_ : pandas.Index or None
-        Their labels on a regular grid (a RangeIndex, a DatetimeIndex with
-        ``freq`` or a PeriodIndex), or None if X had no index, or one that
-        cannot be placed in time.
+        Their labels (integers, dates or periods), or None if X had no
+        index, or one that cannot be placed in time.
 
     See Also
     --------

@@ -689,6 +689,8 @@ def _describe_index(index):
     if isinstance(index, pd.DatetimeIndex):
         freq = f", frequency {index.freqstr}" if index.freqstr else ", irregular dates"
         return f"{_when(index[0])} to {_when(index[-1])}{freq}"
+    if index.name is not None:  # a column of whole-number time steps
+        return f"steps {index[0]} to {index[-1]} (column {index.name!r})"
     return "no dates (steps 0, 1, ...)"
 
 
