@@ -7,7 +7,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
 from ._long import forecast_long
 from ._series import is_series_list, plain_list
-from ._time_index import grid_tail, inferred_freq
+from ._time_index import clock_of, inferred_freq
 
 METHODS = ("direct", "recursive")
 LAYOUTS = ("wide", "long")
@@ -93,10 +93,10 @@ def future_index(index, horizon):
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
-    grid = grid_tail(index, 1)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
-    if grid is not None:  # equally spaced integers continue with their step
-        start = grid[-1] + grid.step
-        return pd.RangeIndex(start, start + grid.step * horizon, grid.step, name=index.name)
+    clock = clock_of(index)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
+    if clock is not None:  # integers on a regular step continue with it
+        start, step = int(index[-1]) + clock[1], clock[1]
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
     return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
 
 
