@@ -329,8 +329,9 @@ def _read_times(raw, column, date_format=None, option="--date-column"):
     if len(offsets) > 1:  # e.g. +01:00 then +02:00: a daylight-saving change
         utc = _parse(text, utc=True, format="ISO8601")
         local = _parse(text.str.replace(_OFFSET, "", regex=True), format="ISO8601")
-        for dates in (utc, local):
-            if dates.notna().all() and _regular(pd.DatetimeIndex(dates)) is not None:
+        for dates in (utc, local):  # (long data repeats each time once per series)
+            times = pd.DatetimeIndex(dates.drop_duplicates().sort_values())
+            if dates.notna().all() and _regular(times) is not None:
                 return dates
         raise _CLIError(f"the dates in {option} {column!r} change their UTC offset "
                         f"({', '.join(offsets[:3])}) and have a regular step neither in UTC "

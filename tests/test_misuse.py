@@ -105,11 +105,15 @@ def test_forecaster_predicts_one_row_at_a_time_with_update(sine_rows):
     X, y = sine_rows
     model = LSTMForecaster(sequence_length=5, **TINY).fit(X[:100], y[:100])
     whole = model.predict(X)  # every row windowed with its real past
-    with pytest.warns(UserWarning, match="one row"):
-        model.predict(X[100:101])
     online = []
     for t in range(100, 110):
-        online.append(model.predict(X[t:t + 1])[0])
+        if t == 100:  # the first lone row is a guess, and says so
+            with pytest.warns(UserWarning, match="one row"):
+                online.append(model.predict(X[t:t + 1])[0])
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # after an update, nothing is guessed
+                online.append(model.predict(X[t:t + 1])[0])
         model.update(X[t:t + 1])
     np.testing.assert_allclose(online, whole[100:110], rtol=1e-5)
 
@@ -504,8 +508,9 @@ def test_cli_one_huge_value_is_refused_naming_its_row(tmp_path):
 
 
 def test_cli_too_few_rows_prints_one_command_that_runs(tmp_path):
-    path = _csv(tmp_path / "d.csv", n=40, date=_dates(40))
-    err = _error(["forecast", str(path), "--horizon", "3", "--coverage", "0.9"])
+    path = _csv(tmp_path / "d.csv", n=25, date=_dates(25))
+    err = _error(["forecast", str(path), "--horizon", "2"])
+    assert "--splits 2 --coverage 0.66" in err  # every lever at once
     command = err.split("this runs: ")[1].strip()
     argv = shlex.split(command)
     assert argv[:3] == ["sklstm", "forecast", str(path)]
