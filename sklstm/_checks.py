@@ -451,8 +451,8 @@ def check_same_as_fitted(changed, what):
         now = ", ".join(f"{name}={is_!r}" for name, (_, is_) in changed.items())
         raise ValueError(
             f"its parameters say {now}, but its {what} was fitted with {fitted}: the "
-            "file was edited after it was saved. Restore the original file, or refit and "
-            "save again."
+            "file was edited after it was saved (or the parameters were set after fit "
+            "without a refit). Restore the original file, or refit and save again."
         )
 
 

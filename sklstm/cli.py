@@ -283,8 +283,11 @@ def _parse(raw, **options):
 
 
 def _formats_that_read(raw):
-    """The formats of :data:`_DATE_FORMATS` that read every value of ``raw``."""
-    return [f for f in _DATE_FORMATS if _parse(raw, format=f).notna().all()]
+    """The formats of :data:`_DATE_FORMATS` (with the first date's separator) that read
+    every value of ``raw``."""
+    first = raw.iloc[0]
+    return [f for f in _DATE_FORMATS
+            if f[2] in first and _parse(raw, format=f).notna().all()]
 
 
 def _regular(index):
