@@ -24,7 +24,6 @@ import difflib
 import itertools
 import math
 import os
-import re
 import shlex
 import sys
 import tempfile

@@ -80,6 +80,8 @@ def _rows(n, index=None):
 def test_one_row_at_a_time_warns_and_update_moves_the_memory_forward():
     X = np.arange(12.0).reshape(-1, 1)
     windower = SequenceWindower(3).fit(X[:8])
+    windower.update(X[8:9]).fit(X[:8])  # update copies X's rows: refit to start again
+    np.testing.assert_array_equal(X[:, 0], np.arange(12.0))
     with pytest.warns(UserWarning, match=r"one row.*call update\(rows\)"):
         first = windower.transform(X[8:9])
     np.testing.assert_array_equal(first[:, :, 0], [[6, 7, 8]])
@@ -147,7 +149,9 @@ def test_a_test_frame_with_missing_dates_is_windowed_by_its_labels():
     frame = _rows(100, pd.date_range("2024-01-01", periods=100, freq="D"))
     windower = SequenceWindower(5).fit(frame.iloc[:76])
     test = frame.iloc[76:].drop(frame.index[80:83])
+    before = test.copy()
     windows = windower.transform(test)[:, :, 0]
+    pd.testing.assert_frame_equal(test, before)  # never a mutated user frame
     row_83 = list(test["t"]).index(83.0)
     np.testing.assert_array_equal(windows[row_83], [79, NAN, NAN, NAN, 83])
     np.testing.assert_array_equal(windows[0], [72, 73, 74, 75, 76])  # from the memory
@@ -162,6 +166,9 @@ def test_training_rows_with_a_hole_are_windowed_by_their_labels():
 
     frame = _rows(30)
     train, test = list(KFold(3).split(frame))[1]  # trains on 0..9 and 20..29
+    windows = SequenceWindower(3).fit_transform(frame.iloc[train])[:, :, 0]
+    windows[:] = -1.0  # a copy (gathered around the hole), not a view of the data
+    np.testing.assert_array_equal(frame["t"], np.arange(30.0))
     windows = SequenceWindower(3).fit_transform(frame.iloc[train])[:, :, 0]
     np.testing.assert_array_equal(windows[10], [NAN, NAN, 20])
     np.testing.assert_array_equal(windows[11], [NAN, 20, 21])
