@@ -4,10 +4,12 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_numeric, shared_constraints, validate_params
-from ._series import check_outputs_per_series
+from ._checks import (
+    FLOAT_DTYPES, check_numeric, shared_constraints, validate_data, validate_params,
+)
+from ._series import check_outputs_per_series, check_targets_follow, is_series_list
 
 
 def resolve_target_column(estimator, target_column, n_features):
@@ -148,7 +150,7 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
         self.y_ndim_ = y.ndim
-        if isinstance(self.target_column, (list, tuple, np.ndarray)):
+        if is_series_list(self.target_column):
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
             )
@@ -160,6 +162,9 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
             self.target_index_ = resolve_target_column(
                 self, self.target_column, self.n_features_in_
             )
+        check_targets_follow(X, y, self.target_index_, self.target_column,
+                             getattr(self, "feature_names_in_", None),
+                             owner=f"{type(self).__name__}: ")
         return self
 
     def predict(self, X):

@@ -9,7 +9,8 @@ from ._checks import check_choice, check_fraction, check_positive_int, check_tim
 from ._forecaster import LSTMForecaster
 from ._framing import _as_frame, _check_columns
 from ._long import forecast_long
-from ._time_index import grid_tail, inferred_freq
+from ._series import is_series_list, plain_list
+from ._time_index import clock_of, inferred_freq
 
 METHODS = ("direct", "recursive")
 LAYOUTS = ("wide", "long")
@@ -17,9 +18,9 @@ LAYOUTS = ("wide", "long")
 
 def _history(data, target):
     """The history as a DataFrame, and the target column(s) in it."""
-    if isinstance(target, (list, tuple)):
+    if is_series_list(target, getattr(data, "columns", ())):
         missing = [t for t in target if not isinstance(data, pd.DataFrame) or t not in data.columns]
-        if missing or not target:
+        if missing or not len(target):
             columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
             raise ValueError(
                 f"target={list(target)} must name columns of a DataFrame of the history; "
@@ -107,10 +108,10 @@ def future_index(index, horizon):
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
-    grid = grid_tail(index, 1)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
-    if grid is not None:  # equally spaced integers continue with their step
-        start = grid[-1] + grid.step
-        return pd.RangeIndex(start, start + grid.step * horizon, grid.step, name=index.name)
+    clock = clock_of(index)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
+    if clock is not None:  # integers on a regular step continue with it
+        start, step = int(index[-1]) + clock[1], clock[1]
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
     return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
 
 
@@ -290,11 +291,11 @@ def _direct(estimator, frame, features, horizon, coverage):
 def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
     """Every series' next steps from a panel model's last row, wide or long."""
     fitted = getattr(getattr(estimator, "best_estimator_", estimator), "target_column", None)
-    if isinstance(fitted, (list, tuple)) and list(fitted) != list(targets):
+    if is_series_list(fitted) and list(fitted) != list(targets):
         raise ValueError(
-            f"target={list(targets)} is not the list the estimator was fitted on, "
-            f"{list(fitted)}: its outputs would be labelled with other series' names. "
-            f"Pass target={list(fitted)}."
+            f"target={plain_list(targets)} is not the list the estimator was fitted on, "
+            f"{plain_list(fitted)}: its outputs would be labelled with other series' names. "
+            f"Pass target={plain_list(fitted)}."
         )
     steps = _direct(estimator, frame, features, None, coverage)
     n_series = len(targets)

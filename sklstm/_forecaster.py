@@ -9,21 +9,21 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
-    shared_constraints, validate_params, validation_size,
+    FLOAT_DTYPES, NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
+    check_same_as_fitted, check_spans, dominating_values, is_constant, shared_constraints,
+    validate_data, validate_params, validation_size,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._regressor import LSTMRegressor, all_or_nothing
-from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
+from ._regressor import LSTMRegressor, _same, all_or_nothing
+from ._series import (
+    check_outputs_per_series, check_panel_y, check_targets_follow, is_series_list, known_targets_r2,
+    plain_list,
+)
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -42,20 +42,50 @@ def _check_spans(X, y, levels, targets):
     Overflow gives infinity; NaN (an unknown value of a ragged panel) is fine.
     """
     with np.errstate(over="ignore", invalid="ignore"):
+        changes = y - levels
         spans = {
             "the range of X": np.nanmax(X, axis=0) - np.nanmin(X, axis=0),
             "the range of y": np.nanmax(y, axis=0) - np.nanmin(y, axis=0),
-            "y minus the last value of target_column": y - levels,
+            "y minus the last value of target_column": changes,
+            "the range of y minus the last value": (np.nanmax(changes, axis=0)
+                                                    - np.nanmin(changes, axis=0)),
             "one-step changes of target_column": np.diff(targets, axis=0),
         }
-    for what, values in spans.items():
-        if np.isinf(values).any():
-            largest = max(np.nanmax(np.abs(X)), np.nanmax(np.abs(y)))
-            raise ValueError(
-                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
-                "differencing would give infinity or NaN; rescale the data first, e.g. "
-                "divide it by 1e300."
-            )
+    check_spans(spans, {"X": X, "y": y})
+
+
+def _warn_if_one_value_dominates(X, y, names):
+    """Warn when one training value sets the scale of a column alone (an outlier, or a typo)."""
+    found = dominating_values(X, names) or dominating_values(
+        y, [f"y[:, {j}]" for j in range(y.shape[1])])
+    if found:
+        name, row, value, span = found[0]
+        more = f" (and {len(found) - 1} more column(s))" if len(found) > 1 else ""
+        warnings.warn(
+            f"One value sets the scale of {name}{more} alone: {value:.4g} at row {row}, "
+            f"while the other values span {span:.4g}. Scaled with it, they are squeezed "
+            "together and every forecast can be off by a part of that value. If it is an "
+            "error, fix or drop that row; if it is real, clip or transform the column "
+            "(e.g. numpy.log1p) before fitting.",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _fit_scaler(scaler, values):
+    """Fit a MinMaxScaler or MaxAbsScaler; a column is constant only within float64's
+    resolution of its values (scikit-learn would flatten any range below 2.2e-15)."""
+    scaler.fit(values)
+    if isinstance(scaler, MinMaxScaler):
+        low, high = scaler.data_min_, scaler.data_max_
+        resolved = ~is_constant(low, high) & (scaler.data_range_ < 10 * np.finfo(float).eps)
+        first, last = scaler.feature_range
+        scaler.scale_[resolved] = (last - first) / scaler.data_range_[resolved]
+        scaler.min_[resolved] = first - low[resolved] * scaler.scale_[resolved]
+    else:
+        largest = scaler.max_abs_
+        resolved = ~is_constant(0.0, largest) & (largest < 10 * np.finfo(float).eps)
+        scaler.scale_[resolved] = largest[resolved]
+    return scaler
 
 
 def _target_first(target_index, n_features):
@@ -366,7 +396,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     the days after the training data) with the end of the training rows:
     ``predict(X_test)`` equals ``predict(X_full)[test]``. A DataFrame is
     placed in time by its index, an array by the rule of
-    :class:`SequenceWindower`.
+    :class:`SequenceWindower`; for rows that arrive one at a time,
+    :meth:`update` moves the remembered end forward. y must follow
+    ``target_column``: when y is exactly the next value of another column of
+    X, fit says which ``target_column`` fits.
 
     Examples
     --------
@@ -390,6 +423,11 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         max_steps=[Options("auto"), Interval(numbers.Integral, 1, None)],
         trend=[Options(*TRENDS)],
         batch_size=[*SHARED_CONSTRAINTS["batch_size"], Options("auto")],
+    )
+    _nan_hint = (
+        "one series needs every value: fill them first (e.g. X.interpolate() or X.ffill()) "
+        "or drop those rows; NaN marks an unknown value only in a panel "
+        "(target_column=[...])"
     )
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 14",
@@ -459,6 +497,12 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # y is series-major: each series' level repeats over its horizon steps
         return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
 
+    def _feature_names(self):
+        """X's columns for messages: "X's column 'temp'", or "X's column 0"."""
+        names = getattr(self, "feature_names_in_", None)
+        return [f"X's column {name!r}" if names is not None else f"X's column {name}"
+                for name in (names if names is not None else range(self.n_features_in_))]
+
     def _network_columns(self):
         """X's columns in the network's order: the target (a panel's series) first.
 
@@ -471,24 +515,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return np.arange(self.n_features_in_)
         return _target_first(self.target_index_, self.n_features_in_)
 
+    def _window_input(self, X, *, fit=False):
+        """What the windower reads: the scaled X in the network's order (and the raw targets).
+
+        X is validated (its rows are scaled by the scalers' arithmetic, not checked again).
+        """
+        columns = _scaled(self.scaler_X_, X)[:, self._network_columns()]
+        if not fit:  # new rows may lie far outside the training rows' range
+            _check_float32_range(columns)
+        if self.trend == "diff":
+            # the raw targets ride along as last columns, so that one windower,
+            # and its memory of the rows before, serves both
+            columns = np.column_stack([columns, X[:, np.atleast_1d(self.target_index_)]])
+        return columns
+
     def _windows(self, X, index, *, fit=False):
         """Windows of the scaled X; with trend="diff" the target is relative to its last value.
 
         X is validated; the windower windows it without checking it again.
         """
-        columns = _scaled(self.scaler_X_, X)[:, self._network_columns()]
-        if not fit:  # new rows may lie far outside the training rows' range
-            _check_float32_range(columns)
-        targets = np.atleast_1d(self.target_index_)
-        if self.trend == "diff":
-            # the raw targets ride along as last columns, so that one windower,
-            # and its memory of the rows before, serves both
-            columns = np.column_stack([columns, X[:, targets]])
         window = (self.windower_._fit_transform_checked if fit
                   else self.windower_._transform_checked)
-        windows = window(columns, index)
+        windows = window(self._window_input(X, fit=fit), index)
         if self.trend != "diff":
             return windows
+        targets = np.atleast_1d(self.target_index_)
         at = [int(np.flatnonzero(self._network_columns() == t)[0]) for t in targets]
         return RelativeWindows(windows, at, self.diff_scale_)
 
@@ -532,12 +583,16 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         check_outputs_per_series(1 if y.ndim == 1 else y.shape[1], n_series,
                                  f" for target_column's {n_series} series;")
         # y named by make_supervised (<series>_t+<k>) must follow target_column's order
+        # (names or positions: positions are named by X's columns)
         steps = [re.fullmatch(r"(.*)_t\+\d+", str(name)) for name in y_names or []]
-        if steps and all(steps) and all(isinstance(c, str) for c in self.target_column):
+        names = getattr(self, "feature_names_in_", None)
+        series = ([str(names[i]) for i in self.target_index_] if names is not None
+                  else list(self.target_column))
+        if steps and all(steps) and all(isinstance(c, str) for c in series):
             in_y = list(dict.fromkeys(step.group(1) for step in steps))
-            if in_y != list(self.target_column):
+            if in_y != series:
                 raise ValueError(
-                    f"target_column={list(self.target_column)} does not follow the order "
+                    f"target_column={plain_list(self.target_column)} does not follow the order "
                     f"of the series in y's columns {in_y}; each series' level would be "
                     f"applied to another's targets. Pass target_column={in_y}."
                 )
@@ -605,7 +660,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     def _validate_wide(self, X, y):
         """X and y (2-D), validated once for the whole fit, and X's index."""
         index = index_of(X)
-        panel = isinstance(self.target_column, (list, tuple, np.ndarray))
+        panel = is_series_list(self.target_column)
         if panel:
             y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
@@ -627,6 +682,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.y_ndim_ = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        check_targets_follow(X, y, self.target_index_, self.target_column,
+                             getattr(self, "feature_names_in_", None))
         self.columns_ = _target_first(self.target_index_, self.n_features_in_)
         return X, y, index
 
@@ -636,14 +693,15 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
             _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
+        _warn_if_one_value_dominates(X, y, self._feature_names())
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
-        self.scaler_X_ = MinMaxScaler().fit(X)
+        self.scaler_X_ = _fit_scaler(MinMaxScaler(), X)
         # a panel's changes are scaled by their largest size, so that no change
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
-        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
+        self.scaler_y_ = _fit_scaler(MaxAbsScaler() if panel_changes else MinMaxScaler(), z)
         return _scaled(self.scaler_y_, z)
 
     def _train(self, windows, z):
@@ -714,6 +772,57 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return self._shape_like_y(predict_long(self, X))
         X, index = self._validate_X(X)
         return self._shape_like_y(self._predict_raw(X, index))
+
+    def _check_loaded(self):
+        """A loaded forecaster's parameters must be those its parts were fitted with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        regressor = getattr(self, "regressor_", None)
+        if regressor is None:
+            return
+        fitted = {"units": regressor.units, "dropout": regressor.dropout}
+        if getattr(self, "layout_", "wide") == "long":
+            length = self.sequence_length_
+        else:
+            length = self.windower_.sequence_length
+        if self.sequence_length != "auto":
+            fitted["sequence_length"] = length
+        changed = {name: (was, getattr(self, name)) for name, was in fitted.items()
+                   if not _same(was, getattr(self, name))}
+        check_same_as_fitted(changed, "network")
+
+    def update(self, X):
+        """Remember rows of X as the newest past of the rows after them; no training.
+
+        For rows that arrive one at a time (online use, or a tool that
+        predicts step by step): predict a row, then ``update`` with it once
+        its values are known, and the next row's window holds it. Without
+        ``update``, every one-row array is windowed after the end of the
+        training rows (with a warning). See :meth:`SequenceWindower.update`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows after the training rows (or after the last update), with
+            the columns seen in fit; a DataFrame is placed by its index.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The forecaster, its windower remembering up to X's last row.
+        """
+        check_is_fitted(self)
+        if getattr(self, "layout_", "wide") == "long":
+            raise ValueError(
+                "update is not available for long panels, which place every row by its "
+                "series and time: pass the history to predict or forecast(..., series=, "
+                "time=) instead."
+            )
+        X, index = self._validate_X(X)
+        self.windower_._update_checked(self._window_input(X), index)
+        return self
 
     def _is_long_fit(self, X):
         """Whether the fit was on a long panel; X must then be one too (and vice versa)."""

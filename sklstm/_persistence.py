@@ -441,6 +441,12 @@ class _Decoder:
         estimator = cls(**params)
         for name, attribute in attributes.items():
             setattr(estimator, name, attribute)
+        check = getattr(estimator, "_check_loaded", None)  # sklstm's own classes
+        if check is not None:
+            try:
+                check()
+            except ValueError as error:
+                raise LoadError(f"the saved {public_name} cannot be trusted: {error}") from None
         return estimator
 
 

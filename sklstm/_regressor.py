@@ -11,19 +11,14 @@ import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
 from sklearn.utils import RegressorTags
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, NONE, InstanceOf, InvalidParameterError, Interval, as_units,
-    check_numeric, shared_constraints, unknown_parameter_error, validate_params,
-    validation_size,
+    BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
+    as_units, check_array, check_numeric, check_same_as_fitted, largest_magnitude,
+    shared_constraints, unknown_parameter_error, validate_data, validate_params, validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -80,7 +75,7 @@ def _check_no_infinity(X, chunk_size=4096):
         if (np.abs(chunk) > _FLOAT32_MAX).any():
             raise ValueError(
                 f"Input X contains values beyond float32's range (|x| > {_FLOAT32_MAX:.3g}), "
-                f"up to {np.nanmax(np.abs(chunk)):.3g}; the network computes in float32, "
+                f"up to {largest_magnitude(chunk):.3g}; the network computes in float32, "
                 "where they are infinite. Scale X first, e.g. with MinMaxScaler."
             )
 
@@ -466,6 +461,27 @@ class LSTMRegressor(KerasRegressor):
         self._routed_names = tuple(sorted({*self._routed_names, *routed}))
         return BaseEstimator.set_params(self, **params)
 
+    def _check_loaded(self):
+        """A loaded regressor's parameters must be those its network was built with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        built = getattr(self, "_built_with", None)
+        if built is None or not hasattr(self, "model_"):
+            return
+        now = self._architecture()
+        simple = (int, float, str, bool, type(None), tuple)
+        changed = {n: (built.get(n), now.get(n)) for n in sorted({*built, *now})
+                   if isinstance(built.get(n), simple) and isinstance(now.get(n), simple)
+                   and not _same(built.get(n), now.get(n))}
+        ours = self.model is None or getattr(self.model, "__module__", "").startswith("sklstm.")
+        sizes = tuple(layer.units for layer in self.model_.layers
+                      if isinstance(layer, keras.layers.LSTM))
+        if not changed and ours and sizes and sizes != as_units(self.units):
+            changed["units"] = (sizes if len(sizes) > 1 else sizes[0], self.units)
+        check_same_as_fitted(changed, "network")
+
     def _architecture(self):
         """The parameters the network was built from, to compare on a warm start."""
         names = [*ARCHITECTURE_PARAMS,
@@ -505,8 +521,8 @@ class LSTMRegressor(KerasRegressor):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
         if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
             sample_weight = np.full(len(X), sample_weight, dtype=float)
-        weights = check_array(sample_weight, ensure_2d=False, dtype=np.float32,
-                              ensure_all_finite=False, input_name="sample_weight")
+        weights = check_array(sample_weight, owner=type(self).__name__, ensure_2d=False,
+                              dtype=np.float32, ensure_all_finite=False, input_name="sample_weight")
         if weights.shape != (len(X),):
             raise ValueError(
                 f"sample_weight must hold one weight per row of X ({len(X)} rows), got "
@@ -546,7 +562,8 @@ class LSTMRegressor(KerasRegressor):
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
         # SciKeras hook: its check refuses 3-D windows with NaN (masked) steps; _fit_checked skips
         if X is None:
-            y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
+            y = check_array(y, owner=type(self).__name__, ensure_2d=False, dtype=FLOAT_DTYPES,
+                            input_name="y")
             return None, y
         if getattr(self, "_input_checked", False):
             if reset:
@@ -592,10 +609,10 @@ class LSTMRegressor(KerasRegressor):
         if not reset and self._window_shape(X.shape) != self.input_shape_:
             raise ValueError(self._window_shape_message(X.shape))
         _check_no_infinity(X)
-        if y is not None and np.size(y) and np.nanmax(np.abs(y)) > _FLOAT32_MAX:
+        if y is not None and largest_magnitude(y) > _FLOAT32_MAX:
             raise ValueError(
                 f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
-                f"to {np.nanmax(np.abs(y)):.3g}; the network computes in float32. Scale y "
+                f"to {largest_magnitude(y):.3g}; the network computes in float32. Scale y "
                 "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
             )
         if X.ndim == 2:

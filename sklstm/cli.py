@@ -19,12 +19,15 @@ code 2.
 """
 
 import argparse
+import csv
 import itertools
 import math
 import os
+import shlex
 import sys
 import tempfile
 import time
+import warnings
 from functools import partial
 from pathlib import Path
 
@@ -56,6 +59,7 @@ DEFAULT_EPOCHS = 100
 DEFAULT_COVERAGE = 0.9
 VALIDATION_FRACTION = 0.1  # rows held out for early stopping and interval calibration
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds")
+DATE_NAMES_TEXT = "date, datetime, time, timestamp or ds"
 FILES = {
     "forecast.csv": "the forecast",
     "cv_results.csv": "CV error of every candidate and of persistence, per fold",
@@ -120,7 +124,7 @@ def _build_parser():
             "embedded data (--dataset): by default the Seattle weather, target temp_max."
         ),
     )
-    fc.add_argument("data", nargs="?", metavar="DATA.csv",
+    fc.add_argument("data", nargs="?", metavar="DATA.csv", type=os.path.expanduser,
                     help="CSV file with one row per time step, in time order")
     fc.add_argument("--target", nargs="+", metavar="COLUMN",
                     help="column(s) to forecast; several make a panel that one shared "
@@ -132,8 +136,12 @@ def _build_parser():
                          "target temp_max; us-employment is a panel of 22 monthly series, "
                          "target all)")
     fc.add_argument("--date-column", metavar="COLUMN",
-                    help="column of dates (default: a column named date, datetime, "
-                         "time, timestamp or ds, if any)")
+                    help="column of dates, or of whole-number time steps (default: a column "
+                         "named date, datetime, time, timestamp or ds, if any)")
+    fc.add_argument("--date-format", metavar="FORMAT",
+                    help="how the dates are written, as a strftime format such as %%d/%%m/%%Y "
+                         "for day-first dates (default: read from the first date; dates "
+                         "that read both day first and month first are refused)")
     fc.add_argument("--series", metavar="COLUMN",
                     help="long data: the column of series ids (one row per series and "
                          "time, e.g. unique_id, ds, y); one global network learns every "
@@ -163,7 +171,7 @@ def _build_parser():
                          "(default: %(default)s)")
     fc.add_argument("--coverage", type=_fraction, default=DEFAULT_COVERAGE,
                     help="coverage of the forecast interval (default: %(default)s)")
-    fc.add_argument("--out", default="sklstm-out", metavar="DIR",
+    fc.add_argument("--out", default="sklstm-out", metavar="DIR", type=os.path.expanduser,
                     help="directory for the CSV files and plots (default: %(default)s)")
     fc.add_argument("--seed", type=_seed, default=0,
                     help="random seed of every fit (default: %(default)s)")
@@ -245,37 +253,151 @@ def _read_csv(path):
     if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
         raise _CLIError(f"data file {str(path)!r} separates its columns with ';', not ','; "
                         "save it as comma-separated CSV")
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as file:
+        header = next(csv.reader(file), [])  # pandas renames a repeated 'y' to 'y.1'
+    repeated = [name for name in dict.fromkeys(header) if header.count(name) > 1]
+    if repeated:
+        where = [i + 1 for i, name in enumerate(header) if name == repeated[0]]
+        raise _CLIError(f"data file {str(path)!r} names the column {repeated[0]!r} more than "
+                        f"once (columns {', '.join(map(str, where))}); rename the copies, so "
+                        "that every column has its own name")
     return frame
 
 
-def _parse_dates(frame, column):
-    raw = frame[column]
-    dates = pd.to_datetime(raw, errors="coerce")
-    bad = dates.isna() & raw.notna()
+# formats a --date-format hint may name: what pandas reads from a first date like 01/02/2024
+# either way round, and their two-digit-year and time-of-day forms
+_DATE_FORMATS = [f"{a}{sep}{b}{sep}{year}{clock}"
+                 for sep in "/.-" for a, b in (("%d", "%m"), ("%m", "%d"))
+                 for year in ("%Y", "%y") for clock in ("", " %H:%M", " %H:%M:%S")]
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # a UTC offset ending an ISO date
+
+
+def _parse(raw, **options):
+    """``raw`` as dates (NaT where they do not parse); pandas's format guesses kept quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.to_datetime(raw, errors="coerce", **options)
+
+
+def _formats_that_read(raw):
+    """The formats of :data:`_DATE_FORMATS` (with the first date's separator) that read
+    every value of ``raw``."""
+    first = raw.iloc[0]
+    return [f for f in _DATE_FORMATS
+            if f[2] in first and _parse(raw, format=f).notna().all()]
+
+
+def _regular(index):
+    """``index`` with the regular step pandas infers as its freq, or None."""
+    if len(index) < 3:
+        return index
+    try:
+        index = pd.DatetimeIndex(index, freq="infer")
+    except ValueError:
+        return None
+    return index if index.freq is not None else None
+
+
+def _read_times(raw, column, date_format=None, option="--date-column"):
+    """The column as whole-number steps or dates, or an error that names the fix.
+
+    Numbers are time steps (never nanoseconds after 1970); dates are read
+    in ``date_format``, else in the format of the first date, refusing dates
+    that also read the other way round (01/02/2024: 1 February or January 2);
+    dates with several UTC offsets (a daylight-saving change) are taken in UTC
+    or in local time, whichever has a regular step.
+    """
     if raw.isna().any():
         row = int(np.flatnonzero(raw.isna())[0])
-        raise _CLIError(f"date column {column!r} is empty on data row {row + 1}")
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise _CLIError(
-            f"could not parse {raw.iloc[row]!r} (data row {row + 1}) as a date in column "
-            f"{column!r}; use one format such as 2024-01-31, or pick another "
-            "--date-column"
-        )
-    index = pd.DatetimeIndex(dates, name=column)
+        raise _CLIError(f"{option} {column!r} is empty on data row {row + 1}")
+    if pd.api.types.is_numeric_dtype(raw):
+        whole = np.isfinite(raw) & (raw == np.round(raw))
+        if not whole.all():
+            row = int(np.flatnonzero(~whole.to_numpy())[0])
+            raise _CLIError(f"{option} {column!r} holds {raw.iloc[row]!r} (data row {row + 1}), "
+                            "not a date nor a whole-number time step")
+        return raw.astype("int64")
+    if date_format is not None:
+        dates = _parse(raw, format=date_format)
+        if dates.isna().any():
+            row = int(np.flatnonzero(dates.isna())[0])
+            raise _CLIError(f"could not parse {raw.iloc[row]!r} (data row {row + 1}) of "
+                            f"{option} {column!r} with --date-format {date_format}")
+        return dates
+    text = raw.astype(str).str.strip()
+    offsets = text.str.extract(_OFFSET, expand=False).dropna().unique()
+    if len(offsets) > 1:  # e.g. +01:00 then +02:00: a daylight-saving change
+        utc = _parse(text, utc=True, format="ISO8601")
+        local = _parse(text.str.replace(_OFFSET, "", regex=True), format="ISO8601")
+        for dates in (utc, local):  # (long data repeats each time once per series)
+            times = pd.DatetimeIndex(dates.drop_duplicates().sort_values())
+            if dates.notna().all() and _regular(times) is not None:
+                return dates
+        raise _CLIError(f"the dates in {option} {column!r} change their UTC offset "
+                        f"({', '.join(offsets[:3])}) and have a regular step neither in UTC "
+                        "nor in local time; give them one offset, or resample the file")
+    dates = _parse(text)
+    formats = None
+    if dates.isna().any() or text.str.fullmatch(r"\d{1,2}\D\d{1,2}\D\d{2,4}.*").all():
+        formats = _formats_that_read(text)
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna())[0])
+        hint = (f"they read as {formats[0]}: pass --date-format {formats[0]}" if formats
+                else "pass their format with --date-format (e.g. %d/%m/%Y), or pick another "
+                     f"{option}")
+        raise _CLIError(f"could not parse {text.iloc[row]!r} (data row {row + 1}) of {option} "
+                        f"{column!r} as a date in the format of its first date; {hint}")
+    readings = {f: _parse(text, format=f) for f in formats or []}
+    distinct = {f: d for f, d in readings.items() if not d.equals(dates)}
+    if distinct:
+        other, dates_other = next(iter(distinct.items()))
+        first = next(f for f, d in readings.items() if d.equals(dates))
+        row = int(np.flatnonzero((dates != dates_other).to_numpy())[0])
+        raise _CLIError(f"the dates in {option} {column!r} read both ways: {text.iloc[row]!r} "
+                        f"is {_when(dates.iloc[row])} or {_when(dates_other.iloc[row])}; pass "
+                        f"--date-format {first} or --date-format {other}")
+    return dates
+
+
+def _parse_dates(frame, column, date_format=None):
+    """The frame indexed by its time column: dates on a regular step, or whole-number steps."""
+    times = _read_times(frame[column], column, date_format)
+    steps = pd.api.types.is_integer_dtype(times)
+    index = pd.Index(times, name=column) if steps else pd.DatetimeIndex(times, name=column)
+    what = f"{'step' if steps else 'date'} column {column!r}"
     try:  # the rule forecast() and make_supervised apply, with the file's words
-        check_time_order(index, f"date column {column!r}", fix="sort the file")
+        check_time_order(index, what, fix="sort the file")
     except ValueError as error:
         raise _CLIError(str(error).replace("(row ", "(data row ")) from None
-    if len(index) >= 3:
-        index = pd.DatetimeIndex(index, freq="infer")  # a regular step becomes .freq
-    if index.freq is None:
+    if len(index) < 3:  # too few rows to show a step: the count of rows speaks first
+        regular = index
+    elif steps:
+        regular = index if len(np.unique(np.diff(index.to_numpy()))) == 1 else None
+    else:
+        regular = _regular(index)
+    if regular is None:
         raise _CLIError(
-            f"the dates in column {column!r} have no regular step (such as daily or "
-            "monthly), so the forecast dates are undefined; resample the file to a "
-            "regular step"
+            f"the {'steps' if steps else 'dates'} in column {column!r} have no regular step "
+            "(such as daily or monthly), so the forecast dates are undefined; resample the "
+            "file to a regular step"
         )
-    return frame.drop(columns=column).set_index(index)
+    return frame.drop(columns=column).set_index(regular)
+
+
+def _warn_of_unnamed_dates(frame):
+    """Say so when a column of text holds dates that no option names (they would be unused)."""
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if not _is_text(frame[column]) or not len(values):
+            continue
+        head = values.astype(str).head(20)
+        if _numeric_columns(head.to_frame()) or _parse(head).isna().any():
+            continue
+        print(f"sklstm: warning: column {column!r} holds dates, but only a column named "
+              f"{DATE_NAMES_TEXT} is read as dates, so the rows are taken as steps "
+              f"0, 1, 2, ...; to date the forecast, pass --date-column {shlex.quote(column)}",
+              file=sys.stderr)
+        return
 
 
 def _targets(args, frame, source, default=()):
@@ -329,8 +451,10 @@ def _load_data(args):
                 raise _CLIError(f"{option} took {stray[0]!r} as a column name; put DATA.csv "
                                 f"before {option}, which takes every word after it")
 
-        if args.date_column is not None:
-            raise _CLIError("--date-column applies to a CSV file, but no DATA.csv was given")
+        for option, value in (("--date-column", args.date_column),
+                              ("--date-format", args.date_format)):
+            if value is not None:
+                raise _CLIError(f"{option} applies to a CSV file, but no DATA.csv was given")
         loader, source, default = EMBEDDED[args.dataset or "seattle-weather"]
         frame = getattr(datasets, loader)()
         target = _targets(args, frame, source, default)
@@ -347,7 +471,12 @@ def _load_data(args):
             found = [c for c in frame.columns if str(c).strip().lower() in DATE_NAMES]
             date_column = found[0] if found else None
         if date_column is not None:
-            frame = _parse_dates(frame, date_column)
+            frame = _parse_dates(frame, date_column, args.date_format)
+        elif args.date_format is not None:
+            raise _CLIError("--date-format applies to a date column, but the file has none "
+                            f"named {DATE_NAMES_TEXT}; name it with --date-column")
+        else:
+            _warn_of_unnamed_dates(frame)
         if args.target:
             target = _targets(args, frame, source)
         else:
@@ -367,6 +496,7 @@ def _load_data(args):
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
         frame[column] = _numbers(frame, column, option)
+        _check_scale(frame, column, option)
     constant = [c for c in targets if frame[c].nunique() == 1] if len(targets) > 1 else []
     if constant:  # a panel is scored relative to persistence, which is exact on them
         raise _CLIError(f"--target column(s) {constant} never change, so their error "
@@ -375,9 +505,26 @@ def _load_data(args):
     return frame, target, features, source
 
 
+def _is_text(values):
+    """Whether a column holds text (object or string dtype)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values)
+
+
+_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"  # 1,234.5: a comma between groups of three
+
+
 def _as_numbers(values):
-    """``values`` as floats; cells that are not numbers become NaN."""
-    return pd.to_numeric(values, errors="coerce").astype(float)
+    """``values`` as floats; cells that are not numbers become NaN.
+
+    Numbers written with thousands separators (``1,234.5``) are numbers.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if _is_text(values):
+        text = values.astype(str).str.strip()
+        grouped = numbers.isna() & text.str.fullmatch(_THOUSANDS)
+        if grouped.any():
+            numbers[grouped] = text[grouped].str.replace(",", "").astype(float)
+    return numbers
 
 
 def _numeric_columns(frame):
@@ -412,6 +559,23 @@ def _numbers(frame, column, option, shown=3):
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
     raise _CLIError(f"{option} column {column!r} has {len(bad)} cell(s) that are not finite "
                     f"numbers: {cells}{more}; fix, fill or drop those rows")
+
+
+def _check_scale(frame, column, option):
+    """Refuse a column whose changes overflow float64: the rule of ``_checks.check_spans``.
+
+    The network learns changes of the target and scales every input, so twice
+    a column's range (the widest change between two of its values) must be finite.
+    """
+    values = frame[column].to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        widest = 2 * (values.max() - values.min())
+    if np.isinf(widest):
+        row = int(np.argmax(np.abs(values)))
+        raise _CLIError(f"{option} column {column!r} holds {values[row]:.3g} "
+                        f"({_data_row(frame, row)}), so its changes overflow float64; fix "
+                        "that value if it is an error, or rescale the column first (e.g. "
+                        "divide it by 1e300)")
 
 
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction, n_rows=None):
@@ -456,6 +620,69 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
     return rows, reason, fix
 
 
+def _job_that_fits(n_rows, n_splits, lengths, horizon, coverage):
+    """The options nearest these that ``n_rows`` rows can run, all levers at once, or None.
+
+    Keeps the horizon if it can, then the coverage (else the highest the
+    held-out rows support), then the most splits that still take one of the
+    window lengths (else two splits and the longest window that fits).
+    """
+    from ._checks import validation_size  # not ._regressor: it imports Keras
+    from ._conformal import calibration_size, max_coverage
+
+    for h in range(horizon, 0, -1):
+        held = validation_size(max(n_rows - h, 0), VALIDATION_FRACTION)
+        cover = coverage
+        if held < calibration_size(coverage):
+            if not held:
+                continue
+            cover = math.floor(100 * max_coverage(held)) / 100
+        for splits in range(n_splits, 1, -1):
+            fits = [n for n in lengths if (splits + 1) * n + h <= n_rows]
+            if fits:
+                break
+        else:
+            splits, fits = 2, [(n_rows - h) // 3]
+        if fits[0] >= 1 and _min_rows(splits, max(fits), h, cover,
+                                      VALIDATION_FRACTION)[0] <= n_rows:
+            return {"splits": splits, "sequence_length": fits, "horizon": h, "coverage": cover}
+    return None
+
+
+def _command(args, **changes):
+    """The ``sklstm forecast`` command line of ``args`` with ``changes``, ready to paste."""
+    values = {**vars(args), **changes}
+    words = ["sklstm", "forecast"]
+    words += [values["data"]] if values["data"] is not None else []
+    words += ["--dataset", values["dataset"]] if values["dataset"] else []
+    words += ["--target", *values["target"]] if values["target"] else []
+    for name in ("date_column", "date_format"):
+        words += [f"--{name.replace('_', '-')}", values[name]] if values[name] else []
+    words += ["--features", *values["features"]] if values["features"] else []
+    words += ["--horizon", values["horizon"], "--sequence-length", *values["sequence_length"]]
+    if list(values["units"]) != list(DEFAULT_UNITS):
+        words += ["--units", *values["units"]]
+    words += ["--splits", values["splits"]]
+    for name, default in (("epochs", DEFAULT_EPOCHS), ("coverage", DEFAULT_COVERAGE),
+                          ("out", "sklstm-out"), ("seed", 0), ("n_jobs", 1)):
+        if values[name] != default:
+            words += [f"--{name.replace('_', '-')}", f"{values[name]:g}"
+                      if isinstance(values[name], float) else values[name]]
+    words += ["--quiet"] if values["quiet"] else []
+    return " ".join(shlex.quote(str(word)) for word in words)
+
+
+def _what_fits(args, n_rows):
+    """The end of a too-few-rows error: one command that runs on ``n_rows`` rows."""
+    lengths = sorted(set(args.sequence_length))
+    job = _job_that_fits(n_rows, args.splits, lengths, args.horizon, args.coverage)
+    if job is not None:
+        return f"with {n_rows} rows, this runs: {_command(args, **job)}"
+    smallest = _min_rows(2, 1, 1, min(args.coverage, 0.5), VALIDATION_FRACTION)[0]
+    return (f"no job fits in {n_rows} row(s): the smallest (--splits 2 --sequence-length 1 "
+            f"--horizon 1 --coverage {min(args.coverage, 0.5):g}) needs {smallest}; add data")
+
+
 # --- the forecast command ---------------------------------------------------
 
 
@@ -463,6 +690,8 @@ def _describe_index(index):
     if isinstance(index, pd.DatetimeIndex):
         freq = f", frequency {index.freqstr}" if index.freqstr else ", irregular dates"
         return f"{_when(index[0])} to {_when(index[-1])}{freq}"
+    if index.name is not None:  # a column of whole-number time steps
+        return f"steps {index[0]} to {index[-1]} (column {index.name!r})"
     return "no dates (steps 0, 1, ...)"
 
 
@@ -756,6 +985,9 @@ def _run_forecast(args):
                           ("--max-steps", args.max_steps)):
         if value is not None:
             raise _CLIError(f"{option} applies to long data (with --series COLUMN)")
+    if args.splits < 2:  # PanelSplit (--series) takes one fold; TimeSeriesSplit needs two
+        raise _CLIError(f"argument --splits: must be at least 2 (the TimeSeriesSplit folds), "
+                        f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
     _check_enough_rows(args, frame)
@@ -790,11 +1022,11 @@ def _run_forecast(args):
 
 def _check_enough_rows(args, frame):
     """Refuse a frame too short for the folds, windows and interval calibration."""
-    needed, reason, fix = _min_rows(args.splits, max(args.sequence_length), args.horizon,
-                                   args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
+    needed, reason, _ = _min_rows(args.splits, max(args.sequence_length), args.horizon,
+                                  args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
         raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
-                        f"({reason}); {fix}")
+                        f"({reason}); {_what_fits(args, len(frame))}")
 
 
 def _output_directory(path):
@@ -951,13 +1183,7 @@ def _load_long(args):
         time = found[0]
     elif time not in columns:
         raise _unknown_column(time, "--date-column", columns)
-    if not pd.api.types.is_integer_dtype(frame[time]):  # integer steps stay integers
-        dates = pd.to_datetime(frame[time], errors="coerce")
-        if dates.isna().any():
-            row = int(np.flatnonzero(dates.isna())[0])
-            raise _CLIError(f"could not read {frame[time].iloc[row]!r} (data row {row + 1}) "
-                            f"of --date-column {time!r} as a date or an integer step")
-        frame[time] = dates
+    frame[time] = _read_times(frame[time], time, args.date_format)
     others = [c for c in columns if c not in (args.series, time, *args.features)]
     if args.target:
         if len(args.target) != 1:

@@ -201,7 +201,8 @@ BAD_INPUT = [
                  "--features column 'label' is not numeric", id="non-numeric-feature"),
     pytest.param(_frame(), [], r"--target is required: .*\['y', 'x'\]", id="no-target"),
     pytest.param(_bad_date(_frame()), ["--target", "y"],
-                 r"could not parse '31/02/2021x' \(data row 8\) as a date in column 'date'",
+                 r"could not parse '31/02/2021x' \(data row 8\) of --date-column 'date' as a "
+                 r"date in the format of its first date; pass their format with --date-format",
                  id="unparsable-date"),
     pytest.param(_frame().iloc[[0, 2, 1, 3]], ["--target", "y"],
                  "not in time order .*2021-01-02 after 2021-01-03", id="unsorted-dates"),
@@ -220,13 +221,15 @@ BAD_INPUT = [
                               "--horizon", "3"],
                  r"too few rows: 40, but this job needs at least 171 \(--splits 5 cuts 6 "
                  r"TimeSeriesSplit blocks .* window, plus --horizon 3 row\(s\) of future "
-                 r"targets\); use fewer --splits, .*; also lower --coverage",
+                 r"targets\); with 40 rows, this runs: sklstm forecast .*data.csv --target y "
+                 r"--horizon 3 --sequence-length 7 --splits 4 --coverage 0.8$",
                  id="too-few-rows-for-splits"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "2", "--sequence-length", "3",
                               "--horizon", "1"],
                  r"too few rows: 40, but this job needs at least 87 \(the --coverage 0.9 "
-                 r"interval is calibrated on at least 9 held-out rows.*\); lower --coverage "
-                 r"\(these rows hold out 4, which support up to 80%\) or add data$",
+                 r"interval is calibrated on at least 9 held-out rows.*\); with 40 rows, this "
+                 r"runs: sklstm forecast .*data.csv --target y --horizon 1 --sequence-length 3 "
+                 r"--splits 2 --coverage 0.8$",
                  id="too-few-rows-for-interval"),
     pytest.param(None, ["--target", "weather"], "--target column 'weather' is not numeric",
                  id="embedded-non-numeric-target"),

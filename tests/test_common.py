@@ -56,6 +56,8 @@ def _expected_failed_checks(estimator):
     }[type(estimator)]
 
 
+# the ORDER checks transform one row at a time, which the windower warns about
+@pytest.mark.filterwarnings("ignore:SequenceWindower takes this one row:UserWarning")
 @parametrize_with_checks(
     [
         SequenceWindower(sequence_length=3),
@@ -71,6 +73,8 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 @pytest.mark.slow  # ~40 fits on differently shaped data: 40 s with a cold compilation cache
+# the WINDOW_FAILURES checks predict one row at a time, which the windower warns about
+@pytest.mark.filterwarnings("ignore:SequenceWindower takes this one row:UserWarning")
 @parametrize_with_checks(
     [LSTMForecaster(sequence_length=3, units=4, epochs=2, random_state=0)],
     expected_failed_checks=_expected_failed_checks,

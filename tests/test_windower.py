@@ -170,7 +170,7 @@ def test_edge_padding_fills_a_gap_with_the_row_before_it():
     (pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"]),
      pd.DatetimeIndex(["2020-01-07", "2020-01-09"]), "cannot infer"),
     (pd.Index(["a", "b", "c", "d"]), pd.Index(["e", "f"]), "not time steps"),
-    (pd.Index([3, 1, 2, 4]), pd.Index([5, 6]), "not increasing"),
+    (pd.Index([0, 2, 4, 5]), pd.Index([6, 7]), "integer labels have no regular step"),
 ])
 def test_an_index_it_cannot_place_falls_back_to_positions_with_a_warning(index, later_labels,
                                                                           reason):
