@@ -247,12 +247,19 @@ def input_feature_names(estimator, input_features):
 
 
 def check_numeric(X, owner):
-    """Raise a clear error naming the DataFrame columns that are not numeric."""
-    if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
-        return
-    from pandas.api.types import is_numeric_dtype
+    """Raise a clear error naming the DataFrame columns that are not numeric.
 
-    bad = [str(c) for c, dtype in X.dtypes.items() if not is_numeric_dtype(dtype)]
+    Any DataFrame scikit-learn accepts (pandas, polars, pyarrow, ...) is read
+    through narwhals, as scikit-learn reads it: one rule for every library.
+    Numbers and booleans are numeric; text, dates and categories are not.
+    """
+    import narwhals.stable.v2 as nw
+
+    frame = nw.from_native(X, eager_only=True, pass_through=True)
+    if not isinstance(frame, nw.DataFrame):
+        return
+    bad = [str(name) for name, dtype in frame.schema.items()
+           if not (dtype.is_numeric() or dtype == nw.Boolean)]
     if bad:
         raise ValueError(
             f"{owner} needs numeric X, but column(s) {bad} are not numeric; "

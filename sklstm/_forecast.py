@@ -34,7 +34,8 @@ def _as_frame(data, target):
         raise TypeError(
             f"data must be a pandas Series or DataFrame of the history, got "
             f"{type(data).__name__}; wrap arrays with pandas.Series(...) or "
-            "pandas.DataFrame(...)."
+            "pandas.DataFrame(...), or convert a polars DataFrame with "
+            "data.to_pandas().set_index('<time column>')."
         )
     if target not in data.columns:
         raise ValueError(

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -471,6 +472,12 @@ class LSTMRegressor(KerasRegressor):
         raise TypeError(
             f"model must be None, a build function or a keras.Model, got {self.model!r}."
         )
+
+    @property
+    def feature_encoder(self):
+        # SciKeras's identity encoder, kept out of set_output: under a global
+        # transform_output="pandas" or "polars" it would warn on every fit
+        return FunctionTransformer().set_output(transform="default")
 
     def _get_compile_kwargs(self):
         # SciKeras does not know learning_rate: give it to the optimizer it built

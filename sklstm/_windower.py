@@ -33,7 +33,7 @@ from ._time_index import (
 )
 
 PADDINGS = ("mask", "edge")
-CONTAINERS = ("default", "pandas")
+CONTAINERS = ("default", "pandas", "polars")
 
 
 # sklearn's automatic wrapping would turn 3-D windows into a DataFrame and fail:
@@ -67,7 +67,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
       time before the data) is padded. Integer labels, a DatetimeIndex with a
       ``freq`` (or one pandas infers) and a PeriodIndex are placed; other
       indexes fall back to the next rule, with a warning that says why.
-    - **X without an index** (an array): X continues the fitted rows, unless
+    - **X without an index** (an array, or a polars DataFrame, which has
+      none): X continues the fitted rows, unless
       it begins with the fitted rows' own first row (in-sample, or the whole
       series from its start), which is windowed with its own past only.
       Arrays cannot show a gap, nor that they start inside the fitted rows:
@@ -314,22 +315,29 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         if not self.flatten:
             return windows
         flat = windows.reshape(len(X), -1)
-        if self._output_container() == "pandas":
+        container = self._output_container()
+        if container == "pandas":
             return pd.DataFrame(flat, index=index, columns=self.get_feature_names_out())
+        if container == "polars":
+            import polars as pl
+
+            return pl.DataFrame(flat, schema=list(self.get_feature_names_out()), orient="row")
         return flat
 
     def set_output(self, *, transform=None):
-        """Set the container of the flat output: ``"default"`` or ``"pandas"``.
+        """Set the container of the flat output: ``"default"``, ``"pandas"`` or ``"polars"``.
 
         3-D windows stay NumPy arrays whatever the setting (a DataFrame is
-        2-D), so a Pipeline set to pandas output works with either form.
+        2-D), so a Pipeline set to pandas or polars output works with either
+        form.
 
         Parameters
         ----------
-        transform : {"default", "pandas"} or None, default=None
+        transform : {"default", "pandas", "polars"} or None, default=None
             ``"pandas"`` gives the flat form as a DataFrame with X's index
-            and :meth:`get_feature_names_out` columns; None leaves the
-            setting unchanged.
+            and :meth:`get_feature_names_out` columns; ``"polars"`` as a
+            polars DataFrame with those columns (polars has no index); None
+            leaves the setting unchanged.
 
         Returns
         -------
@@ -347,8 +355,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         config = config or get_config()["transform_output"]
         if config not in CONTAINERS:
             raise ValueError(
-                f"SequenceWindower supports transform_output 'default' or 'pandas', "
-                f"got {config!r}; set it with set_output(transform='pandas')."
+                f"SequenceWindower supports transform_output 'default', 'pandas' or "
+                f"'polars', got {config!r}; set it with set_output(transform='pandas')."
             )
         return config
 

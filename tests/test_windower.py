@@ -247,18 +247,22 @@ def test_pandas_output_keeps_3d_windows_as_arrays_and_frames_the_flat_form():
 def test_sklearn_set_output_checks_pass_for_the_flat_form():
     from sklearn.utils.estimator_checks import (
         check_global_output_transform_pandas,
+        check_global_set_output_transform_polars,
         check_set_output_transform,
         check_set_output_transform_pandas,
+        check_set_output_transform_polars,
     )
 
     for check in (check_set_output_transform, check_set_output_transform_pandas,
-                  check_global_output_transform_pandas):
+                  check_global_output_transform_pandas, check_set_output_transform_polars,
+                  check_global_set_output_transform_polars):
         check("SequenceWindower", SequenceWindower(3, flatten=True, padding="edge"))
 
 
 def test_unsupported_output_container_is_a_clear_error():
-    with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
-        SequenceWindower(2).set_output(transform="polars")
+    with pytest.raises(ValueError,
+                       match="transform must be one of 'default', 'pandas', 'polars', got 'panda'"):
+        SequenceWindower(2).set_output(transform="panda")
 
 
 def test_missing_values_are_masked_like_padding():
