@@ -295,6 +295,29 @@ def check_time_order(index, what, *, fix="sort it, e.g. data.sort_index()"):
                          f"{_when(index[row])} after {_when(index[row - 1])}); {fix}")
 
 
+def check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float array of one finite weight >= 0 per row, not all 0."""
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.ndim != 1 or len(weights) != n_samples:
+        raise ValueError(
+            f"sample_weight must hold one weight per row of X ({n_samples}), got shape "
+            f"{weights.shape}; pass a 1-D array of {n_samples} weights."
+        )
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        where = np.flatnonzero(bad)[0]
+        raise ValueError(
+            f"sample_weight must be finite and >= 0, got {weights[where]} "
+            f"at row {where}; pass non-negative weights (0 drops a row)."
+        )
+    if not weights.any():
+        raise ValueError(
+            "sample_weight is zero for every row, which leaves nothing to train on; give "
+            "the rows to learn from a weight > 0."
+        )
+    return weights
+
+
 def validation_size(n_samples, validation_fraction):
     """Rows at the end of the training data held out for early stopping (0 if none fit)."""
     n_val = round(validation_fraction * n_samples)

@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     BOOLEAN, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
-    check_numeric, validate_params,
+    check_numeric, check_sample_weight, validate_params,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
@@ -498,7 +498,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     # --- public API -------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Scale, window and train on rows at time t and their targets.
 
         Parameters
@@ -510,17 +510,32 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Target at ``t+1``, or at ``t+1 .. t+horizon`` for direct
             multi-step forecasting with one ``horizon``-wide head.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row's target in the training loss (wide data).
+            A row of weight 0 is left out of training, of the scaling of
+            ``y``, of early stopping and of calibration, as if its target
+            were unknown; it stays in X as the past of the rows after it.
+            The held-out rows are the last ``validation_fraction`` of the
+            rows with weight > 0; they are never trained on, so their
+            weights only decide whether they count.
+
         Returns
         -------
         self : LSTMForecaster
             The fitted forecaster.
         """
         with all_or_nothing(self):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self._check_params()
         check_numeric(X, type(self).__name__)
+        if is_long(X) and sample_weight is not None:
+            raise ValueError(
+                "sample_weight is not supported for long panels (X indexed by series and "
+                "time) yet: their windows are sampled, not taken row by row. Drop the rows "
+                "to leave out before make_supervised, or fit wide data."
+            )
         if is_long(X):
             self.layout_ = "long"
             return fit_long(self, X, y, dict(
@@ -556,10 +571,13 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self._y_ndim = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        # the rows whose targets count (weight > 0): they train, scale y and calibrate
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
+        rows = np.arange(len(X)) if weights is None else np.flatnonzero(weights)
         levels = self._levels(X)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
-            _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
+            _check_spans(X, y[rows], levels[rows], X[:, np.atleast_1d(self.target_index_)])
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
 
@@ -568,7 +586,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
-        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
+        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z[rows])
         self.windower_ = SequenceWindower(self._sequence_length())
         windows = self._windows(X, index, fit=True)
         z_scaled = self.scaler_y_.transform(z)
@@ -584,7 +602,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "model__target_index": self.target_index_ if self.n_series_ is None else 0,
                 "model__seed": int(seed),
             }
-        n_holdout = self._n_holdout(len(X))
+        n_holdout = self._n_holdout(len(rows))
         regressor = LSTMRegressor(
             units=self.units,
             dropout=self.dropout,
@@ -600,18 +618,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             series_embedding=self.series_embedding if self.n_series_ else 0,
             **extra,
         )
+        n_train = len(rows) - n_holdout
         if self.early_stopping and n_holdout:
-            # LSTMRegressor holds out the same last rows for early stopping
-            regressor.fit(windows, z_scaled)
+            # LSTMRegressor drops the rows of weight 0 and holds out the same last rows
+            regressor.fit(windows, z_scaled, sample_weight=weights)
+        elif weights is None:
+            regressor.fit(windows[:n_train], z_scaled[:n_train])
         else:
-            regressor.fit(windows[: len(X) - n_holdout], z_scaled[: len(X) - n_holdout])
+            train = rows[:n_train]
+            regressor.fit(windows[train], z_scaled[train], sample_weight=weights[train])
         self.regressor_ = regressor
         self.history_ = regressor.history_
 
         if n_holdout:
             # predict's own path (windows, inverse scaling, levels) on all rows,
             # so the held-out rows keep their history; one inverse transform
-            held = slice(len(X) - n_holdout, None)
+            held = rows[n_train:]
             self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X, index)[held])
         else:
             self.conformity_scores_ = np.empty((0, self.n_outputs_))

@@ -23,7 +23,8 @@ from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, as_units,
-    check_numeric, unknown_parameter_error, validate_params, validation_size,
+    check_numeric, check_sample_weight, unknown_parameter_error, validate_params,
+    validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -495,14 +496,7 @@ class LSTMRegressor(KerasRegressor):
     @staticmethod
     def _validate_sample_weight(X, y, sample_weight):
         # SciKeras takes negative and infinite weights silently: refuse them first
-        weights = np.asarray(sample_weight, dtype=float)
-        bad = ~np.isfinite(weights) | (weights < 0)
-        if bad.any():
-            where = np.flatnonzero(bad.reshape(-1))[0]
-            raise ValueError(
-                f"sample_weight must be finite and >= 0, got {weights.reshape(-1)[where]} "
-                f"at row {where}; pass non-negative weights (0 drops a row)."
-            )
+        check_sample_weight(sample_weight, len(X))
         return KerasRegressor._validate_sample_weight(X, y, sample_weight)
 
     def _build_default_model(self, compile_kwargs):
