@@ -237,10 +237,13 @@ class LSTMRegressor(KerasRegressor):
         Width of the network's head.
 
     n_features_in_ : int
-        ``X.shape[1]`` seen in fit: the sequence length for 3-D X.
+        Values in one window, ``sequence_length * n_features``: the columns
+        of the windows' flat form, as ``SequenceWindower(flatten=True)``
+        names them (``X.shape[1]`` for 2-D X). A Pipeline's steps then agree:
+        the windower's output width is the regressor's input width.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a DataFrame X (2-D, univariate sequences) seen in fit.
+        Column names of a DataFrame X (2-D, the flat form) seen in fit.
 
     units_ : tuple of int
         ``units`` as one size per stacked LSTM layer, e.g. ``(50,)``.
@@ -273,9 +276,12 @@ class LSTMRegressor(KerasRegressor):
 
     Notes
     -----
-    X is ``(n_samples, sequence_length, n_features)``; 2-D X is read as
-    univariate sequences ``(n_samples, sequence_length)``. A time step with a
-    NaN in any feature is masked; infinite values are rejected.
+    X is ``(n_samples, sequence_length, n_features)``, or its flat form
+    ``(n_samples, sequence_length * n_features)``, oldest step first (the
+    output of ``SequenceWindower(flatten=True)``): 2-D X in fit is read as
+    univariate sequences, and after fit as the fitted windows, flattened.
+    A time step with a NaN in any feature is masked; infinite values are
+    rejected.
 
     On the JAX backend (the default), training runs sklstm's own loop over
     Keras's ``train_step`` with compiled steps shared by all models of one
@@ -523,9 +529,22 @@ class LSTMRegressor(KerasRegressor):
         if X is None:
             y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
             return None, y
+        if not hasattr(X, "shape"):  # lists, and objects with __array__
+            X = np.asarray(X)
+        shape = tuple(X.shape)
+        if len(shape) > 3:
+            raise ValueError(
+                f"X must be 3-D (n_samples, sequence_length, n_features) or their flat "
+                f"2-D form, got shape {shape}; window it with SequenceWindower first."
+            )
+        if len(shape) == 3:
+            # sklearn validates the flat form (n_samples, sequence_length * n_features),
+            # a view of SequenceWindower's windows: n_features_in_ counts the values of
+            # a window, the columns SequenceWindower(flatten=True) names
+            X = np.asarray(X).reshape(shape[0], shape[1] * shape[2])
         # finiteness is checked below in chunks: on NaN-padded window views
         # sklearn's check would build an (n, L, F) boolean array
-        params = dict(reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite=False)
+        params = dict(reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=False)
         try:
             if y is None:
                 X = validate_data(self, X, **params)
@@ -536,11 +555,15 @@ class LSTMRegressor(KerasRegressor):
             else:
                 X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
         except ValueError as exc:
-            if not reset and "features, but" in str(exc) and np.ndim(X) == 3:
-                raise ValueError(f"{exc} {self._window_shape_message(np.shape(X))}") from None
+            if not reset and "features, but" in str(exc) and len(shape) == 3:
+                raise ValueError(f"{exc} {self._window_shape_message(shape)}") from None
             raise
-        if not reset and self._window_shape(X.shape) != self.input_shape_:
-            raise ValueError(self._window_shape_message(X.shape))
+        if len(shape) == 3:
+            window = tuple(shape[1:])
+        else:  # the flat form: univariate sequences at fit, the fitted windows after
+            window = (X.shape[1], 1) if reset else self.input_shape_
+        if not reset and window != self.input_shape_:
+            raise ValueError(self._window_shape_message(shape))
         _check_no_infinity(X)
         if y is not None and np.size(y) and np.nanmax(np.abs(y)) > _FLOAT32_MAX:
             raise ValueError(
@@ -548,16 +571,9 @@ class LSTMRegressor(KerasRegressor):
                 f"to {np.nanmax(np.abs(y)):.3g}; the network computes in float32. Scale y "
                 "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
             )
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        if X.ndim != 3:
-            raise ValueError(
-                f"X must be 3-D (n_samples, sequence_length, n_features) or 2-D "
-                f"univariate sequences, got shape {X.shape}; window it with "
-                "SequenceWindower first."
-            )
+        X = X.reshape((len(X), *window))
         if reset:
-            self.input_shape_ = tuple(X.shape[1:])
+            self.input_shape_ = window
             self.X_dtype_, self.X_shape_ = X.dtype, X.shape
             if y is not None:
                 self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
@@ -793,7 +809,8 @@ class LSTMRegressor(KerasRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, sequence_length, n_features)
-            Windows shaped like the training windows.
+            Windows shaped like the training windows, or their flat form
+            ``(n_samples, n_features_in_)``.
 
         Returns
         -------
