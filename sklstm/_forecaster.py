@@ -26,6 +26,7 @@ from ._conformal import calibration_size, conformal_rank
 from ._model import build_lstm_model
 from ._regressor import LSTMRegressor, all_or_nothing, validation_size
 from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
+from ._state import PlainState
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -85,7 +86,7 @@ def build_highway_model(meta, compile_kwargs, params, target_index, seed):
     return model
 
 
-class LSTMForecaster(RegressorMixin, BaseEstimator):
+class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     """sklstm's recommended forecasting recipe as one scikit-learn regressor.
 
     ``fit(X, y)`` takes rows at time ``t`` (every feature, exogenous columns

@@ -71,6 +71,18 @@ ALLOWED_ESTIMATORS = (
 #: hooks), stored and rebuilt by public name only.
 ALLOWED_FUNCTIONS = ("sklstm._forecaster.build_highway_model",)
 
+#: The types sklstm's estimators hold beyond scikit-learn's, by the names
+#: ``skops.io`` gives them: see :func:`skops_trusted_types`.
+_SKOPS_TRUSTED_TYPES = (
+    "sklstm._forecaster.LSTMForecaster",
+    "sklstm._regressor.LSTMRegressor",
+    "sklstm._windower.SequenceWindower",
+    "sklstm._baselines.PersistenceRegressor",
+    "sklstm._forecaster.build_highway_model",
+    "scikeras.utils.transformers.RegressorTargetEncoder",
+    "numpy.dtype",
+)
+
 # Versions compared on load; a difference warns, and a failure names both.
 _CHECKED_VERSIONS = ("sklstm", "keras", "scikit-learn")
 _DEFAULT_FACTORIES = {"list": list, "dict": dict, "int": int, "float": float}
@@ -668,6 +680,39 @@ def _surviving_copy(path):
 
 
 # --- public API -------------------------------------------------------------
+
+
+def skops_trusted_types():
+    """The types to trust when ``skops.io`` loads a file of sklstm's estimators.
+
+    sklstm's estimators save and load through `skops.io
+    <https://skops.readthedocs.io>`_, scikit-learn's format for loading
+    models without pickle's risks (and mlflow's default for
+    ``mlflow.sklearn.log_model``): each Keras network is stored as its
+    ``.keras`` bytes and loaded in Keras's safe mode. skops trusts
+    scikit-learn's own classes; pass this list to trust sklstm's too.
+
+    Returns
+    -------
+    trusted : list of str
+        sklstm's estimator classes, its highway build function, SciKeras's
+        target encoder and ``numpy.dtype``, by the names skops uses.
+
+    See Also
+    --------
+    save_estimator : sklstm's own safe format, with checksums and atomic saves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skops.io as sio
+    >>> from sklstm import SequenceWindower, skops_trusted_types
+    >>> windower = SequenceWindower(3).fit(np.arange(10.0).reshape(-1, 1))
+    >>> loaded = sio.loads(sio.dumps(windower), trusted=skops_trusted_types())
+    >>> loaded.last_window_.ravel().tolist()
+    [8.0, 9.0]
+    """
+    return list(_SKOPS_TRUSTED_TYPES)
 
 
 def save_estimator(estimator, path):

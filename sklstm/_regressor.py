@@ -37,6 +37,7 @@ from ._series import (
     stack_targets,
     unstack_predictions,
 )
+from ._state import PlainState
 
 _BUILD_LOCK = threading.RLock()
 
@@ -112,7 +113,7 @@ def all_or_nothing(estimator):
         raise
 
 
-class LSTMRegressor(KerasRegressor):
+class LSTMRegressor(PlainState, KerasRegressor):
     """LSTM regressor over windows of past time steps, as a scikit-learn estimator.
 
     A :class:`scikeras.wrappers.KerasRegressor` that builds

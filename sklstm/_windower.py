@@ -23,6 +23,7 @@ from ._checks import (
     input_feature_names,
     validate_params,
 )
+from ._state import PlainState
 from ._time_index import (
     grid_tail,
     index_of,
@@ -38,7 +39,7 @@ CONTAINERS = ("default", "pandas", "polars")
 
 # sklearn's automatic wrapping would turn 3-D windows into a DataFrame and fail:
 # the windower wraps its own flat output instead (see set_output)
-class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn rows in time order into windows of the past, one window per row.
 
     Row ``t`` of the output holds input rows ``t - sequence_length + 1``
