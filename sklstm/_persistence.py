@@ -31,7 +31,6 @@ import os
 import platform
 import secrets
 import shutil
-import tempfile
 import types
 import warnings
 import zipfile
@@ -41,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._state import model_from_bytes, model_to_bytes
 
 FORMAT = "sklstm-estimator"
 FORMAT_VERSION = 1
@@ -298,10 +299,7 @@ class _Encoder:
         return {"__type__": "keras_object", "config": self.encode(config, where)}
 
     def _encode_keras_model(self, model):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            model.save(path)
-            data = Path(path).read_bytes()
+        data = model_to_bytes(model)
         return {"__type__": "keras_model", "file": self._add_file("keras", ".keras", data)}
 
     def _encode_estimator(self, estimator, where):
@@ -415,13 +413,7 @@ class _Decoder:
         return result
 
     def _decode_keras_model(self, value):
-        import keras
-
-        data = self._file(value["file"])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            Path(path).write_bytes(data)
-            return keras.saving.load_model(path, safe_mode=True)
+        return model_from_bytes(self._file(value["file"]))
 
     def _decode_keras_object(self, value):
         import keras
