@@ -432,7 +432,39 @@ class _Decoder:
             if not name.isidentifier() or name.startswith("__"):
                 raise LoadError(f"bad attribute name {name!r} for {public_name}")
             setattr(estimator, name, self.decode(encoded))
+        _check_network_matches_parameters(estimator, public_name)
         return estimator
+
+
+def _check_network_matches_parameters(estimator, public_name):
+    """A fitted network is the one its parameters describe; an edited save is not.
+
+    Checksums show damage, not an edit whose checksums were redone: compare
+    the parameters with those the network was built with, and the LSTM
+    layers of sklstm's own networks with ``units``.
+    """
+    model, built = getattr(estimator, "model_", None), getattr(estimator, "_built_with", None)
+    if model is None or built is None:
+        return
+    from ._regressor import _same
+
+    now = estimator._architecture()
+    changed = [n for n in sorted({*built, *now})
+               if n not in built or n not in now or not _same(built[n], now[n])]
+    if not changed and estimator.model in (None, *_resolve_allowed(ALLOWED_FUNCTIONS)):
+        from ._checks import as_units
+
+        layers = tuple(layer.units for layer in model.layers if type(layer).__name__ == "LSTM")
+        changed = ["units"] if layers != as_units(estimator.units) else []
+        built = {"units": layers}
+    if changed:
+        said = ", ".join(f"{n}={now.get(n)!r}" for n in changed)
+        was = ", ".join(f"{n}={built.get(n)!r}" for n in changed)
+        raise LoadError(
+            f"{public_name} says {said}, but its saved network was built with {was}: the "
+            "file was edited after it was saved. Nothing was loaded; save the estimator "
+            "again."
+        )
 
 
 # --- files ------------------------------------------------------------------

@@ -488,6 +488,29 @@ def test_crafted_file_is_refused(saved_zip, old, new, match):
         load_estimator(saved_zip)
 
 
+def _lstm_node(tree):
+    """The fitted LSTMRegressor inside a saved TransformedTargetRegressor(Pipeline)."""
+    return tree["attributes"]["regressor_"]["params"]["steps"][-1]["items"][1]
+
+
+@pytest.mark.parametrize("records_too", [False, True], ids=["parameter", "parameter-and-records"])
+def test_an_edited_network_size_is_refused(saved_zip, records_too):
+    members = read_members(saved_zip)
+    tree = json.loads(members["estimator.json"])
+    lstm = _lstm_node(tree)
+    assert lstm["class"] == "sklstm.LSTMRegressor" and lstm["params"]["units"] == 4
+    lstm["params"]["units"] = 8
+    if records_too:  # its record in _built_with and units_ as well: the network still says 4
+        built = lstm["attributes"]["_built_with"]["items"]
+        next(item for item in built if item[0] == "units")[1] = 8
+        lstm["attributes"]["units_"]["items"] = [8]
+    members["estimator.json"] = json.dumps(tree).encode()
+    write_members(saved_zip, members)  # checksums redone: only the content can tell
+    with pytest.raises(ValueError, match=r"LSTMRegressor says units=8, but its saved network "
+                                         r"was built with units=\(?4.*the file was edited"):
+        load_estimator(saved_zip)
+
+
 def test_object_array_in_npy_is_refused(saved_zip):
     members = read_members(saved_zip)
     buffer = io.BytesIO()
