@@ -709,10 +709,9 @@ def _surviving_copy(path):
 def skops_trusted_types():
     """The types to trust when ``skops.io`` loads a file of sklstm's estimators.
 
-    sklstm's estimators save and load through `skops.io
-    <https://skops.readthedocs.io>`_, scikit-learn's format for loading
-    models without pickle's risks (and mlflow's default for
-    ``mlflow.sklearn.log_model``): each Keras network is stored as its
+    sklstm's estimators save and load through ``skops.io``, scikit-learn's
+    format for loading models without pickle's risks (and mlflow's default
+    for ``mlflow.sklearn.log_model``): each Keras network is stored as its
     ``.keras`` bytes and loaded in Keras's safe mode. skops trusts
     scikit-learn's own classes; pass this list to trust sklstm's too.
 
