@@ -45,7 +45,7 @@ API_GROUPS = [
     ("Forecasting and framing", "From a series to (X, y), and beyond the data.",
      ["make_supervised", "long_to_wide", "wide_to_long", "forecast", "PanelSplit"]),
     ("Saving and loading", "Fitted estimators to disk and back.",
-     ["save_estimator", "load_estimator"]),
+     ["save_estimator", "load_estimator", "skops_trusted_types"]),
     ("Utilities", "", ["show_versions"]),
 ]
 API_MODULES = [

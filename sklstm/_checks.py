@@ -446,12 +446,19 @@ def is_constant(low, high):
 
 
 def check_numeric(X, owner):
-    """Raise a clear error naming the DataFrame columns that are not numeric."""
-    if not (hasattr(X, "columns") and hasattr(X, "dtypes")):
-        return
-    from pandas.api.types import is_numeric_dtype
+    """Raise a clear error naming the DataFrame columns that are not numeric.
 
-    bad = [str(c) for c, dtype in X.dtypes.items() if not is_numeric_dtype(dtype)]
+    Any DataFrame scikit-learn accepts (pandas, polars, pyarrow, ...) is read
+    through narwhals, as scikit-learn reads it: one rule for every library.
+    Numbers and booleans are numeric; text, dates and categories are not.
+    """
+    import narwhals.stable.v2 as nw
+
+    frame = nw.from_native(X, eager_only=True, pass_through=True)
+    if not isinstance(frame, nw.DataFrame):
+        return
+    bad = [str(name) for name, dtype in frame.schema.items()
+           if not (dtype.is_numeric() or dtype == nw.Boolean)]
     if bad:
         raise ValueError(
             f"{owner} needs numeric X, but column(s) {bad} are not numeric; "
@@ -500,6 +507,29 @@ def check_same_as_fitted(changed, what):
             "file was edited after it was saved (or the parameters were set after fit "
             "without a refit). Restore the original file, or refit and save again."
         )
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as a float array of one finite weight >= 0 per row, not all 0."""
+    weights = np.asarray(sample_weight, dtype=float)
+    if weights.ndim != 1 or len(weights) != n_samples:
+        raise ValueError(
+            f"sample_weight must hold one weight per row of X ({n_samples}), got shape "
+            f"{weights.shape}; pass a 1-D array of {n_samples} weights."
+        )
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        where = np.flatnonzero(bad)[0]
+        raise ValueError(
+            f"sample_weight must be finite and >= 0, got {weights[where]} "
+            f"at row {where}; pass non-negative weights (0 drops a row)."
+        )
+    if not weights.any():
+        raise ValueError(
+            "sample_weight is zero for every row, which leaves nothing to train on; give "
+            "the rows to learn from a weight > 0."
+        )
+    return weights
 
 
 def validation_size(n_samples, validation_fraction):

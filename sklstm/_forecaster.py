@@ -14,16 +14,17 @@ from sklearn.utils.validation import check_is_fitted
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
     FLOAT_DTYPES, NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
-    check_same_as_fitted, check_spans, dominating_values, is_constant, shared_constraints,
-    validate_data, validate_params, validation_size,
+    check_sample_weight, check_same_as_fitted, check_spans, dominating_values, is_constant,
+    shared_constraints, validate_data, validate_params, validation_size,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._regressor import LSTMRegressor, _same, all_or_nothing
+from ._regressor import LSTMRegressor, _as_slice, _same, all_or_nothing
 from ._series import (
     check_outputs_per_series, check_panel_y, check_targets_follow, is_series_list, known_targets_r2,
     plain_list,
 )
+from ._state import PlainState
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -86,6 +87,11 @@ def _fit_scaler(scaler, values):
         resolved = ~is_constant(0.0, largest) & (largest < 10 * np.finfo(float).eps)
         scaler.scale_[resolved] = largest[resolved]
     return scaler
+
+
+def _rows(rows):
+    """A range of rows as a slice (a view of what it indexes), positions as they are."""
+    return slice(rows.start, rows.stop) if isinstance(rows, range) else _as_slice(rows)
 
 
 def _target_first(target_index, n_features):
@@ -168,7 +174,7 @@ class RelativeWindows:
         return out
 
 
-class LSTMForecaster(RegressorMixin, BaseEstimator):
+class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     """sklstm's recommended forecasting recipe as one scikit-learn regressor.
 
     ``fit(X, y)`` takes rows at time ``t`` (every feature, exogenous columns
@@ -603,7 +609,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     # --- public API -------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Scale, window and train on rows at time t and their targets.
 
         Parameters
@@ -615,18 +621,33 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Target at ``t+1``, or at ``t+1 .. t+horizon`` for direct
             multi-step forecasting with one ``horizon``-wide head.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row's target in the training loss (wide data).
+            A row of weight 0 is left out of training, of the scaling of
+            ``y``, of early stopping and of calibration, as if its target
+            were unknown; it stays in X as the past of the rows after it.
+            The held-out rows are the last ``validation_fraction`` of the
+            rows with weight > 0; they are never trained on, so their
+            weights only decide whether they count.
+
         Returns
         -------
         self : LSTMForecaster
             The fitted forecaster.
         """
         with all_or_nothing(self):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self._check_params()
         self._reset()
         check_numeric(X, type(self).__name__)
+        if is_long(X) and sample_weight is not None:
+            raise ValueError(
+                "sample_weight is not supported for long panels (X indexed by series and "
+                "time) yet: their windows are sampled, not taken row by row. Drop the rows "
+                "to leave out before make_supervised, or fit wide data."
+            )
         if is_long(X):
             self.layout_ = "long"
             return fit_long(self, X, y, dict(
@@ -641,12 +662,14 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             )
         self.layout_ = "wide"
         X, y, index = self._validate_wide(X, y)
-        z = self._fit_scalers(X, y)
+        # the rows whose targets count (weight > 0): they train, scale y and calibrate
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
+        z = self._fit_scalers(X, y, weights)
         self.windower_ = SequenceWindower(self._sequence_length())
         windows = self._windows(X, index, fit=True)
-        self.regressor_ = self._train(windows, z)
+        self.regressor_ = self._train(windows, z, weights)
         self.history_ = self.regressor_.history_
-        self.conformity_scores_ = self._calibrate(X, y, windows)
+        self.conformity_scores_ = self._calibrate(X, y, windows, weights)
         return self
 
     def _reset(self):
@@ -687,13 +710,17 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         self.columns_ = _target_first(self.target_index_, self.n_features_in_)
         return X, y, index
 
-    def _fit_scalers(self, X, y):
-        """Fit the scalers (and the unit of diff) on the training rows; the scaled target."""
+    def _fit_scalers(self, X, y, weights=None):
+        """Fit the scalers (and the unit of diff) on the training rows; the scaled target.
+
+        The targets of rows of weight 0 count for nothing here, as if unknown (NaN).
+        """
         levels = self._levels(X)
+        counted = y if weights is None else np.where(weights[:, np.newaxis] > 0, y, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
-            _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
-        _warn_if_one_value_dominates(X, y, self._feature_names())
+            _check_spans(X, counted, levels, X[:, np.atleast_1d(self.target_index_)])
+        _warn_if_one_value_dominates(X, counted, self._feature_names())
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
         self.scaler_X_ = _fit_scaler(MinMaxScaler(), X)
@@ -701,22 +728,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
-        self.scaler_y_ = _fit_scaler(MaxAbsScaler() if panel_changes else MinMaxScaler(), z)
+        z_counted = z if weights is None else np.where(weights[:, np.newaxis] > 0, z, np.nan)
+        self.scaler_y_ = _fit_scaler(MaxAbsScaler() if panel_changes else MinMaxScaler(),
+                                     z_counted)
         return _scaled(self.scaler_y_, z)
 
-    def _train(self, windows, z):
+    def _held_out(self, n_samples, weights):
+        """The rows that train and the held-out last rows, as ``(start, stop)`` ranges, or
+        as positions (increasing) of rows of weight > 0 when there are weights."""
+        if weights is None:
+            n_train = n_samples - self._n_holdout(n_samples)
+            return range(n_train), range(n_train, n_samples)
+        rows = np.flatnonzero(weights)
+        n_train = len(rows) - self._n_holdout(len(rows))
+        return rows[:n_train], rows[n_train:]
+
+    def _train(self, windows, z, weights=None):
         """The fitted LSTMRegressor; it holds out the last rows (see :meth:`_calibrate`)."""
         seed = self.random_state
         if not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-        n_holdout = self._n_holdout(len(windows))
+        train, held = self._held_out(len(windows), weights)
         regressor = LSTMRegressor(
             units=self.units,
             dropout=self.dropout,
             epochs=self.epochs,
             batch_size=self._batch_size(),
             learning_rate=self.learning_rate,
-            early_stopping=self.early_stopping and n_holdout > 0,
+            early_stopping=self.early_stopping and len(held) > 0,
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
             random_state=int(seed),
@@ -726,30 +765,31 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             # the highway reads the first column: the target (a panel sample's own series)
             highway=1 if self.trend == "highway" else None,
         )
-        if self.early_stopping and n_holdout:
-            # LSTMRegressor holds out the same last rows for early stopping
-            return regressor._fit_checked(windows, z)
-        n_train = len(windows) - n_holdout
-        return regressor._fit_checked(windows[:n_train], z[:n_train])
+        if self.early_stopping and len(held):
+            # LSTMRegressor drops the rows of weight 0 and holds out the same last rows
+            return regressor._fit_checked(windows, z, sample_weight=weights)
+        train = _rows(train)
+        return regressor._fit_checked(windows[train], z[train],
+                                      sample_weight=None if weights is None else weights[train])
 
-    def _calibrate(self, X, y, windows):
+    def _calibrate(self, X, y, windows, weights=None):
         """Absolute errors on the held-out last rows, from the predictions the loop kept.
 
         With early stopping the training loop predicted those rows at every
         epoch and kept the best epoch's predictions; without it they are
         predicted once here (never all rows).
         """
-        n_holdout = self._n_holdout(len(X))
-        if not n_holdout:
+        _, held = self._held_out(len(X), weights)
+        if not len(held):
             return np.empty((0, self.n_outputs_))
-        held = slice(len(X) - n_holdout, None)
         regressor = self.regressor_
-        if len(regressor.validation_rows_) == n_holdout:
+        rows = _rows(held)
+        if np.array_equal(regressor.validation_rows_, held):
             z = regressor.validation_predictions_
         else:
-            z = regressor._predict_checked(windows[held])
-        pred = self._from_network(z.reshape(n_holdout, -1), X[held])
-        return np.abs(y[held] - pred)
+            z = regressor._predict_checked(windows[rows])
+        pred = self._from_network(z.reshape(len(held), -1), X[rows])
+        return np.abs(y[rows] - pred)
 
     def predict(self, X):
         """Forecast the target for every row of X.

@@ -25,7 +25,8 @@ def _as_frame(data, name="data", column=None):
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}; "
-            "wrap arrays with pandas.DataFrame(...)."
+            "wrap arrays with pandas.DataFrame(...), or convert a polars DataFrame with "
+            "data.to_pandas().set_index('<time column>')."
         )
     return data
 

@@ -31,7 +31,6 @@ import os
 import platform
 import secrets
 import shutil
-import tempfile
 import types
 import warnings
 import zipfile
@@ -41,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._state import model_from_bytes, model_to_bytes
 
 FORMAT = "sklstm-estimator"
 FORMAT_VERSION = 1
@@ -77,6 +78,17 @@ ALLOWED_FUNCTIONS = ()
 #: its name; a regressor saved so loads as ``LSTMRegressor(highway=1)`` with its
 #: saved (fitted) network, see :func:`_upgrade_highway_0_2`.
 HIGHWAY_0_2 = "sklstm._forecaster.build_highway_model"
+
+#: The types sklstm's estimators hold beyond scikit-learn's, by the names
+#: ``skops.io`` gives them: see :func:`skops_trusted_types`.
+_SKOPS_TRUSTED_TYPES = (
+    "sklstm._forecaster.LSTMForecaster",
+    "sklstm._regressor.LSTMRegressor",
+    "sklstm._windower.SequenceWindower",
+    "sklstm._baselines.PersistenceRegressor",
+    "scikeras.utils.transformers.RegressorTargetEncoder",
+    "numpy.dtype",
+)
 
 # Versions compared on load; a difference warns, and a failure names both.
 _CHECKED_VERSIONS = ("sklstm", "keras", "scikit-learn")
@@ -293,10 +305,7 @@ class _Encoder:
         return {"__type__": "keras_object", "config": self.encode(config, where)}
 
     def _encode_keras_model(self, model):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            model.save(path)
-            data = Path(path).read_bytes()
+        data = model_to_bytes(model)
         return {"__type__": "keras_model", "file": self._add_file("keras", ".keras", data)}
 
     def _encode_estimator(self, estimator, where):
@@ -410,13 +419,7 @@ class _Decoder:
         return result
 
     def _decode_keras_model(self, value):
-        import keras
-
-        data = self._file(value["file"])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            Path(path).write_bytes(data)
-            return keras.saving.load_model(path, safe_mode=True)
+        return model_from_bytes(self._file(value["file"]))
 
     def _decode_keras_object(self, value):
         import keras
@@ -701,6 +704,38 @@ def _surviving_copy(path):
 
 
 # --- public API -------------------------------------------------------------
+
+
+def skops_trusted_types():
+    """The types to trust when ``skops.io`` loads a file of sklstm's estimators.
+
+    sklstm's estimators save and load through ``skops.io``, scikit-learn's
+    format for loading models without pickle's risks (and mlflow's default
+    for ``mlflow.sklearn.log_model``): each Keras network is stored as its
+    ``.keras`` bytes and loaded in Keras's safe mode. skops trusts
+    scikit-learn's own classes; pass this list to trust sklstm's too.
+
+    Returns
+    -------
+    trusted : list of str
+        sklstm's estimator classes, SciKeras's target encoder and
+        ``numpy.dtype``, by the names skops uses.
+
+    See Also
+    --------
+    save_estimator : sklstm's own safe format, with checksums and atomic saves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skops.io as sio
+    >>> from sklstm import SequenceWindower, skops_trusted_types
+    >>> windower = SequenceWindower(3).fit(np.arange(10.0).reshape(-1, 1))
+    >>> loaded = sio.loads(sio.dumps(windower), trusted=skops_trusted_types())
+    >>> loaded.last_window_.ravel().tolist()
+    [8.0, 9.0]
+    """
+    return list(_SKOPS_TRUSTED_TYPES)
 
 
 def save_estimator(estimator, path):

@@ -10,6 +10,7 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_is_fitted
 
@@ -17,8 +18,9 @@ from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
-    as_units, check_array, check_numeric, check_same_as_fitted, largest_magnitude,
-    shared_constraints, unknown_parameter_error, validate_data, validate_params, validation_size,
+    as_units, check_array, check_numeric, check_same_as_fitted, check_sample_weight,
+    largest_magnitude, shared_constraints, unknown_parameter_error, validate_data,
+    validate_params, validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -31,6 +33,7 @@ from ._series import (
     stack_targets,
     unstack_predictions,
 )
+from ._state import PlainState
 
 _BUILD_LOCK = threading.RLock()
 
@@ -123,7 +126,7 @@ class _FirstBatchLoss(keras.callbacks.Callback):
             self.loss = float(logs["loss"])
 
 
-class LSTMRegressor(KerasRegressor):
+class LSTMRegressor(PlainState, KerasRegressor):
     """LSTM regressor over windows of past time steps, as a scikit-learn estimator.
 
     A :class:`scikeras.wrappers.KerasRegressor` that builds
@@ -259,10 +262,13 @@ class LSTMRegressor(KerasRegressor):
         Width of the network's head.
 
     n_features_in_ : int
-        ``X.shape[1]`` seen in fit: the sequence length for 3-D X.
+        Values in one window, ``sequence_length * n_features``: the columns
+        of the windows' flat form, as ``SequenceWindower(flatten=True)``
+        names them (``X.shape[1]`` for 2-D X). A Pipeline's steps then agree:
+        the windower's output width is the regressor's input width.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a DataFrame X (2-D, univariate sequences) seen in fit.
+        Column names of a DataFrame X (2-D, the flat form) seen in fit.
 
     units_ : tuple of int
         ``units`` as one size per stacked LSTM layer, e.g. ``(50,)``.
@@ -295,9 +301,12 @@ class LSTMRegressor(KerasRegressor):
 
     Notes
     -----
-    X is ``(n_samples, sequence_length, n_features)``; 2-D X is read as
-    univariate sequences ``(n_samples, sequence_length)``. A time step with a
-    NaN in any feature is masked; infinite values are rejected.
+    X is ``(n_samples, sequence_length, n_features)``, or its flat form
+    ``(n_samples, sequence_length * n_features)``, oldest step first (the
+    output of ``SequenceWindower(flatten=True)``): 2-D X in fit is read as
+    univariate sequences, and after fit as the fitted windows, flattened.
+    A time step with a NaN in any feature is masked; infinite values are
+    rejected.
 
     On the JAX backend (the default), training runs sklstm's own loop over
     Keras's ``train_step`` with compiled steps shared by all models of one
@@ -504,6 +513,12 @@ class LSTMRegressor(KerasRegressor):
             f"model must be None, a build function or a keras.Model, got {self.model!r}."
         )
 
+    @property
+    def feature_encoder(self):
+        # SciKeras's identity encoder, kept out of set_output: under a global
+        # transform_output="pandas" or "polars" it would warn on every fit
+        return FunctionTransformer().set_output(transform="default")
+
     def _get_compile_kwargs(self):
         # SciKeras hook: SciKeras does not know learning_rate; give it to the optimizer it built
         kwargs = super()._get_compile_kwargs()
@@ -521,27 +536,10 @@ class LSTMRegressor(KerasRegressor):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
         if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
             sample_weight = np.full(len(X), sample_weight, dtype=float)
-        weights = check_array(sample_weight, owner=type(self).__name__, ensure_2d=False,
-                              dtype=np.float32, ensure_all_finite=False, input_name="sample_weight")
-        if weights.shape != (len(X),):
-            raise ValueError(
-                f"sample_weight must hold one weight per row of X ({len(X)} rows), got "
-                f"shape {weights.shape}; pass a 1-D array of {len(X)} weights."
-            )
-        bad = ~np.isfinite(weights) | (weights < 0)
-        if bad.any():
-            where = int(np.flatnonzero(bad)[0])
-            raise ValueError(
-                f"sample_weight must be finite and >= 0, got "
-                f"{np.asarray(sample_weight, dtype=float).reshape(-1)[where]} "
-                f"at row {where}; pass non-negative weights (0 drops a row)."
-            )
-        if not weights.any():
-            raise ValueError(
-                "sample_weight is zero for every row, so there is nothing to train on; "
-                "give the rows to learn from a positive weight."
-            )
-        return X, y, weights
+        # the one weight check, LSTMForecaster's too; rows of weight 0 are dropped in
+        # _fit_keras_model by position, without copying the windows
+        weights = check_sample_weight(sample_weight, len(X))
+        return X, y, weights.astype(np.float32)
 
     def _build_default_model(self, compile_kwargs):
         sequence_length, n_features = self.network_input_shape_
@@ -566,8 +564,8 @@ class LSTMRegressor(KerasRegressor):
                             input_name="y")
             return None, y
         if getattr(self, "_input_checked", False):
-            if reset:
-                self.n_features_in_ = X.shape[1]
+            if reset:  # values in one window, as _check_windows counts them
+                self.n_features_in_ = X.shape[1] * X.shape[2]
                 vars(self).pop("feature_names_in_", None)
         else:
             X, y = self._check_windows(X, y, reset)
@@ -590,9 +588,22 @@ class LSTMRegressor(KerasRegressor):
     def _check_windows(self, X, y, reset):
         """X as 3-D float windows (NaN allowed: masked steps) and y, or a clear error."""
         check_numeric(X, type(self).__name__)
+        if not hasattr(X, "shape"):  # lists, and objects with __array__
+            X = np.asarray(X)
+        shape = tuple(X.shape)
+        if len(shape) > 3:
+            raise ValueError(
+                f"X must be 3-D (n_samples, sequence_length, n_features) or their flat "
+                f"2-D form, got shape {shape}; window it with SequenceWindower first."
+            )
+        if len(shape) == 3:
+            # sklearn validates the flat form (n_samples, sequence_length * n_features),
+            # a view of SequenceWindower's windows: n_features_in_ counts the values of
+            # a window, the columns SequenceWindower(flatten=True) names
+            X = np.asarray(X).reshape(shape[0], shape[1] * shape[2])
         # finiteness is checked below in chunks: on NaN-padded window views
         # sklearn's check would build an (n, L, F) boolean array
-        params = dict(reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite=False)
+        params = dict(reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=False)
         try:
             if y is None:
                 X = validate_data(self, X, **params)
@@ -603,11 +614,15 @@ class LSTMRegressor(KerasRegressor):
             else:
                 X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
         except ValueError as exc:
-            if not reset and "features, but" in str(exc) and np.ndim(X) == 3:
-                raise ValueError(f"{exc} {self._window_shape_message(np.shape(X))}") from None
+            if not reset and "features, but" in str(exc) and len(shape) == 3:
+                raise ValueError(f"{exc} {self._window_shape_message(shape)}") from None
             raise
-        if not reset and self._window_shape(X.shape) != self.input_shape_:
-            raise ValueError(self._window_shape_message(X.shape))
+        if len(shape) == 3:
+            window = tuple(shape[1:])
+        else:  # the flat form: univariate sequences at fit, the fitted windows after
+            window = (X.shape[1], 1) if reset else self.input_shape_
+        if not reset and window != self.input_shape_:
+            raise ValueError(self._window_shape_message(shape))
         _check_no_infinity(X)
         if y is not None and largest_magnitude(y) > _FLOAT32_MAX:
             raise ValueError(
@@ -615,15 +630,7 @@ class LSTMRegressor(KerasRegressor):
                 f"to {largest_magnitude(y):.3g}; the network computes in float32. Scale y "
                 "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
             )
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        if X.ndim != 3:
-            raise ValueError(
-                f"X must be 3-D (n_samples, sequence_length, n_features) or 2-D "
-                f"univariate sequences, got shape {X.shape}; window it with "
-                "SequenceWindower first."
-            )
-        return X, y
+        return X.reshape((len(X), *window)), y
 
     @staticmethod
     def _window_shape(shape):
@@ -863,7 +870,7 @@ class LSTMRegressor(KerasRegressor):
         with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
-    def _fit_checked(self, X, y):
+    def _fit_checked(self, X, y, sample_weight=None):
         """fit on windows and targets that LSTMForecaster has checked, without checking again.
 
         X: float windows (n, sequence_length, n_features) with NaN for masked
@@ -874,7 +881,7 @@ class LSTMRegressor(KerasRegressor):
         """
         self._input_checked = True
         try:
-            return self.fit(X, y)
+            return self.fit(X, y, sample_weight=sample_weight)
         finally:
             del self._input_checked
 
@@ -894,7 +901,8 @@ class LSTMRegressor(KerasRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, sequence_length, n_features)
-            Windows shaped like the training windows.
+            Windows shaped like the training windows, or their flat form
+            ``(n_samples, n_features_in_)``.
 
         Returns
         -------

@@ -22,6 +22,7 @@ from ._checks import (
     validate_data,
     validate_params,
 )
+from ._state import PlainState
 from ._time_index import (
     clock_mismatch,
     clock_of,
@@ -34,12 +35,12 @@ from ._time_index import (
 )
 
 PADDINGS = ("mask", "edge")
-CONTAINERS = ("default", "pandas")
+CONTAINERS = ("default", "pandas", "polars")
 
 
 # sklearn's automatic wrapping would turn 3-D windows into a DataFrame and fail:
 # the windower wraps its own flat output instead (see set_output)
-class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Turn rows in time order into windows of the past, one window per row.
 
     Row ``t`` of the output holds input rows ``t - sequence_length + 1``
@@ -74,7 +75,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
       rule, with a warning that says why. An index of dates, periods or
       numbers that repeats a label or goes back in time is an error, as in
       :func:`make_supervised`.
-    - **X without an index** (an array): X continues the fitted rows, unless
+    - **X without an index** (an array, or a polars DataFrame, which has
+      none): X continues the fitted rows, unless
       it begins with the fitted rows' own first row (in-sample, or the whole
       series from its start), which is windowed with its own past only.
       Arrays cannot show a gap, nor that they start inside the fitted rows:
@@ -521,22 +523,29 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         if not self.flatten:
             return windows
         flat = windows.reshape(len(windows), -1)
-        if self._output_container() == "pandas":
+        container = self._output_container()
+        if container == "pandas":
             return pd.DataFrame(flat, index=index, columns=self.get_feature_names_out())
+        if container == "polars":
+            import polars as pl
+
+            return pl.DataFrame(flat, schema=list(self.get_feature_names_out()), orient="row")
         return flat
 
     def set_output(self, *, transform=None):
-        """Set the container of the flat output: ``"default"`` or ``"pandas"``.
+        """Set the container of the flat output: ``"default"``, ``"pandas"`` or ``"polars"``.
 
         3-D windows stay NumPy arrays whatever the setting (a DataFrame is
-        2-D), so a Pipeline set to pandas output works with either form.
+        2-D), so a Pipeline set to pandas or polars output works with either
+        form.
 
         Parameters
         ----------
-        transform : {"default", "pandas"} or None, default=None
+        transform : {"default", "pandas", "polars"} or None, default=None
             ``"pandas"`` gives the flat form as a DataFrame with X's index
-            and :meth:`get_feature_names_out` columns; None leaves the
-            setting unchanged.
+            and :meth:`get_feature_names_out` columns; ``"polars"`` as a
+            polars DataFrame with those columns (polars has no index); None
+            leaves the setting unchanged.
 
         Returns
         -------
@@ -554,8 +563,8 @@ class SequenceWindower(TransformerMixin, BaseEstimator, auto_wrap_output_keys=No
         config = config or get_config()["transform_output"]
         if config not in CONTAINERS:
             raise ValueError(
-                f"SequenceWindower supports transform_output 'default' or 'pandas', "
-                f"got {config!r}; set it with set_output(transform='pandas')."
+                f"SequenceWindower supports transform_output 'default', 'pandas' or "
+                f"'polars', got {config!r}; set it with set_output(transform='pandas')."
             )
         return config
 

@@ -372,3 +372,78 @@ def test_a_refit_on_the_other_layout_keeps_nothing_of_the_first(seasonal):
     assert model.fit(XL, yL).predict(XL).shape == (len(XL), 3)  # not the wide fit's 1-D
     assert not wide_only & set(vars(model))
     assert model.fit(X, y).predict(X).shape == (len(X),) and not hasattr(model, "series_")
+
+
+# --- sample_weight --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def weighted_data(seasonal):
+    """200 rows; rows 40-49 and 190-194 (in the held-out end) carry wrong targets."""
+    X, y = make_supervised(seasonal.iloc[:201], "s")
+    X, y = X.to_numpy(), y.to_numpy()
+    wrong = np.zeros(len(y), dtype=bool)
+    wrong[40:50] = wrong[190:195] = True
+    weights = np.where(wrong, 0.0, 1.0)
+    return X, y, np.where(wrong, y + 40.0, y), weights
+
+
+def test_rows_of_weight_zero_count_for_nothing(weighted_data):
+    X, y, y_wrong, weights = weighted_data
+    model = LSTMForecaster(**TINY, epochs=3, validation_fraction=0.2)
+    clean = clone(model).fit(X, y, sample_weight=weights)
+    wrong = clone(model).fit(X, y_wrong, sample_weight=weights)
+    # whatever their targets, rows of weight 0 change no weight, scale or interval
+    np.testing.assert_array_equal(wrong.predict(X), clean.predict(X))
+    np.testing.assert_array_equal(wrong.conformity_scores_, clean.conformity_scores_)
+    # the held-out rows are the last 20% of the 185 rows that count, the wrong ones left out
+    assert clean.conformity_scores_.shape == (37, 1)
+    assert wrong.scaler_y_.data_max_ == clean.scaler_y_.data_max_
+    unweighted = clone(model).fit(X, y_wrong)
+    assert not np.allclose(unweighted.predict(X), clean.predict(X))
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_weights_of_one_change_nothing(weighted_data, early_stopping):
+    X, y, _, _ = weighted_data
+    model = LSTMForecaster(**TINY, epochs=3, early_stopping=early_stopping)
+    np.testing.assert_allclose(clone(model).fit(X, y, sample_weight=np.ones(len(y))).predict(X),
+                               clone(model).fit(X, y).predict(X), rtol=1e-6)
+
+
+def test_weights_reach_every_fold_of_a_grid_search_through_routing(weighted_data):
+    import sklearn
+
+    X, y, y_wrong, weights = weighted_data
+    cv = TimeSeriesSplit(n_splits=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = (LSTMForecaster(**TINY, epochs=2)
+                 .set_fit_request(sample_weight=True).set_score_request(sample_weight=False))
+        search = GridSearchCV(model, {"units": [4]}, cv=cv).fit(X, y_wrong, sample_weight=weights)
+    for k, (train, test) in enumerate(cv.split(X)):
+        alone = LSTMForecaster(**TINY, epochs=2).fit(X[train], y_wrong[train],
+                                                     sample_weight=weights[train])
+        assert search.cv_results_[f"split{k}_test_score"][0] == pytest.approx(
+            alone.score(X[test], y_wrong[test]), rel=1e-6)
+    np.testing.assert_allclose(
+        search.best_estimator_.predict(X),
+        LSTMForecaster(**TINY, epochs=2).fit(X, y, sample_weight=weights).predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.ones(5), r"one weight per row of X \(200\), got shape \(5,\)"),
+    (np.r_[1.0, -1.0, np.ones(198)], r"finite and >= 0, got -1.0 at row 1"),
+    (np.zeros(200), "zero for every row"),
+])
+def test_bad_sample_weight_is_refused(weighted_data, weights, match):
+    X, y, _, _ = weighted_data
+    with pytest.raises(ValueError, match=match):
+        LSTMForecaster(**TINY, epochs=1).fit(X, y, sample_weight=weights)
+
+
+def test_long_panels_refuse_sample_weight():
+    long = pd.DataFrame({"id": np.repeat(["a", "b"], 30), "t": np.tile(np.arange(30), 2),
+                         "v": np.sin(np.arange(60.0))})
+    X, y = make_supervised(long, "v", series="id", time="t")
+    with pytest.raises(ValueError, match="sample_weight is not supported for long panels"):
+        LSTMForecaster(**TINY).fit(X, y, sample_weight=np.ones(len(y)))

@@ -50,6 +50,36 @@ def test_one_finite_prediction_per_row_and_history(fitted, windows):
     assert fitted.input_shape_ == (5, 2) and fitted.n_outputs_ == 1
 
 
+def test_n_features_in_counts_the_values_of_a_window(fitted, windows, sine_xy):
+    # (sequence_length=5) x (2 features): the width of the windows' flat form,
+    # so a Pipeline's steps agree on it, and a 2-D probe of that width predicts
+    # (MAPIE's prefit check calls predict(np.zeros((1, n_features_in_))))
+    X, _ = windows
+    assert fitted.n_features_in_ == 10
+    flat = SequenceWindower(5, flatten=True).fit(sine_xy[0])
+    assert len(flat.get_feature_names_out()) == fitted.n_features_in_
+    assert fitted.predict(np.zeros((1, fitted.n_features_in_))).shape == (1,)
+
+
+def test_the_flat_form_of_the_windows_predicts_as_the_windows(fitted, windows, sine_xy):
+    X, _ = windows
+    flat = SequenceWindower(5, flatten=True).fit_transform(sine_xy[0])
+    np.testing.assert_array_equal(flat, X.reshape(len(X), -1))
+    np.testing.assert_array_equal(fitted.predict(flat), fitted.predict(X))
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.zeros((3, 8)), r"X has 8 features, but LSTMRegressor is expecting 10"),
+    (np.zeros((3, 4, 2)), r"X has 8 features.*windows of shape .*=\(4, 2\), but "
+                          r"LSTMRegressor was fitted on \(5, 2\)"),
+    (np.zeros((3, 2, 5)), r"windows of shape .*=\(2, 5\), but LSTMRegressor was fitted on "
+                          r"\(5, 2\)"),
+])
+def test_windows_of_another_shape_are_refused(fitted, X, match):
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(X)
+
+
 def test_same_random_state_same_predictions_other_state_differs(fitted, windows):
     X, y = windows
     again = LSTMRegressor(**TINY).fit(X, y)

@@ -245,8 +245,9 @@ def test_pandas_output_keeps_3d_windows_as_arrays_and_frames_the_flat_form():
 
 
 def test_unsupported_output_container_is_a_clear_error():
-    with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
-        SequenceWindower(2).set_output(transform="polars")
+    with pytest.raises(ValueError,
+                       match="transform must be one of 'default', 'pandas', 'polars', got 'panda'"):
+        SequenceWindower(2).set_output(transform="panda")
 
 
 def test_missing_values_are_masked_like_padding():
