@@ -1,7 +1,6 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("SKLSTM_EXAMPLE_FAST", "1")
 
 import numpy as np
 import pandas as pd
