@@ -298,6 +298,34 @@ GUIDES = ["../README.md", "index.md", "getting-started.md", "user-guide/windowin
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
+# functions called for what they do, not for a value to show
+SIDE_EFFECTS = {"print", "save_estimator"}
+
+
+@pytest.mark.parametrize("page", ["../README.md", *sorted(
+    p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))])
+def test_guide_code_prints_what_it_shows(page):
+    """Copied into a script, a block prints what the page shows.
+
+    A bare expression (``windows.shape``, ``forecast(model, ...)``) shows its
+    value in a notebook and nothing in a script; method calls (``search.fit``)
+    are kept for what they do.
+    """
+    import ast
+
+    shown = []
+    for block in FENCE.findall((DOCS / page).read_text()):
+        for node in ast.parse(block).body:
+            value = node.value if isinstance(node, ast.Expr) else None
+            if value is None or isinstance(value, ast.Constant):
+                continue
+            if isinstance(value, ast.Call) and not (
+                    isinstance(value.func, ast.Name) and value.func.id not in SIDE_EFFECTS):
+                continue
+            shown.append(ast.get_source_segment(block, node).splitlines()[0])
+    assert not shown, f"{page}: wrap in print() or assign: {shown}"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", GUIDES)
 def test_guide_code_runs(page, monkeypatch):
