@@ -193,8 +193,9 @@ def source_hash(*paths):
 
 
 def script_hash(path):
-    """SHA-256 of the script: a stored run is reused while it matches."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    """SHA-256 of the script (line ends as LF, as git stores them): a stored
+    run is reused while it matches."""
+    return hashlib.sha256(Path(path).read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
 def load_run(path, runs=RUNS):

@@ -238,6 +238,9 @@ def _add_gallery(add, results):
         ("Worked examples, each a script in `examples/` that you can download and run "
          "as it is. Each page shows what its script printed and drew when run whole, "
          "how long that took, and with which versions."), "",
+        ("`python examples/plot_grid_search.py` prints the same and opens the figures "
+         "in windows at the end; on a machine without a display, run it in Jupyter "
+         "(`%run examples/plot_grid_search.py`) to see them in the notebook."), "",
     ]
     if cards:
         index += ['<div class="grid cards" markdown>', "", *cards, "</div>", ""]

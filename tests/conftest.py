@@ -8,6 +8,10 @@ import pytest
 
 import sklstm  # noqa: F401  (picks the JAX backend before any test imports Keras)
 
+# the examples' training budget, for their subprocesses only (test_examples.py):
+# never imported here, where --doctest-modules would import every module
+collect_ignore = ["fast_examples"]
+
 
 @pytest.fixture(scope="module")
 def sine_frame():

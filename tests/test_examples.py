@@ -56,6 +56,12 @@ def test_stored_run_is_that_of_the_script(path):
     assert stored == set(figures), f"docs/gallery-runs/{path.stem}/ holds other files"
 
 
+def test_fast_mode_stays_out_of_the_test_process():
+    from sklstm import LSTMForecaster, LSTMRegressor
+
+    assert (LSTMRegressor.fit.__name__, LSTMForecaster.fit.__name__) == ("fit", "fit")
+
+
 def test_fast_mode_caps_training():
     """The small budget reaches the estimators (a renamed module would lose it)."""
     code = ("from sklstm import LSTMForecaster, LSTMRegressor\n"

@@ -76,4 +76,5 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-sys.meta_path.insert(0, _PatchOnImport())
+if "_pytest" not in sys.modules:  # at interpreter start-up, never inside a test run
+    sys.meta_path.insert(0, _PatchOnImport())
