@@ -786,7 +786,7 @@ def _metrics(target):
     if isinstance(target, list):
         errors = {f"{m}_ratio": partial(_error_ratio, n_series=len(target), squared=m == "rmse")
                   for m in ("mae", "rmse")}
-        return errors, ("MAE/persistence", "RMSE/persistence"), "MAE/persistence"
+        return errors, ("MAE/persistence", "RMSE/persistence"), "MAE relative to persistence"
     errors = {"mae": lambda y, y_pred, X: mean_absolute_error(y, y_pred),
               "rmse": lambda y, y_pred, X: root_mean_squared_error(y, y_pred)}
     return errors, ("MAE", "RMSE"), "mean absolute error"
@@ -878,8 +878,8 @@ def _one_step_series(oof, frame, X, target):
 
 
 def _unscored_note(horizon):
-    return (f"grey: no out-of-fold prediction; forecasts made in the last {horizon} steps "
-            "have targets past the data, so none is scored")
+    return (f"grey: no cross-validation forecast, as the {horizon} steps after each of "
+            "these rows run past the end of the data")
 
 
 def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, note=True):
@@ -891,19 +891,19 @@ def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, no
 
     name = history.name
     plot_forecast(history, cv_predictions=one_step, label=name, unit=unit, ax=top)
-    which = ("one-step-ahead" if horizon == 1 else
-             f"t+1 column of the {horizon}-step-ahead")
-    top.set_title(f"{name}: {which} out-of-fold predictions of the best model")
+    which = "" if horizon == 1 else f"; the first of its {horizon} steps"
+    top.set_title(f"{name}: the best model's next-step forecasts, made in cross-validation\n"
+                  f"(each by a model trained only on earlier data{which})", fontsize="medium")
     tail = min(len(history), max(90, 8 * horizon))
     plot_forecast(history, cv_predictions=one_step, forecast=fc, tail=tail, label=name,
                   unit=unit, ax=bottom)
-    title = (f"{name}: last {tail} observations and the next {horizon} steps "
-             f"({coverage:.0%} interval)")
+    title = (f"{name}: the last {tail} observations, then the forecast of the next "
+             f"{horizon} ({coverage:.0%} interval)")
     last = one_step.last_valid_index()
     unscored = len(history) - 1 - history.index.get_loc(last) if last is not None else 0
     if unscored and note:
         title += f"\n{_unscored_note(horizon)}"
-    bottom.set_title(title)
+    bottom.set_title(title, fontsize="medium")
 
 
 def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, score_label):
@@ -941,7 +941,9 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, s
 
     n_x = len(search.param_grid["sequence_length"])
     n_y = len(search.param_grid["units"])
-    fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
+    # tall and wide enough for the colour bar's label, even for one row
+    fig = Figure(figsize=(max(5.5, 2.5 + 1.3 * n_x), max(3.4, 1.8 + 0.8 * n_y)),
+                 layout="constrained")
     # the scorer returns minus the errors: show the error of the refit metric
     plot_grid_search(search, x="sequence_length", y="units", negate=True, label=score_label,
                      unit=None if panel else unit_of(target), ax=fig.subplots())
@@ -949,13 +951,11 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, s
 
     fig = Figure(figsize=(7, 4), layout="constrained")
     model = search.best_estimator_
-    target_kind = ("change from the last value" if model.trend in ("last", "diff")
-                   else "target")
-    ax = plot_history(model, ylabel=f"MSE of the min-max scaled\n{target_kind}",
+    ax = plot_history(model, ylabel="loss: mean squared error\n(of the scaled data)",
                       ax=fig.subplots())
     every = f", all {len(target)} series" if panel else ""
-    ax.set_title(f"Training history of the final model (best parameters, all rows{every})",
-                 fontsize="medium")
+    ax.set_title(f"Training of the final model (best parameters, all rows{every}):\n"
+                 "loss per epoch, lower is better", fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)
 
 
