@@ -536,8 +536,10 @@ class LSTMRegressor(PlainState, KerasRegressor):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
         if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
             sample_weight = np.full(len(X), sample_weight, dtype=float)
-        # the one weight check, LSTMForecaster's too; rows of weight 0 are dropped in
-        # _fit_keras_model by position, without copying the windows
+        # the one weight check, LSTMForecaster's too (which checked them: _fit_checked);
+        # rows of weight 0 are dropped in _fit_keras_model by position, without copying
+        if getattr(self, "_input_checked", False):
+            return X, y, np.asarray(sample_weight, dtype=np.float32)
         weights = check_sample_weight(sample_weight, len(X))
         return X, y, weights.astype(np.float32)
 
@@ -875,8 +877,9 @@ class LSTMRegressor(PlainState, KerasRegressor):
 
         X: float windows (n, sequence_length, n_features) with NaN for masked
         steps (an array, a read-only view, or windows made block by block on
-        indexing); y: float targets, 1-D or 2-D. The forecaster validated
-        the rows they come from once, at its boundary, as sklearn's
+        indexing); y: float targets, 1-D or 2-D; sample_weight: None or
+        weights checked by ``_checks.check_sample_weight``. The forecaster
+        validated the rows they come from once, at its boundary, as sklearn's
         meta-estimators do.
         """
         self._input_checked = True

@@ -35,14 +35,14 @@ def _cap_forecaster(module):
     cls = module.LSTMForecaster
     fit = cls.fit
 
-    def fit_briefly(self, X, y):
+    def fit_briefly(self, X, y, **kwargs):  # kwargs: sample_weight, as fit takes it
         index = getattr(X, "index", None)
         if getattr(index, "nlevels", 1) == 1:  # wide data: LSTMRegressor's cap applies
-            return fit(self, X, y)
+            return fit(self, X, y, **kwargs)
         saved = self.max_steps
         self.max_steps = MAX_STEPS if saved == "auto" else min(saved, MAX_STEPS)
         try:
-            return fit(self, X, y)
+            return fit(self, X, y, **kwargs)
         finally:
             self.max_steps = saved
 
