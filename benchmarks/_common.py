@@ -74,6 +74,18 @@ def run_worker(script, name, arg=None, env=None, timeout=1800):
 SKLSTM_ROOT = None  # set by --pythonpath: import sklstm from another checkout
 
 
+def checkout(revision, into):
+    """The ``sklstm`` package of git ``revision``, extracted under ``into`` (for PYTHONPATH)."""
+    import io
+    import tarfile
+
+    archive = subprocess.run(["git", "archive", revision, "sklstm"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return Path(into)
+
+
 def add_pythonpath_arg(parser):
     """``--pythonpath DIR``: run the workers against the sklstm in DIR."""
     parser.add_argument(

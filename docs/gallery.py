@@ -1,26 +1,31 @@
-"""The examples gallery: ``examples/plot_*.py`` scripts as pages with figures.
+"""The examples gallery: ``examples/plot_*.py`` scripts as pages with their output.
 
-Each example is a sphinx-gallery style script: a module docstring (title and
+The sphinx-gallery way. Each example is a plain script that a user runs as
+it is (``python examples/plot_x.py``): a module docstring (title and
 introduction), then cells separated by ``# %%`` lines, each cell opening with
 comment lines of text. ``docs/hooks.py`` turns every script into a page:
 text as Markdown, code as code blocks, each cell followed by what it printed
-and by the figures it wrote to ``SKLSTM_FIGURES_DIR``, the contract every
-example honours.
+and by the matplotlib figures it left open, which the runner saves and
+closes after the cell (``plt.show()`` does nothing there), as
+sphinx-gallery's scraper does.
 
-Examples run in fast mode (``SKLSTM_EXAMPLE_FAST=1``), one subprocess each,
-``SKLSTM_DOCS_JOBS`` (default 2) at a time. Results are cached under
-``build/docs-gallery/`` by a hash of the example and of sklstm's sources, so
-a rebuild reruns only what changed. ``SKLSTM_DOCS_GALLERY=skip`` renders the
-pages from the cache without running anything (for quick edits of prose).
+Runs are stored with the docs, in ``docs/gallery-runs/<stem>/`` (committed):
+``run.json`` (the script's SHA-256, when and how long it ran, the versions,
+each cell's output and figures) and the figures as PNG. A build reuses a
+stored run while the script's hash matches it, and runs the script again,
+whole and as a user would, when it changed, ``SKLSTM_DOCS_JOBS`` (default 1)
+at a time; ``SKLSTM_DOCS_GALLERY=skip`` runs nothing. By hand::
 
-Each page says so at its top, with the output of a full run of the script
-when one is recorded: ``python docs/gallery.py --full examples/plot_*.py``
-runs each example with its full settings, one at a time, and records its
-wall time and printed output in ``docs/gallery-full-runs.json``.
+    python docs/gallery.py examples/plot_x.py            # run it if it changed
+    python docs/gallery.py --force examples/plot_*.py    # run them all again
 
-Run as ``python docs/gallery.py examples/plot_x.py OUT_DIR`` it is the
-per-example runner: it executes the cells in order in one namespace and
-records, per cell, the printed output and the new figure files.
+``--force`` is for a change in sklstm that changes what an example prints;
+``tests/test_examples.py`` checks that every stored run is that of its
+script as it is, and runs every example on a small training budget.
+
+Run as ``python docs/gallery.py --run-cells examples/plot_x.py OUT_DIR`` it
+is the per-example runner: it executes the cells in order in one namespace
+and writes, per cell, the printed output and the figures to ``OUT_DIR``.
 """
 
 import contextlib
@@ -28,23 +33,25 @@ import hashlib
 import io
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / "build" / "docs-gallery"
-# Output of full runs, recorded by `python docs/gallery.py --full examples/plot_*.py`
-FULL_RUNS = ROOT / "docs" / "gallery-full-runs.json"
-FIGURE_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg", ".gif")
-TIMEOUT = 900  # seconds per example
+RUNS = ROOT / "docs" / "gallery-runs"  # one stored run per example, committed
+TIMEOUT = 1800  # seconds per example
+FIGURE_DPI = 100
+VERSIONS = ("sklstm", "scikit-learn", "keras", "jax")
 
 CELL_SEPARATOR = re.compile(r"^(# %%.*|#{20,}\s*)$")
 RST_TITLE_CHARS = "=-~^\"'`#*+<>"
@@ -170,10 +177,11 @@ def parse_example(path, resolve=lambda target: None):
     return example
 
 
+
 # --- running ---------------------------------------------------------------
 
 def source_hash(*paths):
-    """Hash of ``paths`` and of sklstm's sources: the cache key of a result."""
+    """Hash of ``paths`` and of sklstm's sources (the guide's figures' cache key)."""
     digest = hashlib.sha256()
     for path in paths:
         digest.update(Path(path).read_bytes())
@@ -184,105 +192,124 @@ def source_hash(*paths):
     return digest.hexdigest()[:16]
 
 
-def result_dir(path):
-    return CACHE / f"{Path(path).stem}-{source_hash(path, __file__)}"
+def script_hash(path):
+    """SHA-256 of the script (line ends as LF, as git stores them): a stored
+    run is reused while it matches."""
+    return hashlib.sha256(Path(path).read_bytes().replace(b"\r\n", b"\n")).hexdigest()
 
 
-def load_result(path):
-    """The cached run of ``path`` for its current sources, or None."""
-    meta = result_dir(path) / "result.json"
-    return json.loads(meta.read_text()) if meta.exists() else None
+def load_run(path, runs=RUNS):
+    """The stored run of the script ``path`` as it is now, or None."""
+    meta = Path(runs) / Path(path).stem / "run.json"
+    if not meta.exists():
+        return None
+    run = json.loads(meta.read_text())
+    if run.get("script_sha256") != script_hash(path):
+        return None
+    return dict(run, dir=str(meta.parent))
 
 
-def _run_in_subprocess(path, tmp, *, fast=True, timeout=TIMEOUT):
-    """Run ``path`` cell by cell in a fresh process writing to ``tmp``; its result."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MPLBACKEND="Agg", SKLSTM_FIGURES_DIR=str(tmp / "figures"))
-    env.pop("SKLSTM_EXAMPLE_FAST", None)
-    if fast:
-        env["SKLSTM_EXAMPLE_FAST"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+def run_script(path, out, *, env=None, timeout=TIMEOUT):
+    """Run the script ``path`` cell by cell in a fresh process, writing to ``out``.
+
+    Returns ``{"returncode", "seconds", "stderr", "cells"}``. The process
+    runs in a scratch directory, so that anything the script writes lands
+    there; ``env`` (default: this process's) gets ``MPLBACKEND=Agg``.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ if env is None else env, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), str(ROOT)]))
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), str(path), str(tmp)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False,
-        )
-        returncode, stderr = proc.returncode, proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        partial = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
-        returncode, stderr = -1, f"{partial}\ntimed out after {timeout} s"
-    cells_file = tmp / "cells.json"
+    with tempfile.TemporaryDirectory() as scratch:
+        # scripts written for the older contract save figures there too
+        env["SKLSTM_FIGURES_DIR"] = str(Path(scratch) / "figures")
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--run-cells",
+                 str(Path(path).resolve()), str(out.resolve())],
+                cwd=scratch, env=env, capture_output=True, text=True, timeout=timeout,
+                check=False,
+            )
+            returncode, stderr = proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            partial = exc.stderr.decode() if isinstance(exc.stderr, bytes) else exc.stderr or ""
+            returncode, stderr = -1, f"{partial}\ntimed out after {timeout} s"
+    cells_file = out / "cells.json"
     return {
         "returncode": returncode,
         "seconds": round(time.perf_counter() - start, 1),
         "stderr": stderr[-4000:],
         "cells": json.loads(cells_file.read_text()) if cells_file.exists() else [],
-        "dir": str(tmp),
     }
 
 
-def run_example(path):
-    """Run one example in a subprocess (fast mode) unless cached; return its result."""
-    out = result_dir(path)  # keyed by the sources as they are now
-    if (out / "result.json").exists():
-        return dict(json.loads((out / "result.json").read_text()), cached=True)
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    result = _run_in_subprocess(path, tmp)
+def _versions():
+    found = {}
+    for name in VERSIONS:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
+def run_example(path, *, force=False, runs=RUNS):
+    """The stored run of ``path``; runs the script first if it changed (or ``force``).
+
+    A successful run replaces the stored one; a failure is returned (with
+    its ``stderr``) and never stored, so the next build tries again.
+    """
+    path, runs = Path(path), Path(runs)
+    if not force and (stored := load_run(path, runs)) is not None:
+        return dict(stored, cached=True)
+    runs.mkdir(parents=True, exist_ok=True)
+    new, old = runs / f".{path.stem}.new", runs / f".{path.stem}.old"
+    for stale in (new, old):
+        shutil.rmtree(stale, ignore_errors=True)
+    result = run_script(path, new)
     if result["returncode"] != 0:
-        return result  # failures are not cached: the next build retries
-    result["dir"] = str(out)
-    (tmp / "result.json").write_text(json.dumps(result, indent=1))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return result
+        shutil.rmtree(new, ignore_errors=True)
+        return result
+    run = {
+        "script": path.name,
+        "script_sha256": script_hash(path),
+        "date": time.strftime("%Y-%m-%d"),
+        "seconds": result["seconds"],
+        "cores": os.cpu_count(),
+        "load_average": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+        "versions": _versions(),
+        "cells": result["cells"],
+    }
+    (new / "cells.json").unlink()
+    (new / "run.json").write_text(json.dumps(run, indent=1, ensure_ascii=False) + "\n")
+    final = runs / path.stem
+    if final.exists():
+        final.rename(old)
+    new.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+    return dict(run, dir=str(final))
 
 
-def run_examples(paths, jobs=None):
-    """Run the examples (``jobs`` at a time); return ``{path: result}``."""
-    jobs = jobs or int(os.environ.get("SKLSTM_DOCS_JOBS", "2"))
+def failed(result):
+    """Whether ``result`` is a failed run (a stored run has no return code)."""
+    return result is not None and result.get("returncode", 0) != 0
+
+
+def run_examples(paths, *, jobs=None, force=False, runs=RUNS):
+    """:func:`run_example` for each path, ``jobs`` at a time; ``{path: result}``."""
+    jobs = jobs or int(os.environ.get("SKLSTM_DOCS_JOBS", "1"))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return dict(zip(paths, pool.map(run_example, paths)))
+        results = pool.map(lambda p: run_example(p, force=force, runs=runs), paths)
+        return dict(zip(paths, results))
 
 
-def run_full(paths, record=FULL_RUNS):
-    """Run each example as its user would (no fast mode), one at a time; keep
-    its wall time and printed output in ``record`` for the gallery pages."""
-    import platform
-    import tempfile
-
-    runs = json.loads(record.read_text()) if record.exists() else {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in paths:
-            result = _run_in_subprocess(path, Path(tmp) / Path(path).stem, fast=False,
-                                        timeout=4 * 3600)
-            if result["returncode"] != 0:
-                print(f"{Path(path).name} failed:\n{result['stderr']}", file=sys.stderr)
-                continue
-            runs[Path(path).name] = {
-                "date": time.strftime("%Y-%m-%d"),
-                "seconds": result["seconds"],
-                "cores": os.cpu_count(),
-                "load_average": round(os.getloadavg()[0], 1),
-                "python": platform.python_version(),
-                "stdout": "".join(cell["stdout"] for cell in result["cells"]).rstrip(),
-            }
-            print(f"{Path(path).name}: {result['seconds']:.0f} s", flush=True)
-            record.write_text(json.dumps(runs, indent=1, ensure_ascii=False) + "\n")
-
-
-def load_full_run(path, record=FULL_RUNS):
-    """The recorded full run of the example ``path``, or None."""
-    runs = json.loads(record.read_text()) if record.exists() else {}
-    return runs.get(Path(path).name)
-
-
-def _figures(directory):
-    if not directory.exists():
-        return set()
-    return {p.relative_to(directory).as_posix() for p in directory.rglob("*")
-            if p.suffix.lower() in FIGURE_SUFFIXES}
+def _figure_alt(fig, number):
+    """Alt text of a figure: its suptitle, else its axes' titles."""
+    suptitle = getattr(fig, "_suptitle", None)
+    titles = [suptitle.get_text()] if suptitle is not None and suptitle.get_text() else [
+        ax.get_title() for ax in fig.axes if ax.get_title()]
+    text = "; ".join(titles) or f"figure {number}"
+    return " ".join(text.split())
 
 
 def _run_cells(path, out):
@@ -292,8 +319,8 @@ def _run_cells(path, out):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.show = lambda *args, **kwargs: None  # the runner saves the figures instead
     example = parse_example(path)
-    figures_dir = Path(os.environ["SKLSTM_FIGURES_DIR"])
     # Run as `python path` would: the example is the __main__ module, so that
     # worker processes (multiprocessing, Dask) re-import the example itself.
     module = types.ModuleType("__main__")
@@ -301,15 +328,15 @@ def _run_cells(path, out):
     saved = sys.modules["__main__"], sys.argv
     sys.modules["__main__"], sys.argv = module, [str(path)]
     try:
-        records, status = _exec_cells(example, module.__dict__, figures_dir, plt)
+        records, status = _exec_cells(example, module.__dict__, Path(out), plt)
     finally:
         sys.modules["__main__"], sys.argv = saved
-    (Path(out) / "cells.json").write_text(json.dumps(records, indent=1))
+    (Path(out) / "cells.json").write_text(json.dumps(records, indent=1, ensure_ascii=False))
     return status
 
 
-def _exec_cells(example, namespace, figures_dir, plt):
-    records, seen, status = [], _figures(figures_dir), 0
+def _exec_cells(example, namespace, out, plt):
+    records, status, number = [], 0, 0
     path = example.path
     for cell in example.cells:
         buf = io.StringIO()
@@ -322,11 +349,16 @@ def _exec_cells(example, namespace, figures_dir, plt):
         except Exception:  # report the example's own traceback, then stop
             traceback.print_exc()
             status = 1
-        now = _figures(figures_dir)
-        records.append({"stdout": buf.getvalue(), "figures": sorted(now - seen),
-                        "seconds": round(time.perf_counter() - start, 2)})
-        seen = now
+        figures = []
+        for num in plt.get_fignums():
+            number += 1
+            fig = plt.figure(num)
+            name = f"{path.stem}_{number:02d}.png"
+            fig.savefig(out / name, dpi=FIGURE_DPI, bbox_inches="tight")
+            figures.append({"file": name, "alt": _figure_alt(fig, number)})
         plt.close("all")
+        records.append({"stdout": buf.getvalue(), "figures": figures,
+                        "seconds": round(time.perf_counter() - start, 2)})
         if status:
             break
     return records, status
@@ -341,29 +373,25 @@ def _fence(text, lang):
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
-def _short_run_note(example, full_run):
-    """The admonition that says the page shows a short run, and the full run's output."""
-    lines = ['!!! info "Short training run"',
-             ("    The output and figures on this page come from a **short run** made "
-              "when this site was built (`SKLSTM_EXAMPLE_FAST=1`: a shorter series, fewer "
-              "epochs, smaller grids), so their scores are those of small models trained "
-              "briefly. The script run as it is uses the full settings.")]
-    if full_run:
-        seconds = full_run["seconds"]
-        took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-        lines += ["", (f"    A full run (`python {example.path.name}`, {took} on "
-                       f"{full_run['cores']} cores at load average "
-                       f"{full_run['load_average']}, {full_run['date']}) printed:"), "",
-                  _indent(_fence(full_run["stdout"], "text"))]
-    return lines + [""]
+def _run_note(example, run):
+    """What the page shows: this script's own run, when, how long, with what."""
+    seconds = run["seconds"]
+    took = f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
+    versions = run.get("versions", {})
+    with_what = ", ".join(f"{name} {versions[name]}" for name in VERSIONS if name in versions)
+    return ['!!! info "The output of the script as it is"',
+            (f"    What this page shows is what `python {example.path.name}` printed and "
+             f"drew on {run['date']}: it took {took} on {run['cores']} CPU cores "
+             f"(load average {run['load_average']}), with Python {run['python']}"
+             + (f", {with_what}" if with_what else "") + ". The docs keep that run "
+             "and run the script again when it changes."), ""]
 
 
-def example_page(example, result, figure_uri, script_name, full_run=None):
+def example_page(example, result, figure_uri, script_name):
     """Markdown of one gallery page.
 
-    ``figure_uri(relative_path)`` gives the page-relative link of a figure
-    file; ``result`` is a run result or None (not run); ``full_run`` a
-    recorded full run (:func:`load_full_run`) or None.
+    ``result`` is a run (:func:`run_example`), a failed run, or None (not
+    run); ``figure_uri(file)`` gives the page-relative link of a figure file.
     """
     lines = [f"# {example.title}", ""]
     if example.intro:
@@ -372,13 +400,13 @@ def example_page(example, result, figure_uri, script_name, full_run=None):
                "{ .md-button }"), ""]
     if result is None:
         lines += ['!!! note "Not run in this build"',
-                  ("    Built with `SKLSTM_DOCS_GALLERY=skip`: figures and output "
-                   "are not shown."), ""]
-    elif result["returncode"] != 0:
+                  ("    Built with `SKLSTM_DOCS_GALLERY=skip` and no stored run of the "
+                   "script as it is: output and figures are not shown."), ""]
+    elif failed(result):
         lines += ['!!! failure "This example failed in the docs build"', "",
                   _indent(_fence(result["stderr"].strip(), "text")), ""]
     else:
-        lines += _short_run_note(example, full_run)
+        lines += _run_note(example, result)
     records = (result or {}).get("cells", [])
     for k, cell in enumerate(example.cells):
         if cell.text:
@@ -392,8 +420,8 @@ def example_page(example, result, figure_uri, script_name, full_run=None):
                           else '!!! abstract "Output"', "",
                           _indent(_fence(record["stdout"].rstrip(), "text")), ""]
             for figure in record["figures"]:
-                alt = Path(figure).stem.replace("_", " ")
-                lines += [f"![{alt}]({figure_uri(figure)})", ""]
+                alt = figure["alt"].replace("[", "(").replace("]", ")")
+                lines += [f"![{alt}]({figure_uri(figure['file'])})", ""]
     return "\n".join(lines)
 
 
@@ -401,8 +429,26 @@ def _indent(text, prefix="    "):
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
+def main(argv):
+    if argv[:1] == ["--run-cells"]:
+        return _run_cells(Path(argv[1]), Path(argv[2]))
+    force = "--force" in argv
+    paths = [Path(p) for p in argv if p != "--force"]
+    if not paths:
+        print(__doc__.split("\n\n")[0], "\nusage: python docs/gallery.py [--force] "
+              "examples/plot_x.py ...", file=sys.stderr)
+        return 2
+    status = 0
+    for path in paths:  # one at a time, so each time taken is its own
+        result = run_example(path, force=force)
+        if failed(result):
+            print(f"{path.name} failed:\n{result['stderr']}", file=sys.stderr)
+            status = 1
+        else:
+            how = "unchanged, kept" if result.get("cached") else f"ran in {result['seconds']:.0f} s"
+            print(f"{path.name}: {how} -> {Path(result['dir']).relative_to(ROOT)}", flush=True)
+    return status
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "--full":
-        run_full([Path(p) for p in sys.argv[2:]])
-    else:
-        sys.exit(_run_cells(Path(sys.argv[1]), Path(sys.argv[2])))
+    sys.exit(main(sys.argv[1:]))

@@ -1,12 +1,13 @@
 """MkDocs hooks of sklstm's docs (``hooks:`` in mkdocs.yml).
 
-Everything generated is served from memory (``File.generated``); nothing is
-written into ``docs/``:
+Everything generated is served from memory (``File.generated``):
 
 - ``figures/*.svg``: the guide's figures, drawn by ``docs/figures.py``;
 - ``api/``: one page per public name of ``sklstm.__all__`` whose module
   exists, plus ``sklstm.datasets`` and ``sklstm.plotting``, and an index;
-- ``gallery/``: one page per ``examples/plot_*.py`` (see ``docs/gallery.py``);
+- ``gallery/``: one page per ``examples/plot_*.py`` with its stored run
+  (see ``docs/gallery.py``: a script that changed runs again, and its run is
+  stored in ``docs/gallery-runs/``, the one thing a build writes there);
 - math: ``$...$`` and ``$$...$$`` (parsed by pymdownx.arithmatex) rendered to
   MathML at build time, which browsers display natively: no MathJax, no CDN.
 """
@@ -45,7 +46,7 @@ API_GROUPS = [
     ("Forecasting and framing", "From a series to (X, y), and beyond the data.",
      ["make_supervised", "long_to_wide", "wide_to_long", "forecast", "PanelSplit"]),
     ("Saving and loading", "Fitted estimators to disk and back.",
-     ["save_estimator", "load_estimator"]),
+     ["save_estimator", "load_estimator", "skops_trusted_types"]),
     ("Utilities", "", ["show_versions"]),
 ]
 API_MODULES = [
@@ -194,7 +195,7 @@ def on_files(files, config, **kwargs):
     paths = [ex.path for ex in STATE.examples]
     with ThreadPoolExecutor(max_workers=1) as pool:
         if os.environ.get("SKLSTM_DOCS_GALLERY", "run") == "skip":
-            results = pool.submit(lambda: {p: gallery.load_result(p) for p in paths})
+            results = pool.submit(lambda: {p: gallery.load_run(p) for p in paths})
         else:
             results = pool.submit(gallery.run_examples, paths)
         for name in figures.FIGURES:
@@ -216,32 +217,30 @@ def _add_gallery(add, results):
     cards = []
     for ex in STATE.examples:
         result = results[ex.path]
-        if result is not None and result["returncode"] != 0:
+        if gallery.failed(result):
             log.warning("Example %s failed in the docs build:\n%s",
                         ex.path.name, result["stderr"][-1500:])
         elif result is not None:
-            log.info("Example %s ran in %.1f s%s", ex.path.name, result["seconds"],
-                     " (cached result)" if result.get("cached") else "")
-        figure_dir = Path(result["dir"]) / "figures" if result else None
-        all_figures = [f for cell in (result or {}).get("cells", []) for f in cell["figures"]]
-        for figure in all_figures:
-            add(f"gallery/{ex.stem}/{figure}", (figure_dir / figure).read_bytes())
+            log.info("Example %s: %s", ex.path.name, "stored run" if result.get("cached")
+                     else f"ran in {result['seconds']:.1f} s, stored in docs/gallery-runs/")
+        figures = [figure["file"] for cell in (result or {}).get("cells", [])
+                   for figure in cell["figures"]]
+        for figure in figures:
+            add(f"gallery/{ex.stem}/{figure}", (Path(result["dir"]) / figure).read_bytes())
         add(f"gallery/{ex.path.name}", ex.path.read_text())
         add(f"gallery/{ex.stem}.md", gallery.example_page(
-            ex, result, figure_uri=lambda f, s=ex.stem: f"{s}/{f}",
-            script_name=ex.path.name, full_run=gallery.load_full_run(ex.path)))
-        thumb = f"![]({ex.stem}/{all_figures[0]})" if all_figures else ""
+            ex, result, figure_uri=lambda f, s=ex.stem: f"{s}/{f}", script_name=ex.path.name))
+        thumb = f"![]({ex.stem}/{figures[0]})" if figures else ""
         first = re.split(r"(?<=[.!?])\s", ex.intro.replace("\n", " "), maxsplit=1)[0]
         cards.append(f"-   [**{ex.title}**]({ex.stem}.md)\n\n    {thumb}\n\n    {first}\n")
     index = [
         "# Gallery", "",
-        ("Worked examples, each a script in `examples/` that you can download "
-         "and run."), "",
-        ('!!! info "Short training runs"\n    The figures and numbers on these pages '
-         "come from **short training runs** (`SKLSTM_EXAMPLE_FAST=1`: a shorter series, "
-         "fewer epochs, smaller grids), the same small settings the test suite uses, "
-         "so their scores are those of small models trained briefly. Each page also "
-         "shows what a full run of its script printed, when one has been recorded."), "",
+        ("Worked examples, each a script in `examples/` that you can download and run "
+         "as it is. Each page shows what its script printed and drew when run whole, "
+         "how long that took, and with which versions."), "",
+        ("`python examples/plot_grid_search.py` prints the same and opens the figures "
+         "in windows at the end; on a machine without a display, run it in Jupyter "
+         "(`%run examples/plot_grid_search.py`) to see them in the notebook."), "",
     ]
     if cards:
         index += ['<div class="grid cards" markdown>', "", *cards, "</div>", ""]

@@ -16,9 +16,7 @@ folds; an LSTM that does not beat it has learned nothing useful.
 # week ahead: X holds the temperature of day t, y the temperatures of days
 # t+1 to t+7, which the forecaster predicts at once (one output per day).
 # Scores average the error over the seven days.
-import os
-from pathlib import Path
-
+import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
@@ -26,22 +24,15 @@ from sklstm import LSTMForecaster, PersistenceRegressor, make_supervised
 from sklstm.datasets import load_seattle_weather
 from sklstm.plotting import plot_cv_folds, plot_grid_search, plot_history
 
-FAST = os.environ.get("SKLSTM_EXAMPLE_FAST") == "1"
-FIGURES = Path(os.environ.get("SKLSTM_FIGURES_DIR", "examples/figures"))
-FIGURES.mkdir(parents=True, exist_ok=True)
-
 weather = load_seattle_weather()
-if FAST:  # a shorter series and a smaller search, for the test suite
-    weather = weather.iloc[-300:]
 X, y = make_supervised(weather, "temp_max", horizon=7, features=["temp_max"])
 print(f"{len(X)} rows from {X.index[0].date()} to {X.index[-1].date()}")
 
 # %%
 # The folds. Each split trains on everything before its test block; the
 # training window grows, and every row is tested at most once.
-cv = TimeSeriesSplit(n_splits=3 if FAST else 5)
-ax = plot_cv_folds(cv, X)
-ax.figure.savefig(FIGURES / "grid_search_folds.png", dpi=100, bbox_inches="tight")
+cv = TimeSeriesSplit(n_splits=5)
+plot_cv_folds(cv, X)
 
 # %%
 # The search: sequence length x units, scored by mean absolute error (MAE)
@@ -49,11 +40,11 @@ ax.figure.savefig(FIGURES / "grid_search_folds.png", dpi=100, bbox_inches="tight
 # with the lowest MAE on all rows. ``random_state`` makes every fit
 # reproducible; early stopping picks the number of epochs.
 param_grid = {
-    "sequence_length": [7, 14] if FAST else [7, 14, 28],
-    "units": [8, 16] if FAST else [16, 32],
+    "sequence_length": [7, 14, 28],
+    "units": [16, 32],
 }
 search = GridSearchCV(
-    LSTMForecaster(target_column="temp_max", epochs=20 if FAST else 100, random_state=0),
+    LSTMForecaster(target_column="temp_max", epochs=100, random_state=0),
     param_grid,
     cv=cv,
     scoring={"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"},
@@ -91,12 +82,11 @@ print("best:", search.best_params_)
 # With the Pipeline recipe the same parameters are called
 # ``regressor__window__sequence_length`` and ``regressor__lstm__units``;
 # ``plot_grid_search`` accepts the short names for those too.
-ax = plot_grid_search(search, x="sequence_length", y="units", unit="°C")
-ax.figure.savefig(FIGURES / "grid_search_heatmap.png", dpi=100, bbox_inches="tight")
+plot_grid_search(search, x="sequence_length", y="units", unit="°C")
 
 # %%
 # Training curves of the refitted best model: the validation loss is the
 # last 10% of the training rows, and early stopping keeps the weights of its
 # lowest point.
-ax = plot_history(search.best_estimator_)
-ax.figure.savefig(FIGURES / "grid_search_history.png", dpi=100, bbox_inches="tight")
+plot_history(search.best_estimator_)
+plt.show()

@@ -22,9 +22,7 @@ version of this comparison and reports its numbers.
 # %%
 # Frame the series: row t holds the temperature of day t, the target is day
 # t+1.
-import os
-from pathlib import Path
-
+import matplotlib.pyplot as plt
 import pandas as pd
 from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error
@@ -40,13 +38,7 @@ from sklstm import (
 from sklstm.datasets import load_seattle_weather
 from sklstm.plotting import plot_forecast
 
-FAST = os.environ.get("SKLSTM_EXAMPLE_FAST") == "1"
-FIGURES = Path(os.environ.get("SKLSTM_FIGURES_DIR", "examples/figures"))
-FIGURES.mkdir(parents=True, exist_ok=True)
-
 weather = load_seattle_weather()
-if FAST:  # a shorter series, smaller grids and a tiny network, for the test suite
-    weather = weather.iloc[-400:]
 X, y = make_supervised(weather, "temp_max", features=["temp_max"])
 
 # %%
@@ -54,15 +46,11 @@ X, y = make_supervised(weather, "temp_max", features=["temp_max"])
 # the trend option: ``"diff"`` learns the change from today from the past
 # relative to today; ``"highway"`` adds a linear autoregressive skip path
 # (starting as persistence) to an LSTM on the scaled levels.
-inner = TimeSeriesSplit(2 if FAST else 3)
+inner = TimeSeriesSplit(3)
 mae = "neg_mean_absolute_error"
-if FAST:
-    lstm_grid = {"trend": ["diff", "highway"]}
-    lstm = LSTMForecaster(sequence_length=7, units=8, epochs=5, random_state=0)
-else:
-    lstm_grid = {"sequence_length": [7, 14], "units": [16, 32],
-                 "trend": ["none", "diff", "highway"]}
-    lstm = LSTMForecaster(random_state=0)
+lstm_grid = {"sequence_length": [7, 14], "units": [16, 32],
+             "trend": ["none", "diff", "highway"]}
+lstm = LSTMForecaster(random_state=0)
 ridge = Pipeline([("window", SequenceWindower(padding="edge", flatten=True)),
                   ("ridge", Ridge())])
 models = {
@@ -76,7 +64,7 @@ models = {
 # The outer folds. ``predict`` on a test block windows its first days with
 # the last training days (the windower remembers them), so every day has a
 # full window, as it would in use.
-outer = TimeSeriesSplit(2 if FAST else 5)
+outer = TimeSeriesSplit(5)
 rows, last_fold = [], {}
 for fold, (train, test) in enumerate(outer.split(X)):
     row = {"fold": fold, "test from": X.index[test[0]].date()}
@@ -96,21 +84,23 @@ print("\nmean MAE:", means.round(3).to_dict())
 # Mean absolute error per fold (°C, lower is better).
 ax = scores[["persistence", "ridge", "lstm"]].plot.bar(
     figsize=(8, 3.5), color=["0.6", "C0", "C3"], rot=0)
-ax.set(ylabel="MAE (°C)", xlabel="outer fold",
-       title="One day ahead, nested TimeSeriesSplit: "
-             + ", ".join(f"{k} {v:.2f}" for k, v in means.items()))
+ax.set(ylabel="mean absolute error (°C)", xlabel="test period (outer fold)",
+       title="Error of tomorrow's forecast on each test period (lower is better)\nmean: "
+             + ", ".join(f"{k} {v:.2f} °C" for k, v in means.items()))
+ax.set_xticks(range(len(scores)), [f"from {day}" for day in scores["test from"]])
 ax.set_ylim(0.8 * scores[["persistence", "ridge", "lstm"]].to_numpy().min(), None)
 ax.figure.tight_layout()
-ax.figure.savefig(FIGURES / "lstm_vs_ridge_vs_persistence_mae.png", dpi=100)
 
 # %%
 # The last test block: what the LSTM predicted for each day against what
 # happened. Predictions are indexed by the day they forecast.
 temp = weather["temp_max"]
 ax = plot_forecast(temp, cv_predictions=last_fold["lstm"].reindex(temp.index), tail=90)
-ax.lines[-1].set_label("lstm (out-of-fold)")
+ax.lines[-1].set(label="lstm", color="C3")
 ridge_tail = last_fold["ridge"].loc[temp.index[-90]:]
 ax.plot(ridge_tail.index, ridge_tail.to_numpy(), color="C0", lw=0.8, alpha=0.7,
         label="ridge")
+ax.set_title("The last 90 days of the last test period: tomorrow's forecasts and what "
+             "happened", fontsize="medium")
 ax.legend(fontsize="small")
-ax.figure.savefig(FIGURES / "lstm_vs_ridge_last_fold.png", dpi=100)
+plt.show()

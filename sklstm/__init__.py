@@ -28,6 +28,7 @@ _LAZY = {
     "PanelSplit": "._long",
     "save_estimator": "._persistence",
     "load_estimator": "._persistence",
+    "skops_trusted_types": "._persistence",
 }
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "make_supervised",
     "save_estimator",
     "show_versions",
+    "skops_trusted_types",
     "wide_to_long",
     "__version__",
 ]

@@ -4,10 +4,12 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import FLOAT_DTYPES, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ._checks import check_numeric
-from ._series import check_outputs_per_series
+from ._checks import (
+    FLOAT_DTYPES, check_numeric, shared_constraints, validate_data, validate_params,
+)
+from ._series import check_outputs_per_series, check_targets_follow, is_series_list
 
 
 def resolve_target_column(estimator, target_column, n_features):
@@ -95,6 +97,9 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
     n_outputs_ : int
         Width of ``y`` seen in fit (1 for 1-D ``y``).
 
+    y_ndim_ : int
+        Number of dimensions of ``y`` seen in fit; predict returns the same.
+
     See Also
     --------
     LSTMForecaster : Learns the change from this very baseline.
@@ -117,6 +122,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
            [2., 2.]])
     """
 
+    _parameter_constraints = shared_constraints("target_column")
+
     def __init__(self, target_column=0):
         self.target_column = target_column
 
@@ -136,13 +143,14 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         self : PersistenceRegressor
             The fitted baseline.
         """
+        validate_params(self)
         check_numeric(X, type(self).__name__)
         X, y = validate_data(
             self, X, y, multi_output=True, y_numeric=True, dtype=FLOAT_DTYPES
         )
         self.n_outputs_ = 1 if y.ndim == 1 else y.shape[1]
-        self._y_ndim = y.ndim
-        if isinstance(self.target_column, (list, tuple)):
+        self.y_ndim_ = y.ndim
+        if is_series_list(self.target_column):
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
             )
@@ -154,6 +162,9 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
             self.target_index_ = resolve_target_column(
                 self, self.target_column, self.n_features_in_
             )
+        check_targets_follow(X, y, self.target_index_, self.target_column,
+                             getattr(self, "feature_names_in_", None),
+                             owner=f"{type(self).__name__}: ")
         return self
 
     def predict(self, X):
@@ -174,7 +185,8 @@ class PersistenceRegressor(RegressorMixin, BaseEstimator):
         check_numeric(X, type(self).__name__)
         X = validate_data(self, X, dtype=FLOAT_DTYPES, reset=False)
         last = X[:, self.target_index_]
-        if self._y_ndim == 1:
+        y_ndim = getattr(self, "y_ndim_", None) or self._y_ndim  # sklstm 0.2's name
+        if y_ndim == 1:
             return last.reshape(len(last), -1)[:, 0].copy()
         if last.ndim == 1:
             last = last[:, np.newaxis]

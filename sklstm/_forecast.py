@@ -4,18 +4,23 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from ._baselines import PersistenceRegressor
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
+from ._forecaster import LSTMForecaster
+from ._framing import _as_frame, _check_columns
 from ._long import forecast_long
-from ._time_index import grid_tail, inferred_freq
+from ._series import is_series_list, plain_list
+from ._time_index import clock_of, inferred_freq
 
 METHODS = ("direct", "recursive")
 LAYOUTS = ("wide", "long")
 
 
-def _as_frame(data, target):
-    if isinstance(target, (list, tuple)):
+def _history(data, target):
+    """The history as a DataFrame, and the target column(s) in it."""
+    if is_series_list(target, getattr(data, "columns", ())):
         missing = [t for t in target if not isinstance(data, pd.DataFrame) or t not in data.columns]
-        if missing or not target:
+        if missing or not len(target):
             columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
             raise ValueError(
                 f"target={list(target)} must name columns of a DataFrame of the history; "
@@ -29,18 +34,10 @@ def _as_frame(data, target):
                 f"target={target!r} does not match the Series name {name!r}; pass "
                 "target=None (or the Series name) for a Series."
             )
-        return data.to_frame(name=name), name
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(
-            f"data must be a pandas Series or DataFrame of the history, got "
-            f"{type(data).__name__}; wrap arrays with pandas.Series(...) or "
-            "pandas.DataFrame(...)."
-        )
-    if target not in data.columns:
-        raise ValueError(
-            f"target={target!r} is not a column of data; columns are {list(data.columns)}."
-        )
-    return data, target
+        return _as_frame(data, column=name), name
+    frame = _as_frame(data)
+    _check_columns("target", target, [target], frame.columns)
+    return frame, target
 
 
 def _feature_columns(estimator, frame, target, features):
@@ -66,11 +63,30 @@ def _feature_columns(estimator, frame, target, features):
 
 
 def _model_input(estimator, frame, features):
-    """X as the estimator saw it in fit: a DataFrame only if fit had names."""
-    X = frame[features]
+    """X as the estimator saw it in fit: a DataFrame only if fit had names.
+
+    Only the last rows the last row's prediction reads (see :func:`rows_read`).
+    """
+    rows = rows_read(estimator)
+    X = frame[features] if rows is None else frame[features].iloc[-rows:]
     if getattr(estimator, "feature_names_in_", None) is None:
         return X.to_numpy(dtype=float)
     return X
+
+
+def rows_read(estimator):
+    """How many of the last rows the prediction for the last row reads; None: maybe all.
+
+    A wide :class:`LSTMForecaster` reads its window (``sequence_length``
+    rows) and :class:`PersistenceRegressor` the last row, so a forecast
+    predicts from those rows only; any other estimator gets the whole history.
+    """
+    model = getattr(estimator, "best_estimator_", estimator)
+    if isinstance(model, LSTMForecaster) and getattr(model, "layout_", "wide") == "wide":
+        return model.windower_.sequence_length
+    if isinstance(model, PersistenceRegressor):
+        return 1
+    return None
 
 
 def future_index(index, horizon):
@@ -92,10 +108,10 @@ def future_index(index, horizon):
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
-    grid = grid_tail(index, 1)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
-    if grid is not None:  # equally spaced integers continue with their step
-        start = grid[-1] + grid.step
-        return pd.RangeIndex(start, start + grid.step * horizon, grid.step, name=index.name)
+    clock = clock_of(index)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
+    if clock is not None:  # integers on a regular step continue with it
+        start, step = int(index[-1]) + clock[1], clock[1]
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
     return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
 
 
@@ -218,7 +234,7 @@ def forecast(
             )
         return forecast_long(estimator, data, target=target, series=series, time=time,
                              features=features, horizon=horizon)
-    frame, target = _as_frame(data, target)
+    frame, target = _history(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
     check_time_order(frame.index, "the index of data")
@@ -275,11 +291,11 @@ def _direct(estimator, frame, features, horizon, coverage):
 def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
     """Every series' next steps from a panel model's last row, wide or long."""
     fitted = getattr(getattr(estimator, "best_estimator_", estimator), "target_column", None)
-    if isinstance(fitted, (list, tuple)) and list(fitted) != list(targets):
+    if is_series_list(fitted) and list(fitted) != list(targets):
         raise ValueError(
-            f"target={list(targets)} is not the list the estimator was fitted on, "
-            f"{list(fitted)}: its outputs would be labelled with other series' names. "
-            f"Pass target={list(fitted)}."
+            f"target={plain_list(targets)} is not the list the estimator was fitted on, "
+            f"{plain_list(fitted)}: its outputs would be labelled with other series' names. "
+            f"Pass target={plain_list(fitted)}."
         )
     steps = _direct(estimator, frame, features, None, coverage)
     n_series = len(targets)

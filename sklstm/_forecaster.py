@@ -6,26 +6,25 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    BOOLEAN, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, check_fraction,
-    check_numeric, validate_params,
+    FLOAT_DTYPES, NONE, SHARED_CONSTRAINTS, Interval, Options, check_fraction, check_numeric,
+    check_sample_weight, check_same_as_fitted, check_spans, dominating_values, is_constant,
+    shared_constraints, validate_data, validate_params, validation_size,
 )
 from ._long import auto_sequence_length, fit_long, is_long, predict_long, score_long
 from ._conformal import calibration_size, conformal_rank
-from ._model import build_lstm_model
-from ._regressor import LSTMRegressor, all_or_nothing, validation_size
-from ._series import check_outputs_per_series, check_panel_y, known_targets_r2
+from ._regressor import LSTMRegressor, _as_slice, _same, all_or_nothing
+from ._series import (
+    check_outputs_per_series, check_panel_y, check_targets_follow, is_series_list, known_targets_r2,
+    plain_list,
+)
+from ._state import PlainState
 from ._time_index import index_of
 from ._windower import SequenceWindower
 
@@ -44,48 +43,138 @@ def _check_spans(X, y, levels, targets):
     Overflow gives infinity; NaN (an unknown value of a ragged panel) is fine.
     """
     with np.errstate(over="ignore", invalid="ignore"):
+        changes = y - levels
         spans = {
             "the range of X": np.nanmax(X, axis=0) - np.nanmin(X, axis=0),
             "the range of y": np.nanmax(y, axis=0) - np.nanmin(y, axis=0),
-            "y minus the last value of target_column": y - levels,
+            "y minus the last value of target_column": changes,
+            "the range of y minus the last value": (np.nanmax(changes, axis=0)
+                                                    - np.nanmin(changes, axis=0)),
             "one-step changes of target_column": np.diff(targets, axis=0),
         }
-    for what, values in spans.items():
-        if np.isinf(values).any():
-            largest = max(np.nanmax(np.abs(X)), np.nanmax(np.abs(y)))
+    check_spans(spans, {"X": X, "y": y})
+
+
+def _warn_if_one_value_dominates(X, y, names):
+    """Warn when one training value sets the scale of a column alone (an outlier, or a typo)."""
+    found = dominating_values(X, names) or dominating_values(
+        y, [f"y[:, {j}]" for j in range(y.shape[1])])
+    if found:
+        name, row, value, span = found[0]
+        more = f" (and {len(found) - 1} more column(s))" if len(found) > 1 else ""
+        warnings.warn(
+            f"One value sets the scale of {name}{more} alone: {value:.4g} at row {row}, "
+            f"while the other values span {span:.4g}. Scaled with it, they are squeezed "
+            "together and every forecast can be off by a part of that value. If it is an "
+            "error, fix or drop that row; if it is real, clip or transform the column "
+            "(e.g. numpy.log1p) before fitting.",
+            UserWarning, stacklevel=4,
+        )
+
+
+def _fit_scaler(scaler, values):
+    """Fit a MinMaxScaler or MaxAbsScaler; a column is constant only within float64's
+    resolution of its values (scikit-learn would flatten any range below 2.2e-15)."""
+    scaler.fit(values)
+    if isinstance(scaler, MinMaxScaler):
+        low, high = scaler.data_min_, scaler.data_max_
+        resolved = ~is_constant(low, high) & (scaler.data_range_ < 10 * np.finfo(float).eps)
+        first, last = scaler.feature_range
+        scaler.scale_[resolved] = (last - first) / scaler.data_range_[resolved]
+        scaler.min_[resolved] = first - low[resolved] * scaler.scale_[resolved]
+    else:
+        largest = scaler.max_abs_
+        resolved = ~is_constant(0.0, largest) & (largest < 10 * np.finfo(float).eps)
+        scaler.scale_[resolved] = largest[resolved]
+    return scaler
+
+
+def _rows(rows):
+    """A range of rows as a slice (a view of what it indexes), positions as they are."""
+    return slice(rows.start, rows.stop) if isinstance(rows, range) else _as_slice(rows)
+
+
+def _target_first(target_index, n_features):
+    """Column positions with the target(s) first, then the others in X's order."""
+    targets = np.atleast_1d(target_index)
+    return np.r_[targets, np.setdiff1d(np.arange(n_features), targets)].astype(int)
+
+
+def _scaled(scaler, values):
+    """``scaler.transform(values)`` for values already validated: the scaler's arithmetic.
+
+    MinMaxScaler's transform is ``X * scale_ + min_`` and MaxAbsScaler's
+    ``X / scale_`` (their documented fitted attributes); calling transform
+    would validate the rows a second time.
+    """
+    if isinstance(scaler, MaxAbsScaler):
+        return values / scaler.scale_
+    return values * scaler.scale_ + scaler.min_
+
+
+def _check_float32_range(columns, chunk_size=4096):
+    """Refuse scaled rows the float32 network would see as infinite (NaN is a masked value)."""
+    limit = float(np.finfo(np.float32).max)
+    for start in range(0, len(columns), chunk_size):
+        chunk = np.abs(columns[start : start + chunk_size])
+        if (chunk > limit).any():
             raise ValueError(
-                f"{what} overflows float64 (values up to {largest:.3g}), so scaling or "
-                "differencing would give infinity or NaN; rescale the data first, e.g. "
-                "divide it by 1e300."
+                f"X lies far outside the range of the training rows: scaled by that "
+                f"range it reaches {np.nanmax(chunk):.3g}, beyond float32's range "
+                f"({limit:.3g}) in which the network computes. Check X's units, or refit "
+                "on data that spans these values."
             )
 
 
-def build_highway_model(meta, compile_kwargs, params, target_index, seed):
-    """LSTM plus a linear autoregressive highway on the target's lags.
+class RelativeWindows:
+    """Windows whose target channels are relative to their last value, made on demand.
 
-    The output is ``Dense(LSTM(window)) + Dense(target lags)``: the skip
-    connection of LSTNet (Lai et al., 2018). The linear part starts as
-    persistence (weight 1 on the newest lag) and can follow a level beyond
-    the range seen in training, where the LSTM saturates.
+    ``trend="diff"`` shows the network the target's past minus its last value
+    (in units of ``scale``): a transform of each whole window, which a
+    sliding-window view cannot hold. This object stands for those windows
+    without making them all: indexing it with rows (as the training loop
+    does per batch) returns the finished float64 windows of those rows only,
+    a slice returns another such object, and ``numpy.asarray`` makes them
+    all. ``windows`` is the windower's read-only view of the scaled columns
+    with the raw targets riding along as its last channels.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n, sequence_length, n_features + n_targets)
+    positions : list of int
+        The channel of each target among the first ``n_features``.
+    scale : float or ndarray of shape (n_targets,)
     """
-    sequence_length, n_features = meta["network_input_shape_"]
-    model = build_lstm_model(
-        sequence_length=sequence_length,
-        n_features=n_features,
-        n_outputs=meta["network_n_outputs_"],
-        units=meta["units_"],
-        dropout=float(params["dropout"]),
-        seed=seed,
-        n_series=params["n_series"],
-        series_embedding=params["series_embedding"],
-        highway=1,  # starts from persistence: every output step copies the newest lag
-        highway_feature=target_index,
-    )
-    model.compile(**compile_kwargs)
-    return model
+
+    ndim = 3
+
+    def __init__(self, windows, positions, scale):
+        self.windows, self.positions, self.scale = windows, list(positions), scale
+        n, sequence_length, n_channels = windows.shape
+        self.shape = (n, sequence_length, n_channels - len(self.positions))
+        self.dtype = windows.dtype
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if isinstance(rows, slice):
+            return RelativeWindows(self.windows[rows], self.positions, self.scale)
+        return self._finish(self.windows[rows])
+
+    def __array__(self, dtype=None, copy=None):
+        out = self._finish(self.windows)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def _finish(self, block):
+        n_targets = len(self.positions)
+        raw = block[..., -n_targets:]
+        out = np.array(block[..., :-n_targets])
+        out[..., self.positions] = (raw - raw[..., -1:, :]) / self.scale
+        return out
 
 
-class LSTMForecaster(RegressorMixin, BaseEstimator):
+class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     """sklstm's recommended forecasting recipe as one scikit-learn regressor.
 
     ``fit(X, y)`` takes rows at time ``t`` (every feature, exogenous columns
@@ -152,7 +241,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         - ``"none"``: learn the scaled target itself from scaled levels.
         - ``"highway"``: as ``"none"``, plus a linear autoregressive skip path
           over the target's last ``sequence_length`` scaled values added to
-          the LSTM output (the highway of LSTNet, Lai et al. 2018).
+          the LSTM output (the highway of LSTNet, Lai et al. 2018), starting
+          as the last value. Not a trend but an option of the network, kept
+          here under this name: ``trend="none"`` with
+          ``LSTMRegressor(highway=1)`` inside.
 
         Exogenous columns always enter as scaled levels.
 
@@ -236,6 +328,9 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     n_outputs_ : int
         Width of ``y`` (1 for 1-D ``y``).
 
+    y_ndim_ : int
+        Number of dimensions of ``y`` seen in fit; predict returns the same.
+
     conformity_scores_ : ndarray of shape (n_calibration, n_outputs_)
         Absolute errors on the held-out end of the training rows, for
         :meth:`predict_interval`.
@@ -265,7 +360,8 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         frequency string for dates, None for positions).
 
     columns_ : ndarray of int
-        Long panels: X's columns in the network's order (target first).
+        X's columns in the network's order: the target (a panel's series)
+        first, then the others.
 
     memory_codes_, memory_times_, memory_values_ : ndarray
         Long panels: the last ``sequence_length_`` training rows of each
@@ -313,7 +409,10 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     the days after the training data) with the end of the training rows:
     ``predict(X_test)`` equals ``predict(X_full)[test]``. A DataFrame is
     placed in time by its index, an array by the rule of
-    :class:`SequenceWindower`.
+    :class:`SequenceWindower`; for rows that arrive one at a time,
+    :meth:`update` moves the remembered end forward. y must follow
+    ``target_column``: when y is exactly the next value of another column of
+    X, fit says which ``target_column`` fits.
 
     Examples
     --------
@@ -329,29 +428,22 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
     True
     """
 
-    _parameter_constraints = {
-        "sequence_length": [Interval(numbers.Integral, 1, None), Options("auto")],
-        "units": [UNITS],
-        "season_length": [NONE, Interval(numbers.Integral, 1, None)],
-        "max_steps": [Options("auto"), Interval(numbers.Integral, 1, None)],
-        "target_column": [Interval(numbers.Integral, None, None), InstanceOf(str, "a column name"),
-                          InstanceOf((list, tuple, np.ndarray), "a list of series columns")],
-        "series_embedding": [Interval(numbers.Integral, 0, None)],
-        "trend": [Options(*TRENDS)],
-        "epochs": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None), Options("auto")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "early_stopping": [BOOLEAN],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
-        "random_state": RANDOM_STATE,
-        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
-    }
+    _parameter_constraints = shared_constraints(
+        "units", "target_column", "series_embedding", "epochs", "learning_rate", "dropout",
+        "early_stopping", "validation_fraction", "n_iter_no_change", "random_state", "verbose",
+        sequence_length=[Interval(numbers.Integral, 1, None), Options("auto")],
+        season_length=[NONE, Interval(numbers.Integral, 1, None)],
+        max_steps=[Options("auto"), Interval(numbers.Integral, 1, None)],
+        trend=[Options(*TRENDS)],
+        batch_size=[*SHARED_CONSTRAINTS["batch_size"], Options("auto")],
+    )
+    _nan_hint = (
+        "one series needs every value: fill them first (e.g. X.interpolate() or X.ffill()) "
+        "or drop those rows; NaN marks an unknown value only in a panel "
+        "(target_column=[...])"
+    )
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 14",
-        "units": "pass e.g. units=32, or units=(64, 32) for two stacked LSTM layers",
-        "random_state": "pass an int seed such as random_state=0, or None",
     }
 
     def __init__(
@@ -418,38 +510,51 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         # y is series-major: each series' level repeats over its horizon steps
         return np.repeat(X[:, self.target_index_], self.n_outputs_ // self.n_series_, axis=1)
 
-    def _series_first(self, columns):
-        """A panel's columns reordered so the series come first (LSTMRegressor's n_series)."""
-        if self.n_series_ is None:
-            return columns
-        others = np.setdiff1d(np.arange(columns.shape[1]), self.target_index_)
-        return columns[:, np.r_[self.target_index_, others]]
+    def _feature_names(self):
+        """X's columns for messages: "X's column 'temp'", or "X's column 0"."""
+        names = getattr(self, "feature_names_in_", None)
+        return [f"X's column {name!r}" if names is not None else f"X's column {name}"
+                for name in (names if names is not None else range(self.n_features_in_))]
 
-    def _windows(self, X, index, *, fit=False):
-        """Windows of the scaled X; with trend="diff" the target is relative to its last value."""
-        columns = self._series_first(self.scaler_X_.transform(X))
-        targets = np.atleast_1d(self.target_index_)
+    def _network_columns(self):
+        """X's columns in the network's order: the target (a panel's series) first.
+
+        The highway reads the first column, and a panel's samples hold their own
+        series first. A single series fitted by sklstm 0.2 kept X's order.
+        """
+        if hasattr(self, "columns_"):
+            return self.columns_
+        if self.n_series_ is None:
+            return np.arange(self.n_features_in_)
+        return _target_first(self.target_index_, self.n_features_in_)
+
+    def _window_input(self, X, *, fit=False):
+        """What the windower reads: the scaled X in the network's order (and the raw targets).
+
+        X is validated (its rows are scaled by the scalers' arithmetic, not checked again).
+        """
+        columns = _scaled(self.scaler_X_, X)[:, self._network_columns()]
+        if not fit:  # new rows may lie far outside the training rows' range
+            _check_float32_range(columns)
         if self.trend == "diff":
             # the raw targets ride along as last columns, so that one windower,
             # and its memory of the rows before, serves both
-            columns = np.column_stack([columns, X[:, targets]])
-        if index is not None:
-            columns = pd.DataFrame(columns, index=index)
-        window = self.windower_.fit_transform if fit else self.windower_.transform
-        windows = window(columns)
+            columns = np.column_stack([columns, X[:, np.atleast_1d(self.target_index_)]])
+        return columns
+
+    def _windows(self, X, index, *, fit=False):
+        """Windows of the scaled X; with trend="diff" the target is relative to its last value.
+
+        X is validated; the windower windows it without checking it again.
+        """
+        window = (self.windower_._fit_transform_checked if fit
+                  else self.windower_._transform_checked)
+        windows = window(self._window_input(X, fit=fit), index)
         if self.trend != "diff":
             return windows
-        # the targets' past relative to their last value, in units of the
-        # training rows' one-step change: free of the level
-        n_targets = len(targets)
-        raw = windows[:, :, -n_targets:]
-        windows = windows[:, :, :-n_targets].copy()
-        relative = (raw - raw[:, -1:]) / self.diff_scale_
-        if self.n_series_ is None:
-            windows[:, :, self.target_index_] = relative[:, :, 0]
-        else:
-            windows[:, :, :n_targets] = relative  # a panel's series come first
-        return windows
+        targets = np.atleast_1d(self.target_index_)
+        at = [int(np.flatnonzero(self._network_columns() == t)[0]) for t in targets]
+        return RelativeWindows(windows, at, self.diff_scale_)
 
     def _validate_X(self, X):
         """X as a float array, and its pandas index (which places it in time)."""
@@ -462,14 +567,20 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     def _predict_raw(self, X, index):
         """Predictions of shape (n_samples, n_outputs_) in y's units."""
-        z = self.regressor_.predict(self._windows(X, index)).reshape(len(X), -1)
+        z = self.regressor_._predict_checked(self._windows(X, index)).reshape(len(X), -1)
+        return self._from_network(z, X)
+
+    def _from_network(self, z, X):
+        """The network's (scaled) output for rows X in y's units: unscaled, plus the level."""
         y = self.scaler_y_.inverse_transform(z)
         if self.trend in ("last", "diff"):
             y = y + self._levels(X)
         return y
 
     def _shape_like_y(self, y):
-        return y[:, 0] if self._y_ndim == 1 else y
+        # fits by sklstm 0.2 keep y_ndim_ as _y_ndim
+        y_ndim = getattr(self, "y_ndim_", None) or self._y_ndim
+        return y[:, 0] if y_ndim == 1 else y
 
     def _largest_step(self, X):
         """Largest one-step change of each target in training (1 where none), the unit of diff."""
@@ -480,21 +591,21 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
         largest = np.where(np.isfinite(largest) & (largest > 0), largest, 1.0)
         return float(largest) if self.n_series_ is None else largest
 
-    def _validate_panel(self, X, y):
-        X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
-        return X, check_panel_y(X, y)
-
     def _check_panel(self, y, y_names):
         n_series = len(self.target_index_)
         check_outputs_per_series(1 if y.ndim == 1 else y.shape[1], n_series,
                                  f" for target_column's {n_series} series;")
         # y named by make_supervised (<series>_t+<k>) must follow target_column's order
+        # (names or positions: positions are named by X's columns)
         steps = [re.fullmatch(r"(.*)_t\+\d+", str(name)) for name in y_names or []]
-        if steps and all(steps) and all(isinstance(c, str) for c in self.target_column):
+        names = getattr(self, "feature_names_in_", None)
+        series = ([str(names[i]) for i in self.target_index_] if names is not None
+                  else list(self.target_column))
+        if steps and all(steps) and all(isinstance(c, str) for c in series):
             in_y = list(dict.fromkeys(step.group(1) for step in steps))
-            if in_y != list(self.target_column):
+            if in_y != series:
                 raise ValueError(
-                    f"target_column={list(self.target_column)} does not follow the order "
+                    f"target_column={plain_list(self.target_column)} does not follow the order "
                     f"of the series in y's columns {in_y}; each series' level would be "
                     f"applied to another's targets. Pass target_column={in_y}."
                 )
@@ -505,7 +616,7 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
 
     # --- public API -------------------------------------------------------
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Scale, window and train on rows at time t and their targets.
 
         Parameters
@@ -517,17 +628,33 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             Target at ``t+1``, or at ``t+1 .. t+horizon`` for direct
             multi-step forecasting with one ``horizon``-wide head.
 
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each row's target in the training loss (wide data).
+            A row of weight 0 is left out of training, of the scaling of
+            ``y``, of early stopping and of calibration, as if its target
+            were unknown; it stays in X as the past of the rows after it.
+            The held-out rows are the last ``validation_fraction`` of the
+            rows with weight > 0; they are never trained on, so their
+            weights only decide whether they count.
+
         Returns
         -------
         self : LSTMForecaster
             The fitted forecaster.
         """
         with all_or_nothing(self):
-            return self._fit(X, y)
+            return self._fit(X, y, sample_weight)
 
-    def _fit(self, X, y):
+    def _fit(self, X, y, sample_weight=None):
         self._check_params()
+        self._reset()
         check_numeric(X, type(self).__name__)
+        if is_long(X) and sample_weight is not None:
+            raise ValueError(
+                "sample_weight is not supported for long panels (X indexed by series and "
+                "time) yet: their windows are sampled, not taken row by row. Drop the rows "
+                "to leave out before make_supervised, or fit wide data."
+            )
         if is_long(X):
             self.layout_ = "long"
             return fit_long(self, X, y, dict(
@@ -541,12 +668,34 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 "or max_steps='auto'."
             )
         self.layout_ = "wide"
+        X, y, index = self._validate_wide(X, y)
+        # the rows whose targets count (weight > 0): they train, scale y and calibrate
+        weights = None if sample_weight is None else check_sample_weight(sample_weight, len(X))
+        z = self._fit_scalers(X, y, weights)
+        self.windower_ = SequenceWindower(self._sequence_length())
+        windows = self._windows(X, index, fit=True)
+        self.regressor_ = self._train(windows, z, weights)
+        self.history_ = self.regressor_.history_
+        self.conformity_scores_ = self._calibrate(X, y, windows, weights)
+        return self
+
+    def _reset(self):
+        """Forget the previous fit's state (fit puts it back if it fails): a refit on
+        the other layout must not leave the first one's attributes behind."""
+        params = self.get_params(deep=False)
+        for name in [n for n in vars(self) if n not in params
+                     and (n.endswith("_") and not n.startswith("__") or n == "_y_ndim")]:
+            delattr(self, name)
+
+    def _validate_wide(self, X, y):
+        """X and y (2-D), validated once for the whole fit, and X's index."""
         index = index_of(X)
-        panel = isinstance(self.target_column, (list, tuple, np.ndarray))
+        panel = is_series_list(self.target_column)
         if panel:
             y_names = list(y.columns) if hasattr(y, "columns") else None
             # a ragged panel: series that start late or stop early are NaN
-            X, y = self._validate_panel(X, y)
+            X = validate_data(self, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+            y = check_panel_y(X, y)
             self.target_index_ = resolve_target_columns(
                 self, self.target_column, self.n_features_in_
             )
@@ -560,69 +709,94 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
                 self, self.target_column, self.n_features_in_
             )
         self.n_series_ = len(self.target_index_) if panel else None
-        self._y_ndim = y.ndim
+        self.y_ndim_ = y.ndim
         y = y.reshape(len(y), -1)
         self.n_outputs_ = y.shape[1]
+        check_targets_follow(X, y, self.target_index_, self.target_column,
+                             getattr(self, "feature_names_in_", None))
+        self.columns_ = _target_first(self.target_index_, self.n_features_in_)
+        return X, y, index
+
+    def _fit_scalers(self, X, y, weights=None):
+        """Fit the scalers (and the unit of diff) on the training rows; the scaled target.
+
+        The targets of rows of weight 0 count for nothing here, as if unknown (NaN).
+        """
         levels = self._levels(X)
+        counted = y if weights is None else np.where(weights[:, np.newaxis] > 0, y, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns of a panel
-            _check_spans(X, y, levels, X[:, np.atleast_1d(self.target_index_)])
+            _check_spans(X, counted, levels, X[:, np.atleast_1d(self.target_index_)])
+        _warn_if_one_value_dominates(X, counted, self._feature_names())
         z = y - levels if self.trend in ("last", "diff") else y
         self.diff_scale_ = self._largest_step(X)
-
-        self.scaler_X_ = MinMaxScaler().fit(X)
+        self.scaler_X_ = _fit_scaler(MinMaxScaler(), X)
         # a panel's changes are scaled by their largest size, so that no change
         # stays 0 whatever the series' history: the shared network's neutral
         # output is persistence for every series (measured in benchmarks/panel.md)
         panel_changes = self.n_series_ is not None and self.trend in ("last", "diff")
-        self.scaler_y_ = (MaxAbsScaler() if panel_changes else MinMaxScaler()).fit(z)
-        self.windower_ = SequenceWindower(self._sequence_length())
-        windows = self._windows(X, index, fit=True)
-        z_scaled = self.scaler_y_.transform(z)
+        z_counted = z if weights is None else np.where(weights[:, np.newaxis] > 0, z, np.nan)
+        self.scaler_y_ = _fit_scaler(MaxAbsScaler() if panel_changes else MinMaxScaler(),
+                                     z_counted)
+        return _scaled(self.scaler_y_, z)
 
+    def _held_out(self, n_samples, weights):
+        """The rows that train and the held-out last rows, as ``(start, stop)`` ranges, or
+        as positions (increasing) of rows of weight > 0 when there are weights."""
+        if weights is None:
+            n_train = n_samples - self._n_holdout(n_samples)
+            return range(n_train), range(n_train, n_samples)
+        rows = np.flatnonzero(weights)
+        n_train = len(rows) - self._n_holdout(len(rows))
+        return rows[:n_train], rows[n_train:]
+
+    def _train(self, windows, z, weights=None):
+        """The fitted LSTMRegressor; it holds out the last rows (see :meth:`_calibrate`)."""
         seed = self.random_state
         if not isinstance(seed, numbers.Integral):
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
-        extra = {}
-        if self.trend == "highway":
-            extra = {
-                "model": build_highway_model,
-                # a panel's samples hold their own series first
-                "model__target_index": self.target_index_ if self.n_series_ is None else 0,
-                "model__seed": int(seed),
-            }
-        n_holdout = self._n_holdout(len(X))
+        train, held = self._held_out(len(windows), weights)
         regressor = LSTMRegressor(
             units=self.units,
             dropout=self.dropout,
             epochs=self.epochs,
             batch_size=self._batch_size(),
             learning_rate=self.learning_rate,
-            early_stopping=self.early_stopping and n_holdout > 0,
+            early_stopping=self.early_stopping and len(held) > 0,
             validation_fraction=self.validation_fraction,
             n_iter_no_change=self.n_iter_no_change,
             random_state=int(seed),
             verbose=self.verbose,
             n_series=self.n_series_,
             series_embedding=self.series_embedding if self.n_series_ else 0,
-            **extra,
+            # the highway reads the first column: the target (a panel sample's own series)
+            highway=1 if self.trend == "highway" else None,
         )
-        if self.early_stopping and n_holdout:
-            # LSTMRegressor holds out the same last rows for early stopping
-            regressor.fit(windows, z_scaled)
-        else:
-            regressor.fit(windows[: len(X) - n_holdout], z_scaled[: len(X) - n_holdout])
-        self.regressor_ = regressor
-        self.history_ = regressor.history_
+        if self.early_stopping and len(held):
+            # LSTMRegressor drops the rows of weight 0 and holds out the same last rows
+            return regressor._fit_checked(windows, z, sample_weight=weights)
+        train = _rows(train)
+        return regressor._fit_checked(windows[train], z[train],
+                                      sample_weight=None if weights is None else weights[train])
 
-        if n_holdout:
-            # predict's own path (windows, inverse scaling, levels) on all rows,
-            # so the held-out rows keep their history; one inverse transform
-            held = slice(len(X) - n_holdout, None)
-            self.conformity_scores_ = np.abs(y[held] - self._predict_raw(X, index)[held])
+    def _calibrate(self, X, y, windows, weights=None):
+        """Absolute errors on the held-out last rows, from the predictions the loop kept.
+
+        With early stopping the training loop predicted those rows at every
+        epoch and kept the best epoch's predictions; without it they are
+        predicted once here (never all rows).
+        """
+        _, held = self._held_out(len(X), weights)
+        if not len(held):
+            return np.empty((0, self.n_outputs_))
+        regressor = self.regressor_
+        rows = _rows(held)
+        if np.array_equal(regressor.validation_rows_, held):
+            z = regressor.validation_predictions_
         else:
-            self.conformity_scores_ = np.empty((0, self.n_outputs_))
-        return self
+            z = regressor._predict_checked(windows[rows])
+        pred = self._from_network(z.reshape(len(held), -1), X[rows])
+        return np.abs(y[rows] - pred)
 
     def predict(self, X):
         """Forecast the target for every row of X.
@@ -645,6 +819,57 @@ class LSTMForecaster(RegressorMixin, BaseEstimator):
             return self._shape_like_y(predict_long(self, X))
         X, index = self._validate_X(X)
         return self._shape_like_y(self._predict_raw(X, index))
+
+    def _check_loaded(self):
+        """A loaded forecaster's parameters must be those its parts were fitted with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        regressor = getattr(self, "regressor_", None)
+        if regressor is None:
+            return
+        fitted = {"units": regressor.units, "dropout": regressor.dropout}
+        if getattr(self, "layout_", "wide") == "long":
+            length = self.sequence_length_
+        else:
+            length = self.windower_.sequence_length
+        if self.sequence_length != "auto":
+            fitted["sequence_length"] = length
+        changed = {name: (was, getattr(self, name)) for name, was in fitted.items()
+                   if not _same(was, getattr(self, name))}
+        check_same_as_fitted(changed, "network")
+
+    def update(self, X):
+        """Remember rows of X as the newest past of the rows after them; no training.
+
+        For rows that arrive one at a time (online use, or a tool that
+        predicts step by step): predict a row, then ``update`` with it once
+        its values are known, and the next row's window holds it. Without
+        ``update``, every one-row array is windowed after the end of the
+        training rows (with a warning). See :meth:`SequenceWindower.update`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The rows after the training rows (or after the last update), with
+            the columns seen in fit; a DataFrame is placed by its index.
+
+        Returns
+        -------
+        self : LSTMForecaster
+            The forecaster, its windower remembering up to X's last row.
+        """
+        check_is_fitted(self)
+        if getattr(self, "layout_", "wide") == "long":
+            raise ValueError(
+                "update is not available for long panels, which place every row by its "
+                "series and time: pass the history to predict or forecast(..., series=, "
+                "time=) instead."
+            )
+        X, index = self._validate_X(X)
+        self.windower_._update_checked(self._window_input(X), index)
+        return self
 
     def _is_long_fit(self, X):
         """Whether the fit was on a long panel; X must then be one too (and vice versa)."""

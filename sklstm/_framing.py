@@ -5,24 +5,28 @@ scikit-learn's splitters split time, never a series. ``long_to_wide`` and
 ``wide_to_long`` convert from and to the long layout (time, series, value).
 """
 
-import difflib
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from ._checks import check_positive_int, check_time_order
+from ._checks import check_positive_int, check_time_order, closest
 from ._long import make_supervised_long
+from ._series import is_series_list
 from ._time_index import inferred_freq
 
 
-def _as_frame(data, name="data"):
+def _as_frame(data, name="data", column=None):
+    """``data`` as a DataFrame: a Series becomes its one column (named ``column`` if unnamed)."""
     if isinstance(data, pd.Series):
+        if data.name is None and column is not None:
+            return data.to_frame(name=column)
         return data.to_frame()
     if not isinstance(data, pd.DataFrame):
         raise TypeError(
             f"{name} must be a pandas Series or DataFrame, got {type(data).__name__}; "
-            "wrap arrays with pandas.DataFrame(...)."
+            "wrap arrays with pandas.DataFrame(...), or convert a polars DataFrame with "
+            "data.to_pandas().set_index('<time column>')."
         )
     return data
 
@@ -32,6 +36,17 @@ def _shown(labels, limit=10):
     labels = list(labels)
     extra = f" ... ({len(labels) - limit} more)" if len(labels) > limit else ""
     return f"{labels[:limit]}{extra}"
+
+
+def _check_unique_columns(frame):
+    """A column name given twice makes every use of it ambiguous: refuse it."""
+    repeated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"data has the column(s) {_shown(repeated)} more than once, so which one to "
+            "use is ambiguous; rename the copies (e.g. data.columns = [...]) or drop them "
+            "(data.loc[:, ~data.columns.duplicated()])."
+        )
 
 
 def _check_columns(param, value, names, columns):
@@ -44,8 +59,8 @@ def _check_columns(param, value, names, columns):
         )
     missing = [c for c in names if c not in columns]
     if missing:
-        close = difflib.get_close_matches(str(missing[0]), [str(c) for c in columns], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        close = closest(missing[0], columns)
+        hint = f" Did you mean {close!r}?" if close else ""
         what = "is not a column" if names == [value] else f"names {missing}, not columns"
         raise ValueError(
             f"{param}={value!r} {what} of data; the columns are {_shown(columns)}.{hint}"
@@ -138,10 +153,12 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
         return make_supervised_long(data, target, series=series, time=time,
                                     horizon=horizon, features=features)
     frame = _as_frame(data)
-    panel = isinstance(target, (list, tuple, pd.Index, np.ndarray))
+    # a tuple that is a column (of MultiIndex columns) is one target, not a list
+    panel = is_series_list(target, frame.columns)
     if isinstance(data, pd.Series):
         panel, target = False, frame.columns[0]
     check_time_order(frame.index, "the index of data")
+    _check_unique_columns(frame)
     targets = list(target) if panel else [target]
     if not targets:
         raise ValueError(
@@ -187,6 +204,18 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     return X, y
 
 
+def _check_time_values(values, time):
+    """Times must sort as time: numbers, dates or periods, not text ('1/10' sorts before '1/9')."""
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "mixed", "mixed-integer"):
+        example = next(v for v in values if isinstance(v, str))
+        raise ValueError(
+            f"time={time!r} holds text (e.g. {example!r}), which sorts as text, not "
+            f"as time ('1/10/2024' before '1/9/2024'); convert it first, e.g. "
+            f"data[{time!r}] = pandas.to_datetime(data[{time!r}], format='%m/%d/%Y') "
+            "(or format='%d/%m/%Y' for day-first dates)."
+        )
+
+
 def long_to_wide(data, *, time, series, value, freq=None):
     """Turn long data (one row per time and series) into one column per series.
 
@@ -201,7 +230,8 @@ def long_to_wide(data, *, time, series, value, freq=None):
         Long data with (at least) the columns ``time``, ``series`` and
         ``value``; each (time, series) pair at most once.
     time : str
-        Column of time points; it becomes the index, sorted.
+        Column of time points (numbers, dates or periods; text is refused,
+        since it sorts as text); it becomes the index, sorted.
     series : str
         Column of series names; each name becomes a column, sorted.
     value : str
@@ -257,6 +287,7 @@ def long_to_wide(data, *, time, series, value, freq=None):
             f"e.g. data row {frame.index[unplaced][0]!r}; they cannot be placed: "
             f"drop them first, e.g. data.dropna(subset=[{time!r}, {series!r}])."
         )
+    _check_time_values(frame[time], time)
     if freq is not None and not pd.api.types.is_datetime64_any_dtype(frame[time]):
         raise ValueError(
             f"freq={freq!r} needs datetimes in time={time!r}, got dtype "

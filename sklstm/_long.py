@@ -422,17 +422,16 @@ def _sorted_rows(codes, ordinals, labels_of, owner):
 def fit_long(forecaster, X, y, regressor_params):
     """Fit ``forecaster`` (an LSTMForecaster) on a long panel; sets its fitted attributes."""
     from sklearn.utils import check_random_state
-    from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
-
     from ._baselines import resolve_target_column
+    from ._checks import FLOAT_DTYPES, check_array, validate_data
     from ._regressor import LSTMRegressor
 
     owner = type(forecaster).__name__
     _check_long_X(X, owner)
     index = X.index
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
-    y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
-                    input_name="y")
+    y = check_array(y, owner=owner, ensure_2d=False, dtype=FLOAT_DTYPES,
+                    ensure_all_finite="allow-nan", input_name="y")
     if len(y) != len(values):
         raise ValueError(f"X has {len(values)} rows but y has {len(y)}; pass y of X's rows.")
     y_ndim = y.ndim
@@ -528,7 +527,7 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.n_outputs_ = horizon
     forecaster.n_series_ = len(labels)
     forecaster.target_index_ = target
-    forecaster._y_ndim = y_ndim
+    forecaster.y_ndim_ = y_ndim
     forecaster.time_name_ = index.names[1]
     forecaster.series_name_ = index.names[0]
     forecaster.conformity_scores_ = np.empty((0, horizon))
@@ -580,7 +579,7 @@ def _rows_with_memory(forecaster, X, values):
 
 def predict_long(forecaster, X):
     """Predictions for every row of a long X, in X's row order: (n_rows, horizon)."""
-    from sklearn.utils.validation import FLOAT_DTYPES, validate_data
+    from ._checks import FLOAT_DTYPES, validate_data
 
     _check_long_X(X, type(forecaster).__name__)
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",

@@ -31,7 +31,6 @@ import os
 import platform
 import secrets
 import shutil
-import tempfile
 import types
 import warnings
 import zipfile
@@ -41,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ._state import model_from_bytes, model_to_bytes
 
 FORMAT = "sklstm-estimator"
 FORMAT_VERSION = 1
@@ -68,8 +69,26 @@ ALLOWED_ESTIMATORS = (
 )
 
 #: Functions that may appear as parameters (sklstm's own model-building
-#: hooks), stored and rebuilt by public name only.
-ALLOWED_FUNCTIONS = ("sklstm._forecaster.build_highway_model",)
+#: hooks), stored and rebuilt by public name only. None at present: the
+#: highway is an option of sklstm's network (``LSTMRegressor(highway=...)``).
+ALLOWED_FUNCTIONS = ()
+
+#: sklstm 0.2 built the network of ``LSTMForecaster(trend="highway")`` with this
+#: function, routed ``model__target_index`` and ``model__seed`` to it and saved
+#: its name; a regressor saved so loads as ``LSTMRegressor(highway=1)`` with its
+#: saved (fitted) network, see :func:`_upgrade_highway_0_2`.
+HIGHWAY_0_2 = "sklstm._forecaster.build_highway_model"
+
+#: The types sklstm's estimators hold beyond scikit-learn's, by the names
+#: ``skops.io`` gives them: see :func:`skops_trusted_types`.
+_SKOPS_TRUSTED_TYPES = (
+    "sklstm._forecaster.LSTMForecaster",
+    "sklstm._regressor.LSTMRegressor",
+    "sklstm._windower.SequenceWindower",
+    "sklstm._baselines.PersistenceRegressor",
+    "scikeras.utils.transformers.RegressorTargetEncoder",
+    "numpy.dtype",
+)
 
 # Versions compared on load; a difference warns, and a failure names both.
 _CHECKED_VERSIONS = ("sklstm", "keras", "scikit-learn")
@@ -286,10 +305,7 @@ class _Encoder:
         return {"__type__": "keras_object", "config": self.encode(config, where)}
 
     def _encode_keras_model(self, model):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            model.save(path)
-            data = Path(path).read_bytes()
+        data = model_to_bytes(model)
         return {"__type__": "keras_model", "file": self._add_file("keras", ".keras", data)}
 
     def _encode_estimator(self, estimator, where):
@@ -403,13 +419,7 @@ class _Decoder:
         return result
 
     def _decode_keras_model(self, value):
-        import keras
-
-        data = self._file(value["file"])
-        with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "model.keras")
-            Path(path).write_bytes(data)
-            return keras.saving.load_model(path, safe_mode=True)
+        return model_from_bytes(self._file(value["file"]))
 
     def _decode_keras_object(self, value):
         import keras
@@ -417,18 +427,44 @@ class _Decoder:
         return keras.saving.deserialize_keras_object(self.decode(value["config"]), safe_mode=True)
 
     def _decode_function(self, value):
+        if value["name"] == HIGHWAY_0_2:
+            return HIGHWAY_0_2  # the regressor holding it is upgraded in _decode_estimator
         return _resolve_if_allowed(value["name"], ALLOWED_FUNCTIONS, "function")
 
     def _decode_estimator(self, value):
         public_name = value["class"]
         cls = _resolve_if_allowed(public_name, ALLOWED_ESTIMATORS, "estimator class")
         params = {k: self.decode(v) for k, v in value["params"].items()}
-        estimator = cls(**params)
-        for name, encoded in value["attributes"].items():
+        for name in value["attributes"]:
             if not name.isidentifier() or name.startswith("__"):
                 raise LoadError(f"bad attribute name {name!r} for {public_name}")
-            setattr(estimator, name, self.decode(encoded))
+        attributes = {k: self.decode(v) for k, v in value["attributes"].items()}
+        if params.get("model") == HIGHWAY_0_2 and public_name == "sklstm.LSTMRegressor":
+            params, attributes = _upgrade_highway_0_2(params, attributes)
+        estimator = cls(**params)
+        for name, attribute in attributes.items():
+            setattr(estimator, name, attribute)
+        check = getattr(estimator, "_check_loaded", None)  # sklstm's own classes
+        if check is not None:
+            try:
+                check()
+            except ValueError as error:
+                raise LoadError(f"the saved {public_name} cannot be trusted: {error}") from None
         return estimator
+
+
+def _upgrade_highway_0_2(params, attributes):
+    """A regressor saved by sklstm 0.2 with :data:`HIGHWAY_0_2`, as sklstm builds it now.
+
+    Its fitted network, saved whole, reads the target's lags where 0.2's
+    windows held it (the forecaster saved with it keeps 0.2's column order),
+    so it predicts exactly as it did; a refit builds today's network.
+    """
+    params = {k: v for k, v in params.items() if k not in ("model__target_index", "model__seed")}
+    params.update(model=None, highway=1)
+    attributes = dict(attributes, _routed_names=())
+    attributes.pop("_built_with", None)  # a warm start needs a network built by this version
+    return params, attributes
 
 
 # --- files ------------------------------------------------------------------
@@ -668,6 +704,38 @@ def _surviving_copy(path):
 
 
 # --- public API -------------------------------------------------------------
+
+
+def skops_trusted_types():
+    """The types to trust when ``skops.io`` loads a file of sklstm's estimators.
+
+    sklstm's estimators save and load through ``skops.io``, scikit-learn's
+    format for loading models without pickle's risks (and mlflow's default
+    for ``mlflow.sklearn.log_model``): each Keras network is stored as its
+    ``.keras`` bytes and loaded in Keras's safe mode. skops trusts
+    scikit-learn's own classes; pass this list to trust sklstm's too.
+
+    Returns
+    -------
+    trusted : list of str
+        sklstm's estimator classes, SciKeras's target encoder and
+        ``numpy.dtype``, by the names skops uses.
+
+    See Also
+    --------
+    save_estimator : sklstm's own safe format, with checksums and atomic saves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import skops.io as sio
+    >>> from sklstm import SequenceWindower, skops_trusted_types
+    >>> windower = SequenceWindower(3).fit(np.arange(10.0).reshape(-1, 1))
+    >>> loaded = sio.loads(sio.dumps(windower), trusted=skops_trusted_types())
+    >>> loaded.last_window_.ravel().tolist()
+    [8.0, 9.0]
+    """
+    return list(_SKOPS_TRUSTED_TYPES)
 
 
 def save_estimator(estimator, path):

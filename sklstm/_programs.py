@@ -362,13 +362,20 @@ def _listen_for_cache_hits():
             _LISTENING = True
 
 
+#: The modules of sklstm whose code a compiled program runs: the layers it
+#: traces and the functions it is traced from. The program cache is keyed on
+#: their sources, so editing any other module (the CLI's text, say) keeps
+#: the stored programs.
+TRACED_MODULES = ("_model.py", "_programs.py")
+
+
 @functools.cache
 def _environment_fingerprint():
     """What a compiled program depends on besides its architecture and shapes.
 
-    Versions of sklstm, Keras, JAX and jaxlib, the sources of sklstm (the
-    engine and the layers it traces), the device, JAX's 64-bit mode and the
-    CPU's instruction-set flags (XLA compiles for the host CPU).
+    Versions of sklstm, Keras, JAX and jaxlib, the sources of
+    :data:`TRACED_MODULES`, the device, JAX's 64-bit mode and the CPU's
+    instruction-set flags (XLA compiles for the host CPU).
     """
     import jax
     import jaxlib
@@ -377,8 +384,8 @@ def _environment_fingerprint():
 
     device = jax.devices()[0]
     sources = hashlib.sha256()
-    for module_file in sorted(Path(__file__).parent.glob("*.py")):
-        sources.update(module_file.read_bytes())
+    for name in TRACED_MODULES:
+        sources.update((Path(__file__).parent / name).read_bytes())
     cpu_flags = ""
     try:
         with open("/proc/cpuinfo") as cpuinfo:

@@ -11,19 +11,17 @@ import keras
 import numpy as np
 from scikeras.wrappers import KerasRegressor
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import RegressorTags
-from sklearn.utils.validation import (
-    FLOAT_DTYPES,
-    check_array,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted
 
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, NONE, RANDOM_STATE, UNITS, InstanceOf, Interval, Options, as_units,
-    check_numeric, unknown_parameter_error, validate_params, validation_size,
+    BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
+    Options, as_units, check_array, check_numeric, check_same_as_fitted, check_sample_weight,
+    largest_magnitude, shared_constraints, unknown_parameter_error, validate_data,
+    validate_params, validation_size,
 )
 from ._model import build_lstm_model
 from ._series import (
@@ -36,6 +34,7 @@ from ._series import (
     stack_targets,
     unstack_predictions,
 )
+from ._state import PlainState
 
 _BUILD_LOCK = threading.RLock()
 
@@ -80,9 +79,16 @@ def _check_no_infinity(X, chunk_size=4096):
         if (np.abs(chunk) > _FLOAT32_MAX).any():
             raise ValueError(
                 f"Input X contains values beyond float32's range (|x| > {_FLOAT32_MAX:.3g}), "
-                f"up to {np.nanmax(np.abs(chunk)):.3g}; the network computes in float32, "
+                f"up to {largest_magnitude(chunk):.3g}; the network computes in float32, "
                 "where they are infinite. Scale X first, e.g. with MinMaxScaler."
             )
+
+
+def _as_slice(positions):
+    """Increasing row ``positions`` as a slice when they are contiguous: a view, not a copy."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
 
 
 def _same(a, b):
@@ -111,7 +117,17 @@ def all_or_nothing(estimator):
         raise
 
 
-class LSTMRegressor(KerasRegressor):
+class _FirstBatchLoss(keras.callbacks.Callback):
+    """The loss of Model.fit's first batch: computed with the starting weights."""
+
+    loss = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.loss is None and logs and "loss" in logs:
+            self.loss = float(logs["loss"])
+
+
+class LSTMRegressor(PlainState, KerasRegressor):
     """LSTM regressor over windows of past time steps, as a scikit-learn estimator.
 
     A :class:`scikeras.wrappers.KerasRegressor` that builds
@@ -231,6 +247,17 @@ class LSTMRegressor(KerasRegressor):
     history_ : dict of str to list of float
         Loss per epoch (``"loss"``, and ``"val_loss"`` with early stopping).
 
+    validation_rows_ : ndarray of int of shape (n_validation,)
+        Positions in fit's X of the rows held out for early stopping: the
+        last ``validation_fraction`` of the rows (of those with a nonzero
+        weight); empty without early stopping.
+
+    validation_predictions_ : ndarray of shape (n_validation,) or (n_validation, n_outputs)
+        Predictions for ``validation_rows_`` with the weights kept (those of
+        the best epoch), from the training loop, which computes them anyway
+        to stop early; shaped like :meth:`predict`'s output (NaN when no
+        held-out target was known, so that nothing was evaluated).
+
     input_shape_ : tuple of int
         ``(sequence_length, n_features)`` of one training window.
 
@@ -247,10 +274,13 @@ class LSTMRegressor(KerasRegressor):
         Width of the network's head.
 
     n_features_in_ : int
-        ``X.shape[1]`` seen in fit: the sequence length for 3-D X.
+        Values in one window, ``sequence_length * n_features``: the columns
+        of the windows' flat form, as ``SequenceWindower(flatten=True)``
+        names them (``X.shape[1]`` for 2-D X). A Pipeline's steps then agree:
+        the windower's output width is the regressor's input width.
 
     feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a DataFrame X (2-D, univariate sequences) seen in fit.
+        Column names of a DataFrame X (2-D, the flat form) seen in fit.
 
     units_ : tuple of int
         ``units`` as one size per stacked LSTM layer, e.g. ``(50,)``.
@@ -283,9 +313,12 @@ class LSTMRegressor(KerasRegressor):
 
     Notes
     -----
-    X is ``(n_samples, sequence_length, n_features)``; 2-D X is read as
-    univariate sequences ``(n_samples, sequence_length)``. A time step with a
-    NaN in any feature is masked; infinite values are rejected.
+    X is ``(n_samples, sequence_length, n_features)``, or its flat form
+    ``(n_samples, sequence_length * n_features)``, oldest step first (the
+    output of ``SequenceWindower(flatten=True)``): 2-D X in fit is read as
+    univariate sequences, and after fit as the fitted windows, flattened.
+    A time step with a NaN in any feature is masked; infinite values are
+    rejected.
 
     On the JAX backend (the default), training runs sklstm's own loop over
     Keras's ``train_step`` with compiled steps shared by all models of one
@@ -360,40 +393,26 @@ class LSTMRegressor(KerasRegressor):
 
     # --- parameters -------------------------------------------------------
 
-    _parameter_constraints = {
-        "model": [NONE, CALLABLE, InstanceOf(keras.Model, "a keras.Model")],
-        "units": [UNITS],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "epochs": [Interval(numbers.Integral, 1, None)],
-        "batch_size": [Interval(numbers.Integral, 1, None)],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "learning_rate_schedule": [Options("constant", "cosine")],
-        "optimizer": [InstanceOf((str, type, keras.optimizers.Optimizer),
-                                 "an optimizer name, class or instance")],
-        "loss": [InstanceOf((str, keras.losses.Loss), "a loss name or keras.losses.Loss"),
-                 CALLABLE],
-        "early_stopping": [BOOLEAN],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None)],
-        "tol": [Interval(numbers.Real, 0, None)],
-        "shuffle": [BOOLEAN],
-        "callbacks": [NONE, InstanceOf((list, tuple, dict, keras.callbacks.Callback),
-                                       "a list of keras.callbacks.Callback")],
-        "random_state": RANDOM_STATE,
-        "verbose": [BOOLEAN, Interval(numbers.Integral, 0, None)],
-        "warm_start": [BOOLEAN],
-        "metrics": [NONE, InstanceOf((list, tuple, dict, str), "a list of Keras metrics")],
-        "n_series": [NONE, Interval(numbers.Integral, 1, None)],
-        "series_embedding": [Interval(numbers.Integral, 0, None)],
-        "highway": [NONE, Interval(numbers.Integral, 1, None)],
-        "head_initializer": [Options("glorot_uniform", "zeros")],
-    }
+    _parameter_constraints = shared_constraints(
+        "units", "dropout", "epochs", "batch_size", "learning_rate", "early_stopping",
+        "validation_fraction", "n_iter_no_change", "random_state", "verbose", "series_embedding",
+        model=[NONE, CALLABLE, InstanceOf(keras.Model, "a keras.Model")],
+        learning_rate_schedule=[Options("constant", "cosine")],
+        optimizer=[InstanceOf((str, type, keras.optimizers.Optimizer),
+                              "an optimizer name, class or instance")],
+        loss=[InstanceOf((str, keras.losses.Loss), "a loss name or keras.losses.Loss"), CALLABLE],
+        tol=[Interval(numbers.Real, 0, None)],
+        shuffle=[BOOLEAN],
+        callbacks=[NONE, InstanceOf((list, tuple, dict, keras.callbacks.Callback),
+                                    "a list of keras.callbacks.Callback")],
+        warm_start=[BOOLEAN],
+        metrics=[NONE, InstanceOf((list, tuple, dict, str), "a list of Keras metrics")],
+        n_series=[NONE, Interval(numbers.Integral, 1, None)],
+        highway=[NONE, Interval(numbers.Integral, 1, None)],
+        head_initializer=[Options("glorot_uniform", "zeros")],
+    )
     _parameter_hints = {
-        "units": "pass e.g. units=50, or units=(64, 32) for two stacked LSTM layers",
-        "dropout": "e.g. dropout=0.2, or 0 for none",
-        "random_state": "pass an int seed such as random_state=0, or None",
         "n_series": "the number of series columns, or None for one series",
-        "series_embedding": "e.g. series_embedding=4, or 0 for none",
     }
 
     @classmethod
@@ -401,18 +420,17 @@ class LSTMRegressor(KerasRegressor):
         return BaseEstimator._get_param_names.__func__(cls)
 
     def _get_param_names(self):
-        # SciKeras scans vars(self); sklstm lists the explicit parameters plus
-        # the routed ones recorded as passed
+        # SciKeras hook: it scans vars(self); explicit and passed routed names keep clone exact
         return sorted([*self._explicit_param_names(), *self._routed_names])
 
-    def _check_routed(self, names, error):
+    def _check_routed(self, names):
         """Refuse unknown names and routed names nothing would honour."""
         explicit = self._explicit_param_names()
         for name in names:
             destination, _, rest = name.partition("__")
             if not rest or destination not in ROUTING_PREFIXES:
                 raise unknown_parameter_error(
-                    type(self).__name__, name, explicit, error=error,
+                    type(self).__name__, name, explicit,
                     extra=" Routed parameters are named <destination>__<name> with a "
                           f"destination among {', '.join(ROUTING_PREFIXES)}.",
                 )
@@ -421,12 +439,12 @@ class LSTMRegressor(KerasRegressor):
                 instead = f" Use {rest}=... instead." if rest in explicit else ""
                 kept = (f" ({destination}__ takes only {', '.join(sorted(honoured))})"
                         if honoured else "")
-                raise error(
+                raise InvalidParameterError(
                     f"{type(self).__name__} does not use the routed parameter {name!r}: "
                     f"sklstm's own training loop and predict would ignore it{kept}.{instead}"
                 )
             if destination == "model" and self.model is None:
-                raise error(
+                raise InvalidParameterError(
                     f"{name!r} is routed to the model build function, but model=None "
                     "builds sklstm's default LSTM, which takes no extra arguments; pass "
                     "model=<your build function>, or use units, dropout and the other "
@@ -435,7 +453,7 @@ class LSTMRegressor(KerasRegressor):
 
     def _check_params(self):
         """Check every parameter (the table above and the routed names); set nothing."""
-        self._check_routed(self._routed_names, TypeError)
+        self._check_routed(self._routed_names)
         validate_params(self)
         if self.series_embedding and self.n_series is None:
             raise ValueError(
@@ -464,11 +482,32 @@ class LSTMRegressor(KerasRegressor):
         explicit = self._explicit_param_names()
         routed = [k for k in params if k not in explicit]
         # names passed before are checked at fit, as the constructor's are
-        self._check_routed([k for k in routed if k not in self._routed_names], ValueError)
+        self._check_routed([k for k in routed if k not in self._routed_names])
         for name in routed:
             setattr(self, name, params.pop(name))
         self._routed_names = tuple(sorted({*self._routed_names, *routed}))
         return BaseEstimator.set_params(self, **params)
+
+    def _check_loaded(self):
+        """A loaded regressor's parameters must be those its network was built with.
+
+        Raises ValueError naming what differs (an edited save); called by
+        :func:`sklstm.load_estimator`.
+        """
+        built = getattr(self, "_built_with", None)
+        if built is None or not hasattr(self, "model_"):
+            return
+        now = self._architecture()
+        simple = (int, float, str, bool, type(None), tuple)
+        changed = {n: (built.get(n), now.get(n)) for n in sorted({*built, *now})
+                   if isinstance(built.get(n), simple) and isinstance(now.get(n), simple)
+                   and not _same(built.get(n), now.get(n))}
+        ours = self.model is None or getattr(self.model, "__module__", "").startswith("sklstm.")
+        sizes = tuple(layer.units for layer in self.model_.layers
+                      if isinstance(layer, keras.layers.LSTM))
+        if not changed and ours and sizes and sizes != as_units(self.units):
+            changed["units"] = (sizes if len(sizes) > 1 else sizes[0], self.units)
+        check_same_as_fitted(changed, "network")
 
     def _architecture(self):
         """The parameters the network was built from, to compare on a warm start."""
@@ -477,9 +516,11 @@ class LSTMRegressor(KerasRegressor):
         return {name: getattr(self, name) for name in names}
 
     # --- SciKeras hooks ---------------------------------------------------
+    # SciKeras 0.13's private methods that LSTMRegressor overrides, each saying why
+    # (tests/test_common.py pins the version and the list; _get_param_names is above)
 
     def _check_model_param(self):
-        # model=None means sklstm's default network, which SciKeras does not allow
+        # SciKeras hook: its version reads a build_fn parameter and refuses model=None (our default)
         if self.model is None:
             return self._build_default_model
         if isinstance(self.model, keras.Model):
@@ -490,8 +531,14 @@ class LSTMRegressor(KerasRegressor):
             f"model must be None, a build function or a keras.Model, got {self.model!r}."
         )
 
+    @property
+    def feature_encoder(self):
+        # SciKeras's identity encoder, kept out of set_output: under a global
+        # transform_output="pandas" or "polars" it would warn on every fit
+        return FunctionTransformer().set_output(transform="default")
+
     def _get_compile_kwargs(self):
-        # SciKeras does not know learning_rate: give it to the optimizer it built
+        # SciKeras hook: SciKeras does not know learning_rate; give it to the optimizer it built
         kwargs = super()._get_compile_kwargs()
         optimizer = kwargs["optimizer"]
         if self._owns_learning_rate():
@@ -503,18 +550,16 @@ class LSTMRegressor(KerasRegressor):
         routed = "optimizer__learning_rate" in self._routed_names
         return isinstance(self.optimizer, (str, type)) and not routed
 
-    @staticmethod
-    def _validate_sample_weight(X, y, sample_weight):
-        # SciKeras takes negative and infinite weights silently: refuse them first
-        weights = np.asarray(sample_weight, dtype=float)
-        bad = ~np.isfinite(weights) | (weights < 0)
-        if bad.any():
-            where = np.flatnonzero(bad.reshape(-1))[0]
-            raise ValueError(
-                f"sample_weight must be finite and >= 0, got {weights.reshape(-1)[where]} "
-                f"at row {where}; pass non-negative weights (0 drops a row)."
-            )
-        return KerasRegressor._validate_sample_weight(X, y, sample_weight)
+    def _validate_sample_weight(self, X, y, sample_weight):
+        # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
+        if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
+            sample_weight = np.full(len(X), sample_weight, dtype=float)
+        # the one weight check, LSTMForecaster's too (which checked them: _fit_checked);
+        # rows of weight 0 are dropped in _fit_keras_model by position, without copying
+        if getattr(self, "_input_checked", False):
+            return X, y, np.asarray(sample_weight, dtype=np.float32)
+        weights = check_sample_weight(sample_weight, len(X))
+        return X, y, weights.astype(np.float32)
 
     def _build_default_model(self, compile_kwargs):
         sequence_length, n_features = self.network_input_shape_
@@ -534,46 +579,17 @@ class LSTMRegressor(KerasRegressor):
         return model
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
-        # sklearn's validate_data for 3-D windows with NaN (masked) steps,
-        # which SciKeras's own check refuses
-        if X is not None:
-            check_numeric(X, type(self).__name__)
+        # SciKeras hook: its check refuses 3-D windows with NaN (masked) steps; _fit_checked skips
         if X is None:
-            y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y")
+            y = check_array(y, owner=type(self).__name__, ensure_2d=False, dtype=FLOAT_DTYPES,
+                            input_name="y")
             return None, y
-        # finiteness is checked below in chunks: on NaN-padded window views
-        # sklearn's check would build an (n, L, F) boolean array
-        params = dict(reset=reset, allow_nd=True, dtype=FLOAT_DTYPES, ensure_all_finite=False)
-        try:
-            if y is None:
-                X = validate_data(self, X, **params)
-            elif self.n_series is not None:
-                # a ragged panel has unknown (NaN) targets, which the loss skips
-                X = validate_data(self, X, **params)
-                y = check_panel_y(X, y)
-            else:
-                X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
-        except ValueError as exc:
-            if not reset and "features, but" in str(exc) and np.ndim(X) == 3:
-                raise ValueError(f"{exc} {self._window_shape_message(np.shape(X))}") from None
-            raise
-        if not reset and self._window_shape(X.shape) != self.input_shape_:
-            raise ValueError(self._window_shape_message(X.shape))
-        _check_no_infinity(X)
-        if y is not None and np.size(y) and np.nanmax(np.abs(y)) > _FLOAT32_MAX:
-            raise ValueError(
-                f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
-                f"to {np.nanmax(np.abs(y)):.3g}; the network computes in float32. Scale y "
-                "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
-            )
-        if X.ndim == 2:
-            X = X[:, :, np.newaxis]
-        if X.ndim != 3:
-            raise ValueError(
-                f"X must be 3-D (n_samples, sequence_length, n_features) or 2-D "
-                f"univariate sequences, got shape {X.shape}; window it with "
-                "SequenceWindower first."
-            )
+        if getattr(self, "_input_checked", False):
+            if reset:  # values in one window, as _check_windows counts them
+                self.n_features_in_ = X.shape[1] * X.shape[2]
+                vars(self).pop("feature_names_in_", None)
+        else:
+            X, y = self._check_windows(X, y, reset)
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
             self.X_dtype_, self.X_shape_ = X.dtype, X.shape
@@ -590,6 +606,53 @@ class LSTMRegressor(KerasRegressor):
             raise ValueError(f"y has {y.ndim} dimensions, but fit saw {self.y_ndim_}.")
         return X, y
 
+    def _check_windows(self, X, y, reset):
+        """X as 3-D float windows (NaN allowed: masked steps) and y, or a clear error."""
+        check_numeric(X, type(self).__name__)
+        if not hasattr(X, "shape"):  # lists, and objects with __array__
+            X = np.asarray(X)
+        shape = tuple(X.shape)
+        if len(shape) > 3:
+            raise ValueError(
+                f"X must be 3-D (n_samples, sequence_length, n_features) or their flat "
+                f"2-D form, got shape {shape}; window it with SequenceWindower first."
+            )
+        if len(shape) == 3:
+            # sklearn validates the flat form (n_samples, sequence_length * n_features),
+            # a view of SequenceWindower's windows: n_features_in_ counts the values of
+            # a window, the columns SequenceWindower(flatten=True) names
+            X = np.asarray(X).reshape(shape[0], shape[1] * shape[2])
+        # finiteness is checked below in chunks: on NaN-padded window views
+        # sklearn's check would build an (n, L, F) boolean array
+        params = dict(reset=reset, dtype=FLOAT_DTYPES, ensure_all_finite=False)
+        try:
+            if y is None:
+                X = validate_data(self, X, **params)
+            elif self.n_series is not None:
+                # a ragged panel has unknown (NaN) targets, which the loss skips
+                X = validate_data(self, X, **params)
+                y = check_panel_y(X, y)
+            else:
+                X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, **params)
+        except ValueError as exc:
+            if not reset and "features, but" in str(exc) and len(shape) == 3:
+                raise ValueError(f"{exc} {self._window_shape_message(shape)}") from None
+            raise
+        if len(shape) == 3:
+            window = tuple(shape[1:])
+        else:  # the flat form: univariate sequences at fit, the fitted windows after
+            window = (X.shape[1], 1) if reset else self.input_shape_
+        if not reset and window != self.input_shape_:
+            raise ValueError(self._window_shape_message(shape))
+        _check_no_infinity(X)
+        if y is not None and largest_magnitude(y) > _FLOAT32_MAX:
+            raise ValueError(
+                f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
+                f"to {largest_magnitude(y):.3g}; the network computes in float32. Scale y "
+                "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
+            )
+        return X.reshape((len(X), *window)), y
+
     @staticmethod
     def _window_shape(shape):
         return tuple(shape[1:]) + ((1,) if len(shape) == 2 else ())
@@ -602,19 +665,11 @@ class LSTMRegressor(KerasRegressor):
             "(same sequence_length and features)."
         )
 
-    def _initialize(self, X, y):
-        # SciKeras's hook for a fresh build: check the parameters first
-        self._check_params()
-        self.units_ = as_units(self.units)
-        enable_compilation_cache()
-        X, y = super()._initialize(X, y)
-        self._built_with = self._architecture()
-        return X, y
-
     def _build_keras_model(self):
-        # one build at a time; SciKeras seeds the build by setting and popping process-wide state
-        # (os.environ, numpy's global seed): one build at a time
-        with _BUILD_LOCK:
+        # SciKeras hook: one build at a time (it seeds through process-wide state), seeded right
+        enable_compilation_cache()
+        self.units_ = as_units(self.units)
+        with _BUILD_LOCK:  # SciKeras sets and pops os.environ and numpy's global seed
             if self._random_state is None:
                 self._random_state = int(np.random.randint(np.iinfo(np.int32).max))
             elif isinstance(self.random_state, np.random.RandomState):
@@ -623,45 +678,48 @@ class LSTMRegressor(KerasRegressor):
                 copy = np.random.RandomState()
                 copy.set_state(self.random_state.get_state())
                 self._random_state = int(copy.randint(np.iinfo(np.int32).max))
-            return super()._build_keras_model()
+            model = super()._build_keras_model()
+        self._built_with = self._architecture()  # what a warm start must keep
+        return model
 
-    def _network_samples(self, X, y=None, sample_weight=None):
-        """Rows -> network samples: with n_series, one per row and series, known targets only."""
+    def _network_samples(self, X, y=None):
+        """Rows -> network samples: with n_series, one per row and series (series-major)."""
         if self.n_series is None:
-            return X, y, sample_weight
-        X = stack_series(X, self.n_series, with_ids=bool(self.series_embedding))
-        if y is None:
-            return X, None, None
-        y = stack_targets(y, self.n_series)
-        if sample_weight is not None:
-            sample_weight = np.repeat(sample_weight, self.n_series)
-        known = known_targets(y)
-        if known.all():
-            return X, y, sample_weight
-        return X[known], y[known], None if sample_weight is None else sample_weight[known]
+            return X, y
+        X = stack_series(np.asarray(X), self.n_series, with_ids=bool(self.series_embedding))
+        return X, None if y is None else stack_targets(y, self.n_series)
 
     def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # sklstm's training loop (JAX) or Model.fit with early stopping on the
-        # last rows, never Keras's shuffled validation_split
+        # SciKeras hook: sklstm's loop, early stopping on the last rows (not a shuffled split)
         y = y.reshape(len(y), -1)
-        # the held-out rows are the last time points (of every series, with n_series)
-        n_val = validation_size(len(X), self.validation_fraction) if self.early_stopping else 0
-        n_train = len(X) - n_val
+        # rows of zero weight are dropped (as SciKeras does), then the last rows are held out
+        rows = np.arange(len(X)) if sample_weight is None else np.flatnonzero(sample_weight)
+        n_val = validation_size(len(rows), self.validation_fraction) if self.early_stopping else 0
+        held = rows[len(rows) - n_val :]
+        train = _as_slice(rows[: len(rows) - n_val])
+        X_train, y_train = self._network_samples(X[train], y[train])
         if sample_weight is not None:
-            sample_weight = sample_weight[:n_train]
-        validation = self._network_samples(X[n_train:], y[n_train:])[:2] if n_val else None
-        if validation is not None and not len(validation[0]):
-            validation = None  # every held-out target unknown
-        X, y, sample_weight = self._network_samples(X[:n_train], y[:n_train], sample_weight)
-        if not len(X):
+            sample_weight = sample_weight[train]
+            if self.n_series is not None:
+                sample_weight = np.repeat(sample_weight, self.n_series)
+        # a panel's samples with an unknown (NaN) target are left out of the loss
+        if self.n_series is not None and not known_targets(y_train).all():
+            known = known_targets(y_train)
+            X_train, y_train = X_train[known], y_train[known]
+            sample_weight = None if sample_weight is None else sample_weight[known]
+        if not len(X_train):
             raise ValueError(
-                f"y has no known (non-NaN) target in the {n_train} training row(s) of its "
-                f"n_series={self.n_series} series; fit on rows where the series have values."
+                f"y has no known (non-NaN) target in the {len(y[train])} training row(s) of "
+                f"its n_series={self.n_series} series; fit on rows where the series have values."
             )
-        start = self._loss_now(X, y)
+        validation = None
+        if n_val:
+            X_val, y_val = self._network_samples(X[_as_slice(held)], y[_as_slice(held)])
+            if known_targets(y_val).any():  # else every held-out target is unknown
+                validation = (X_val, y_val)  # unknown targets: predicted, not scored
         if _training.uses_jax_engine():
-            history = _training.fit_jax(
-                self.model_, X, y,
+            training = _training.fit_jax(
+                self.model_, X_train, y_train,
                 sample_weight=sample_weight,
                 epochs=epochs,
                 batch_size=self.batch_size,
@@ -675,29 +733,41 @@ class LSTMRegressor(KerasRegressor):
                 learning_rate_schedule=self.learning_rate_schedule,
             )
         else:
-            history = self._fit_with_keras(X, y, validation, sample_weight, epochs)
+            training = self._fit_with_keras(X_train, y_train, validation, sample_weight, epochs)
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
-        for key, values in history.items():
+        for key, values in training.history.items():
             self.history_[key] += values
-        self._warn_if_diverged(start, history.get("loss", []))
+        self._keep_validation_predictions(held, training.validation_predictions)
+        self._warn_if_diverged(training, X_train, y_train)
 
-    def _loss_now(self, X, y, max_rows=256):
-        """The network's mean loss on up to ``max_rows`` evenly spread rows, or None."""
-        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
-        if not callable(loss) or not len(X):
-            return None
-        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
-        try:
-            pred = self._network_output(X[rows]).reshape(y[rows].shape)
-            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32), pred))))
-        except Exception:  # a custom loss that needs more than (y_true, y_pred)
-            return None
+    def _keep_validation_predictions(self, held, predictions):
+        """``validation_rows_`` and the kept weights' predictions on them, shaped like predict's."""
+        self.validation_rows_ = held
+        if predictions is None:  # no held-out rows, or none with a known target
+            predictions = np.full((len(held) * (self.n_series or 1), self.network_n_outputs_),
+                                  np.nan)
+        if self.n_series is not None:
+            predictions = unstack_predictions(predictions, self.n_series)
+        self.validation_predictions_ = self.target_encoder_.inverse_transform(
+            predictions).astype(np.float64)
 
-    def _warn_if_diverged(self, start, losses):
-        """Warn when the training loss ends far above the untrained network's."""
+    def _warn_if_diverged(self, training, X, y):
+        """Warn when the training loss ends far above the loss it started from.
+
+        The start is the first batch's loss, which the loop computed with the
+        starting weights; the first batch may not be typical (unshuffled
+        rows of a trend), so a suspicious end is confirmed with the starting
+        weights on up to 256 evenly spread rows: one small pass, only then.
+        """
+        losses = training.history.get("loss", [])
+        start = training.first_loss
         if start is None or not losses or not losses[-1] > 10 * start + 1e-12:
             return
+        if training.start_weights is not None:
+            start = self._loss_with(training.start_weights, X, y)
+            if start is None or not losses[-1] > 10 * start + 1e-12:
+                return
         warnings.warn(
             f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
             f"{start:.4g} it started from: training went the wrong way. Lower "
@@ -705,23 +775,41 @@ class LSTMRegressor(KerasRegressor):
             RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
         )
 
+    def _loss_with(self, weights, X, y, max_rows=256):
+        """The mean loss of the network with ``weights`` on up to ``max_rows`` spread rows."""
+        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
+        if not callable(loss) or not len(X):
+            return None
+        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
+        try:
+            pred = _training.predict_jax(self.model_, X[rows], None, *weights)
+            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32),
+                                                 pred.reshape(y[rows].shape)))))
+        except Exception:  # a custom loss that needs more than (y_true, y_pred)
+            return None
+
     def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
-        callbacks = list(self._fit_callbacks or [])
+        """Model.fit on another backend, handing back what sklstm's loop does."""
+        first = _FirstBatchLoss()
+        callbacks = [first, *(self._fit_callbacks or [])]
         if self.learning_rate_schedule == "cosine":
             callbacks.append(_training.CosineDecay(epochs * math.ceil(len(X) / self.batch_size)))
+        held_out = None if validation is None else validation[0]
         if validation is not None:
             callbacks.append(keras.callbacks.EarlyStopping(
                 patience=self.n_iter_no_change, min_delta=self.tol,
                 restore_best_weights=True,
             ))
-            validation = (validation[0].astype(np.float32), validation[1])
+            known = known_targets(validation[1])  # Model.fit scores NaN targets as NaN
+            validation = (np.asarray(validation[0], dtype=np.float32)[known], validation[1][known])
         keras.utils.set_random_seed(int(self._random_state))
         fit = self.model_.fit(
-            X.astype(np.float32), y, validation_data=validation,
+            np.asarray(X, dtype=np.float32), y, validation_data=validation,
             sample_weight=sample_weight, epochs=epochs, batch_size=self.batch_size,
             shuffle=self.shuffle, callbacks=callbacks, verbose=self.verbose,
         )
-        return fit.history
+        held = None if held_out is None else self._network_output(held_out)
+        return _training.Training(fit.history, first.loss, held)
 
     # --- public API -------------------------------------------------------
 
@@ -744,7 +832,6 @@ class LSTMRegressor(KerasRegressor):
             raise
 
     def _prepare_warm_start(self):
-        self._check_params()
         built = getattr(self, "_built_with", {})
         now = self._architecture()
         changed = [n for n in sorted({*built, *now})
@@ -794,6 +881,7 @@ class LSTMRegressor(KerasRegressor):
                 "LSTMRegressor requires y to be passed, but the target y is None; "
                 "pass the values to forecast, e.g. from make_supervised."
             )
+        self._check_params()
         with all_or_nothing(self), self._warm_start(self.warm_start):
             return super().fit(X, y, sample_weight=sample_weight, **kwargs)
 
@@ -802,8 +890,32 @@ class LSTMRegressor(KerasRegressor):
 
         All-or-nothing, and checks parameter changes as a warm start does.
         """
+        self._check_params()
         with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
+
+    def _fit_checked(self, X, y, sample_weight=None):
+        """fit on windows and targets that LSTMForecaster has checked, without checking again.
+
+        X: float windows (n, sequence_length, n_features) with NaN for masked
+        steps (an array, a read-only view, or windows made block by block on
+        indexing); y: float targets, 1-D or 2-D; sample_weight: None or
+        weights checked by ``_checks.check_sample_weight``. The forecaster
+        validated the rows they come from once, at its boundary, as sklearn's
+        meta-estimators do.
+        """
+        self._input_checked = True
+        try:
+            return self.fit(X, y, sample_weight=sample_weight)
+        finally:
+            del self._input_checked
+
+    def _predict_checked(self, X):
+        """predict for windows checked by their owner (see :meth:`_fit_checked`)."""
+        y_pred = self._network_output(self._network_samples(X)[0])
+        if self.n_series is not None:
+            y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
+        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
 
     def predict(self, X):
         """Predict one value (or ``n_outputs`` values) per window.
@@ -814,7 +926,8 @@ class LSTMRegressor(KerasRegressor):
         Parameters
         ----------
         X : array-like of shape (n_samples, sequence_length, n_features)
-            Windows shaped like the training windows.
+            Windows shaped like the training windows, or their flat form
+            ``(n_samples, n_features_in_)``.
 
         Returns
         -------
@@ -823,17 +936,13 @@ class LSTMRegressor(KerasRegressor):
         """
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
-        X = self._network_samples(X)[0]
-        y_pred = self._network_output(X)
-        if self.n_series is not None:
-            y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
-        return self.target_encoder_.inverse_transform(y_pred).astype(np.float64)
+        return self._predict_checked(X)
 
     def _network_output(self, X):
         """The Keras model's output for validated 3-D windows."""
         if _training.uses_jax_engine():
             return _training.predict_jax(self.model_, X)
-        return self.model_.predict(X.astype(np.float32), batch_size=1024, verbose=0)
+        return self.model_.predict(np.asarray(X, dtype=np.float32), batch_size=1024, verbose=0)
 
     def score(self, X, y, sample_weight=None):
         """R² of the predictions; with ``n_series``, over each output's known targets.

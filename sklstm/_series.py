@@ -11,6 +11,87 @@ become ``horizon`` wide.
 """
 
 import numpy as np
+import pandas as pd
+
+
+def is_series_list(value, columns=()):
+    """Whether ``value`` names several series (a list, tuple, array or Index of them).
+
+    A tuple that is itself one of ``columns`` (a label of MultiIndex
+    columns) names one column, not a list.
+    """
+    if not isinstance(value, (list, tuple, np.ndarray, pd.Index)):
+        return False
+    try:
+        return not (isinstance(value, tuple) and value in columns)
+    except TypeError:  # columns that cannot hold a tuple
+        return True
+
+
+def plain_list(values):
+    """A list of series labels as Python values (``'a'``, not ``np.str_('a')``) for messages."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
+def _comparable(column):
+    """A column's bytes with every NaN alike, or None if it is constant (it tells nothing)."""
+    known = column[~np.isnan(column)]
+    if len(known) < 2 or known.min() == known.max():
+        return None
+    return np.where(np.isnan(column), np.nan, column).tobytes()
+
+
+def check_targets_follow(X, y, target_index, target_column, names=None, owner=""):
+    """Refuse y whose series are the next values of other columns of X than target_column's.
+
+    Framed by ``make_supervised``, the first step of y's series ``j``
+    (column ``j * horizon``) is X's column ``target_index[j]`` one row later.
+    When it is not, but is exactly another column's, each series' last
+    value would be applied to another's targets (or the forecast would
+    start from the wrong series): refuse, naming the ``target_column`` that
+    fits. y that is not X shifted (scaled, or from elsewhere) is left alone.
+    """
+    targets = np.atleast_1d(target_index)
+    y = np.asarray(y, dtype=float).reshape(len(y), -1)
+    X = np.asarray(X, dtype=float)
+    width = y.shape[1] // len(targets)
+    if len(X) < 3 or not width or width * len(targets) != y.shape[1]:
+        return
+    first, later = y[:-1, ::width], X[1:]
+    wrong = [j for j in range(len(targets))
+             if _comparable(first[:, j]) is not None
+             and _comparable(first[:, j]) != _comparable(later[:, targets[j]])]
+    if not wrong:
+        return
+    columns = {}
+    for k in range(X.shape[1]):
+        columns.setdefault(_comparable(later[:, k]), k)
+    found = {j: columns.get(_comparable(first[:, j])) for j in wrong}
+    if any(k is None for k in found.values()):
+        return  # y is not simply X shifted: no claim
+
+    def shown(k):
+        return f"{k} ({names[k]!r})" if names is not None else f"{k}"
+
+    fitting = targets.copy()
+    for j, k in found.items():
+        fitting[j] = k
+    by_name = names is not None and all(isinstance(c, str) for c in np.atleast_1d(target_column))
+    fix = [str(names[k]) if by_name else int(k) for k in fitting]
+    if np.ndim(target_column) == 0:
+        k = found[0]
+        raise ValueError(
+            f"{owner}y is the next value of X's column {shown(k)}, not of target_column="
+            f"{target_column!r} (column {shown(targets[0])}): the forecast would start from "
+            f"another series' last value. Pass target_column={fix[0]!r}."
+        )
+    j, k = next(iter(found.items()))
+    raise ValueError(
+        f"{owner}y's series do not follow target_column={plain_list(target_column)!r}: its series "
+        f"{j} is the next value of X's column {shown(k)}, not of column {shown(targets[j])}, "
+        f"so each series' last value would go to another's targets. Pass "
+        f"target_column={fix!r}."
+    )
 
 
 def network_shape(input_shape, n_outputs, n_series, series_embedding):
@@ -46,9 +127,11 @@ def check_panel_shapes(input_shape, n_outputs, n_series):
 
 def check_panel_y(X, y):
     """y of a panel: floats, NaN allowed (an unknown value of a ragged panel), X's length."""
-    from sklearn.utils.validation import FLOAT_DTYPES, check_array, check_consistent_length
+    from sklearn.utils.validation import check_consistent_length
 
-    y = check_array(y, ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
+    from ._checks import FLOAT_DTYPES, check_array
+
+    y = check_array(y, owner="", ensure_2d=False, dtype=FLOAT_DTYPES, input_name="y",
                     ensure_all_finite="allow-nan")
     check_consistent_length(X, y)
     return y

@@ -16,16 +16,48 @@ architecture; this module feeds them:
   is never materialised as an ``n x sequence_length x features`` array.
 - **All or nothing.** The training state lives outside the model until the
   end, so an exception leaves the model as it was.
+- **The held-out rows are the loop's.** It predicts them every epoch for
+  early stopping, so it hands back the best epoch's predictions with the
+  history (:class:`Training`): nobody predicts them again. It also hands
+  back the loss of the first batch, computed with the weights the fit
+  started from: the reference of the divergence warning, at no extra pass.
 
 Other backends fall back to ``Model.fit`` / ``Model.predict``.
 """
 
 import math
+from typing import NamedTuple
 
 import keras
 import numpy as np
 
 from ._programs import PREDICT_BUCKETS, compiled_steps, variable_values
+
+
+class Training(NamedTuple):
+    """What one run of the training loop hands back.
+
+    Attributes
+    ----------
+    history : dict of str to list of float
+        ``"loss"`` per epoch, and ``"val_loss"`` with validation rows.
+    first_loss : float or None
+        The loss of the first batch, computed with the starting weights
+        (before any update): the untrained (or, on a warm start, the
+        previous) network's loss. None when no batch ran.
+    validation_predictions : ndarray of shape (n_val, n_outputs) or None
+        The network's output on the validation rows with the weights kept
+        (those of the best epoch), None without validation rows.
+    start_weights : tuple (trainable, non_trainable) or None
+        The starting weights' values (held anyway, to undo a failed fit), for
+        :func:`predict_jax`: the divergence check confirms a suspicious first
+        batch with them. None on other backends.
+    """
+
+    history: dict
+    first_loss: float | None
+    validation_predictions: np.ndarray | None
+    start_weights: tuple | None = None
 
 
 def uses_jax_engine():
@@ -130,20 +162,24 @@ def _per_sample_loss(model):
 
 
 def _validation_loss(model, steps, state, X_val, y_val):
-    """Mean loss on the validation rows, computed on the padded blocks.
+    """Mean loss on the validation rows and the predictions it was computed from.
 
-    The loss runs on fixed (bucket-sized) arrays, so its few eager ops
-    compile once per process, not once per validation size.
+    Rows with an unknown (NaN) target (a ragged panel's) are predicted but
+    left out of the loss. The loss runs on the padded (bucket-sized) blocks,
+    so its few eager ops compile once per process, not once per validation size.
     """
     loss_fn = _per_sample_loss(model)
-    total, start = 0.0, 0
+    known = ~np.isnan(y_val).any(axis=1)
+    total, start, predictions = 0.0, 0, []
     for n_real, y_pred in _predict_padded(model, X_val, steps, state[0], state[1]):
         y_true = np.zeros(y_pred.shape, np.float32)
-        y_true[:n_real] = y_val[start : start + n_real]
+        y_true[:n_real] = np.nan_to_num(y_val[start : start + n_real])
         values = keras.ops.convert_to_numpy(loss_fn(y_true, y_pred))
-        total += float(np.sum(values.reshape(len(values), -1)[:n_real].mean(axis=1)))
+        per_row = values.reshape(len(values), -1)[:n_real].mean(axis=1)
+        total += float(np.sum(per_row[known[start : start + n_real]]))
+        predictions.append(np.asarray(y_pred)[:n_real])
         start += n_real
-    return total / len(X_val)
+    return total / known.sum(), np.concatenate(predictions)
 
 
 def fit_jax(
@@ -163,7 +199,7 @@ def fit_jax(
     callbacks,
     learning_rate_schedule="constant",
 ):
-    """Train ``model`` in place on the JAX backend; return the loss history.
+    """Train ``model`` in place on the JAX backend; return a :class:`Training`.
 
     Parameters
     ----------
@@ -172,9 +208,11 @@ def fit_jax(
     y : ndarray of shape (n_samples, n_outputs)
     sample_weight : ndarray of shape (n_samples,) or None
     validation : tuple (X_val, y_val) or None
-        Early-stopping data; training stops after ``n_iter_no_change`` epochs
+        Early-stopping data (rows with a NaN target are predicted but not
+        scored; at least one must be known); training stops after ``n_iter_no_change`` epochs
         without a ``tol`` improvement of the validation loss and the best
-        weights are restored.
+        weights are restored. Their predictions with those weights come back
+        in ``Training.validation_predictions``.
     learning_rate_schedule : {"constant", "cosine"}
         "cosine" anneals the step size from the optimizer's own down to 0
         over ``epochs`` (:func:`cosine_decay`, one value per batch).
@@ -207,9 +245,10 @@ def fit_jax(
         total_steps, step = epochs * n_batches, 0
 
     history = {"loss": []}
+    first_loss = latest = None
     if validation is not None:
         history["val_loss"] = []
-        best = (np.inf, None)
+        best = (np.inf, None, None)  # loss, weights, predictions
         stale_epochs = 0
     callback_list = None
     if callbacks:
@@ -244,6 +283,8 @@ def fit_jax(
                     optimizer_state[rate_slot] = base_rate * cosine_decay(step, total_steps)
                     state, step = (*state[:2], optimizer_state, *state[3:]), step + 1
                 logs, state = steps.call(model, signature, steps.train, state, data)
+                if first_loss is None:  # computed before the first update
+                    first_loss = float(logs["loss"])
             logs = {"loss": float(logs["loss"])}
             if not np.isfinite(logs["loss"]):
                 raise FloatingPointError(
@@ -252,9 +293,9 @@ def fit_jax(
                     "(MinMaxScaler) or look for extreme values in the data."
                 )
             if validation is not None:
-                logs["val_loss"] = _validation_loss(model, steps, state, *validation)
+                logs["val_loss"], latest = _validation_loss(model, steps, state, *validation)
                 if logs["val_loss"] < best[0] - tol:
-                    best = (logs["val_loss"], state[:2])
+                    best = (logs["val_loss"], state[:2], latest)
                     stale_epochs = 0
                 else:
                     stale_epochs += 1
@@ -281,6 +322,7 @@ def fit_jax(
             progress.close()
     if validation is not None and best[1] is not None:
         state = (*best[1], *state[2:])
+        latest = best[2]
     if learning_rate_schedule == "cosine":  # the optimizer keeps its own step size
         optimizer_state = list(state[2])
         optimizer_state[rate_slot] = base_rate
@@ -290,4 +332,4 @@ def fit_jax(
     _assign(model.optimizer.variables, state[2])
     if callback_list is not None:
         callback_list.on_train_end()
-    return history
+    return Training(history, first_loss, latest, initial[:2])

@@ -19,21 +19,22 @@ code 2.
 """
 
 import argparse
-import difflib
+import csv
 import itertools
 import math
 import os
+import shlex
 import sys
 import tempfile
 import time
+import warnings
 from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from ._checks import _when, check_time_order
+from ._checks import _when, check_time_order, closest
 
 __all__ = ["main"]
 
@@ -58,6 +59,7 @@ DEFAULT_EPOCHS = 100
 DEFAULT_COVERAGE = 0.9
 VALIDATION_FRACTION = 0.1  # rows held out for early stopping and interval calibration
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds")
+DATE_NAMES_TEXT = "date, datetime, time, timestamp or ds"
 FILES = {
     "forecast.csv": "the forecast",
     "cv_results.csv": "CV error of every candidate and of persistence, per fold",
@@ -122,7 +124,7 @@ def _build_parser():
             "embedded data (--dataset): by default the Seattle weather, target temp_max."
         ),
     )
-    fc.add_argument("data", nargs="?", metavar="DATA.csv",
+    fc.add_argument("data", nargs="?", metavar="DATA.csv", type=os.path.expanduser,
                     help="CSV file with one row per time step, in time order")
     fc.add_argument("--target", nargs="+", metavar="COLUMN",
                     help="column(s) to forecast; several make a panel that one shared "
@@ -134,8 +136,12 @@ def _build_parser():
                          "target temp_max; us-employment is a panel of 22 monthly series, "
                          "target all)")
     fc.add_argument("--date-column", metavar="COLUMN",
-                    help="column of dates (default: a column named date, datetime, "
-                         "time, timestamp or ds, if any)")
+                    help="column of dates, or of whole-number time steps (default: a column "
+                         "named date, datetime, time, timestamp or ds, if any)")
+    fc.add_argument("--date-format", metavar="FORMAT",
+                    help="how the dates are written, as a strftime format such as %%d/%%m/%%Y "
+                         "for day-first dates (default: read from the first date; dates "
+                         "that read both day first and month first are refused)")
     fc.add_argument("--series", metavar="COLUMN",
                     help="long data: the column of series ids (one row per series and "
                          "time, e.g. unique_id, ds, y); one global network learns every "
@@ -165,7 +171,7 @@ def _build_parser():
                          "(default: %(default)s)")
     fc.add_argument("--coverage", type=_fraction, default=DEFAULT_COVERAGE,
                     help="coverage of the forecast interval (default: %(default)s)")
-    fc.add_argument("--out", default="sklstm-out", metavar="DIR",
+    fc.add_argument("--out", default="sklstm-out", metavar="DIR", type=os.path.expanduser,
                     help="directory for the CSV files and plots (default: %(default)s)")
     fc.add_argument("--seed", type=_seed, default=0,
                     help="random seed of every fit (default: %(default)s)")
@@ -223,8 +229,8 @@ def main(argv=None):
 
 
 def _unknown_column(name, option, columns):
-    close = difflib.get_close_matches(str(name), [str(c) for c in columns], n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    close = closest(name, columns)
+    hint = f"; did you mean {close!r}?" if close else ""
     return _CLIError(f"unknown column {name!r} for {option}: the columns are {list(columns)}{hint}")
 
 
@@ -247,37 +253,151 @@ def _read_csv(path):
     if len(frame.columns) == 1 and ";" in str(frame.columns[0]):
         raise _CLIError(f"data file {str(path)!r} separates its columns with ';', not ','; "
                         "save it as comma-separated CSV")
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as file:
+        header = next(csv.reader(file), [])  # pandas renames a repeated 'y' to 'y.1'
+    repeated = [name for name in dict.fromkeys(header) if header.count(name) > 1]
+    if repeated:
+        where = [i + 1 for i, name in enumerate(header) if name == repeated[0]]
+        raise _CLIError(f"data file {str(path)!r} names the column {repeated[0]!r} more than "
+                        f"once (columns {', '.join(map(str, where))}); rename the copies, so "
+                        "that every column has its own name")
     return frame
 
 
-def _parse_dates(frame, column):
-    raw = frame[column]
-    dates = pd.to_datetime(raw, errors="coerce")
-    bad = dates.isna() & raw.notna()
+# formats a --date-format hint may name: what pandas reads from a first date like 01/02/2024
+# either way round, and their two-digit-year and time-of-day forms
+_DATE_FORMATS = [f"{a}{sep}{b}{sep}{year}{clock}"
+                 for sep in "/.-" for a, b in (("%d", "%m"), ("%m", "%d"))
+                 for year in ("%Y", "%y") for clock in ("", " %H:%M", " %H:%M:%S")]
+_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # a UTC offset ending an ISO date
+
+
+def _parse(raw, **options):
+    """``raw`` as dates (NaT where they do not parse); pandas's format guesses kept quiet."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return pd.to_datetime(raw, errors="coerce", **options)
+
+
+def _formats_that_read(raw):
+    """The formats of :data:`_DATE_FORMATS` (with the first date's separator) that read
+    every value of ``raw``."""
+    first = raw.iloc[0]
+    return [f for f in _DATE_FORMATS
+            if f[2] in first and _parse(raw, format=f).notna().all()]
+
+
+def _regular(index):
+    """``index`` with the regular step pandas infers as its freq, or None."""
+    if len(index) < 3:
+        return index
+    try:
+        index = pd.DatetimeIndex(index, freq="infer")
+    except ValueError:
+        return None
+    return index if index.freq is not None else None
+
+
+def _read_times(raw, column, date_format=None, option="--date-column"):
+    """The column as whole-number steps or dates, or an error that names the fix.
+
+    Numbers are time steps (never nanoseconds after 1970); dates are read
+    in ``date_format``, else in the format of the first date, refusing dates
+    that also read the other way round (01/02/2024: 1 February or January 2);
+    dates with several UTC offsets (a daylight-saving change) are taken in UTC
+    or in local time, whichever has a regular step.
+    """
     if raw.isna().any():
         row = int(np.flatnonzero(raw.isna())[0])
-        raise _CLIError(f"date column {column!r} is empty on data row {row + 1}")
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise _CLIError(
-            f"could not parse {raw.iloc[row]!r} (data row {row + 1}) as a date in column "
-            f"{column!r}; use one format such as 2024-01-31, or pick another "
-            "--date-column"
-        )
-    index = pd.DatetimeIndex(dates, name=column)
+        raise _CLIError(f"{option} {column!r} is empty on data row {row + 1}")
+    if pd.api.types.is_numeric_dtype(raw):
+        whole = np.isfinite(raw) & (raw == np.round(raw))
+        if not whole.all():
+            row = int(np.flatnonzero(~whole.to_numpy())[0])
+            raise _CLIError(f"{option} {column!r} holds {raw.iloc[row]!r} (data row {row + 1}), "
+                            "not a date nor a whole-number time step")
+        return raw.astype("int64")
+    if date_format is not None:
+        dates = _parse(raw, format=date_format)
+        if dates.isna().any():
+            row = int(np.flatnonzero(dates.isna())[0])
+            raise _CLIError(f"could not parse {raw.iloc[row]!r} (data row {row + 1}) of "
+                            f"{option} {column!r} with --date-format {date_format}")
+        return dates
+    text = raw.astype(str).str.strip()
+    offsets = text.str.extract(_OFFSET, expand=False).dropna().unique()
+    if len(offsets) > 1:  # e.g. +01:00 then +02:00: a daylight-saving change
+        utc = _parse(text, utc=True, format="ISO8601")
+        local = _parse(text.str.replace(_OFFSET, "", regex=True), format="ISO8601")
+        for dates in (utc, local):  # (long data repeats each time once per series)
+            times = pd.DatetimeIndex(dates.drop_duplicates().sort_values())
+            if dates.notna().all() and _regular(times) is not None:
+                return dates
+        raise _CLIError(f"the dates in {option} {column!r} change their UTC offset "
+                        f"({', '.join(offsets[:3])}) and have a regular step neither in UTC "
+                        "nor in local time; give them one offset, or resample the file")
+    dates = _parse(text)
+    formats = None
+    if dates.isna().any() or text.str.fullmatch(r"\d{1,2}\D\d{1,2}\D\d{2,4}.*").all():
+        formats = _formats_that_read(text)
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna())[0])
+        hint = (f"they read as {formats[0]}: pass --date-format {formats[0]}" if formats
+                else "pass their format with --date-format (e.g. %d/%m/%Y), or pick another "
+                     f"{option}")
+        raise _CLIError(f"could not parse {text.iloc[row]!r} (data row {row + 1}) of {option} "
+                        f"{column!r} as a date in the format of its first date; {hint}")
+    readings = {f: _parse(text, format=f) for f in formats or []}
+    distinct = {f: d for f, d in readings.items() if not d.equals(dates)}
+    if distinct:
+        other, dates_other = next(iter(distinct.items()))
+        first = next(f for f, d in readings.items() if d.equals(dates))
+        row = int(np.flatnonzero((dates != dates_other).to_numpy())[0])
+        raise _CLIError(f"the dates in {option} {column!r} read both ways: {text.iloc[row]!r} "
+                        f"is {_when(dates.iloc[row])} or {_when(dates_other.iloc[row])}; pass "
+                        f"--date-format {first} or --date-format {other}")
+    return dates
+
+
+def _parse_dates(frame, column, date_format=None):
+    """The frame indexed by its time column: dates on a regular step, or whole-number steps."""
+    times = _read_times(frame[column], column, date_format)
+    steps = pd.api.types.is_integer_dtype(times)
+    index = pd.Index(times, name=column) if steps else pd.DatetimeIndex(times, name=column)
+    what = f"{'step' if steps else 'date'} column {column!r}"
     try:  # the rule forecast() and make_supervised apply, with the file's words
-        check_time_order(index, f"date column {column!r}", fix="sort the file")
+        check_time_order(index, what, fix="sort the file")
     except ValueError as error:
         raise _CLIError(str(error).replace("(row ", "(data row ")) from None
-    if len(index) >= 3:
-        index = pd.DatetimeIndex(index, freq="infer")  # a regular step becomes .freq
-    if index.freq is None:
+    if len(index) < 3:  # too few rows to show a step: the count of rows speaks first
+        regular = index
+    elif steps:
+        regular = index if len(np.unique(np.diff(index.to_numpy()))) == 1 else None
+    else:
+        regular = _regular(index)
+    if regular is None:
         raise _CLIError(
-            f"the dates in column {column!r} have no regular step (such as daily or "
-            "monthly), so the forecast dates are undefined; resample the file to a "
-            "regular step"
+            f"the {'steps' if steps else 'dates'} in column {column!r} have no regular step "
+            "(such as daily or monthly), so the forecast dates are undefined; resample the "
+            "file to a regular step"
         )
-    return frame.drop(columns=column).set_index(index)
+    return frame.drop(columns=column).set_index(regular)
+
+
+def _warn_of_unnamed_dates(frame):
+    """Say so when a column of text holds dates that no option names (they would be unused)."""
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if not _is_text(frame[column]) or not len(values):
+            continue
+        head = values.astype(str).head(20)
+        if _numeric_columns(head.to_frame()) or _parse(head).isna().any():
+            continue
+        print(f"sklstm: warning: column {column!r} holds dates, but only a column named "
+              f"{DATE_NAMES_TEXT} is read as dates, so the rows are taken as steps "
+              f"0, 1, 2, ...; to date the forecast, pass --date-column {shlex.quote(column)}",
+              file=sys.stderr)
+        return
 
 
 def _targets(args, frame, source, default=()):
@@ -331,8 +451,10 @@ def _load_data(args):
                 raise _CLIError(f"{option} took {stray[0]!r} as a column name; put DATA.csv "
                                 f"before {option}, which takes every word after it")
 
-        if args.date_column is not None:
-            raise _CLIError("--date-column applies to a CSV file, but no DATA.csv was given")
+        for option, value in (("--date-column", args.date_column),
+                              ("--date-format", args.date_format)):
+            if value is not None:
+                raise _CLIError(f"{option} applies to a CSV file, but no DATA.csv was given")
         loader, source, default = EMBEDDED[args.dataset or "seattle-weather"]
         frame = getattr(datasets, loader)()
         target = _targets(args, frame, source, default)
@@ -349,7 +471,12 @@ def _load_data(args):
             found = [c for c in frame.columns if str(c).strip().lower() in DATE_NAMES]
             date_column = found[0] if found else None
         if date_column is not None:
-            frame = _parse_dates(frame, date_column)
+            frame = _parse_dates(frame, date_column, args.date_format)
+        elif args.date_format is not None:
+            raise _CLIError("--date-format applies to a date column, but the file has none "
+                            f"named {DATE_NAMES_TEXT}; name it with --date-column")
+        else:
+            _warn_of_unnamed_dates(frame)
         if args.target:
             target = _targets(args, frame, source)
         else:
@@ -369,6 +496,7 @@ def _load_data(args):
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
         frame[column] = _numbers(frame, column, option)
+        _check_scale(frame, column, option)
     constant = [c for c in targets if frame[c].nunique() == 1] if len(targets) > 1 else []
     if constant:  # a panel is scored relative to persistence, which is exact on them
         raise _CLIError(f"--target column(s) {constant} never change, so their error "
@@ -377,9 +505,26 @@ def _load_data(args):
     return frame, target, features, source
 
 
+def _is_text(values):
+    """Whether a column holds text (object or string dtype)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values)
+
+
+_THOUSANDS = r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?"  # 1,234.5: a comma between groups of three
+
+
 def _as_numbers(values):
-    """``values`` as floats; cells that are not numbers become NaN."""
-    return pd.to_numeric(values, errors="coerce").astype(float)
+    """``values`` as floats; cells that are not numbers become NaN.
+
+    Numbers written with thousands separators (``1,234.5``) are numbers.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    if _is_text(values):
+        text = values.astype(str).str.strip()
+        grouped = numbers.isna() & text.str.fullmatch(_THOUSANDS)
+        if grouped.any():
+            numbers[grouped] = text[grouped].str.replace(",", "").astype(float)
+    return numbers
 
 
 def _numeric_columns(frame):
@@ -414,6 +559,23 @@ def _numbers(frame, column, option, shown=3):
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
     raise _CLIError(f"{option} column {column!r} has {len(bad)} cell(s) that are not finite "
                     f"numbers: {cells}{more}; fix, fill or drop those rows")
+
+
+def _check_scale(frame, column, option):
+    """Refuse a column whose changes overflow float64: the rule of ``_checks.check_spans``.
+
+    The network learns changes of the target and scales every input, so twice
+    a column's range (the widest change between two of its values) must be finite.
+    """
+    values = frame[column].to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        widest = 2 * (values.max() - values.min())
+    if np.isinf(widest):
+        row = int(np.argmax(np.abs(values)))
+        raise _CLIError(f"{option} column {column!r} holds {values[row]:.3g} "
+                        f"({_data_row(frame, row)}), so its changes overflow float64; fix "
+                        "that value if it is an error, or rescale the column first (e.g. "
+                        "divide it by 1e300)")
 
 
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction, n_rows=None):
@@ -458,6 +620,69 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
     return rows, reason, fix
 
 
+def _job_that_fits(n_rows, n_splits, lengths, horizon, coverage):
+    """The options nearest these that ``n_rows`` rows can run, all levers at once, or None.
+
+    Keeps the horizon if it can, then the coverage (else the highest the
+    held-out rows support), then the most splits that still take one of the
+    window lengths (else two splits and the longest window that fits).
+    """
+    from ._checks import validation_size  # not ._regressor: it imports Keras
+    from ._conformal import calibration_size, max_coverage
+
+    for h in range(horizon, 0, -1):
+        held = validation_size(max(n_rows - h, 0), VALIDATION_FRACTION)
+        cover = coverage
+        if held < calibration_size(coverage):
+            if not held:
+                continue
+            cover = math.floor(100 * max_coverage(held)) / 100
+        for splits in range(n_splits, 1, -1):
+            fits = [n for n in lengths if (splits + 1) * n + h <= n_rows]
+            if fits:
+                break
+        else:
+            splits, fits = 2, [(n_rows - h) // 3]
+        if fits[0] >= 1 and _min_rows(splits, max(fits), h, cover,
+                                      VALIDATION_FRACTION)[0] <= n_rows:
+            return {"splits": splits, "sequence_length": fits, "horizon": h, "coverage": cover}
+    return None
+
+
+def _command(args, **changes):
+    """The ``sklstm forecast`` command line of ``args`` with ``changes``, ready to paste."""
+    values = {**vars(args), **changes}
+    words = ["sklstm", "forecast"]
+    words += [values["data"]] if values["data"] is not None else []
+    words += ["--dataset", values["dataset"]] if values["dataset"] else []
+    words += ["--target", *values["target"]] if values["target"] else []
+    for name in ("date_column", "date_format"):
+        words += [f"--{name.replace('_', '-')}", values[name]] if values[name] else []
+    words += ["--features", *values["features"]] if values["features"] else []
+    words += ["--horizon", values["horizon"], "--sequence-length", *values["sequence_length"]]
+    if list(values["units"]) != list(DEFAULT_UNITS):
+        words += ["--units", *values["units"]]
+    words += ["--splits", values["splits"]]
+    for name, default in (("epochs", DEFAULT_EPOCHS), ("coverage", DEFAULT_COVERAGE),
+                          ("out", "sklstm-out"), ("seed", 0), ("n_jobs", 1)):
+        if values[name] != default:
+            words += [f"--{name.replace('_', '-')}", f"{values[name]:g}"
+                      if isinstance(values[name], float) else values[name]]
+    words += ["--quiet"] if values["quiet"] else []
+    return " ".join(shlex.quote(str(word)) for word in words)
+
+
+def _what_fits(args, n_rows):
+    """The end of a too-few-rows error: one command that runs on ``n_rows`` rows."""
+    lengths = sorted(set(args.sequence_length))
+    job = _job_that_fits(n_rows, args.splits, lengths, args.horizon, args.coverage)
+    if job is not None:
+        return f"with {n_rows} rows, this runs: {_command(args, **job)}"
+    smallest = _min_rows(2, 1, 1, min(args.coverage, 0.5), VALIDATION_FRACTION)[0]
+    return (f"no job fits in {n_rows} row(s): the smallest (--splits 2 --sequence-length 1 "
+            f"--horizon 1 --coverage {min(args.coverage, 0.5):g}) needs {smallest}; add data")
+
+
 # --- the forecast command ---------------------------------------------------
 
 
@@ -465,6 +690,8 @@ def _describe_index(index):
     if isinstance(index, pd.DatetimeIndex):
         freq = f", frequency {index.freqstr}" if index.freqstr else ", irregular dates"
         return f"{_when(index[0])} to {_when(index[-1])}{freq}"
+    if index.name is not None:  # a column of whole-number time steps
+        return f"steps {index[0]} to {index[-1]} (column {index.name!r})"
     return "no dates (steps 0, 1, ...)"
 
 
@@ -538,13 +765,67 @@ def _series_errors(pred, y, X, n_series, squared=False):
     return error(pred), error(current)
 
 
-def _relative_to_persistence(estimator, X, y, *, n_series, squared=False):
-    """Scorer: minus the mean over series of each one's error over persistence's.
+def _error_ratio(y, y_pred, X, *, n_series, squared=False):
+    """The mean over series of each one's error over persistence's.
 
     Scale-free, so no series outweighs the others (see :func:`_series_errors`).
     """
-    model, persistence = _series_errors(estimator.predict(X), y, X, n_series, squared)
-    return -float(np.mean(model / persistence))
+    model, persistence = _series_errors(y_pred, y, X, n_series, squared)
+    return float(np.mean(model / persistence))
+
+
+def _metrics(target):
+    """The errors the command reports, by name, their printed labels and the grid plot's label.
+
+    One series: MAE and RMSE in its unit. A panel: each series' MAE and RMSE
+    over persistence's, averaged (sklearn's multi-output errors would let the
+    largest series dominate).
+    """
+    from sklearn.metrics import mean_absolute_error, root_mean_squared_error
+
+    if isinstance(target, list):
+        errors = {f"{m}_ratio": partial(_error_ratio, n_series=len(target), squared=m == "rmse")
+                  for m in ("mae", "rmse")}
+        return errors, ("MAE/persistence", "RMSE/persistence"), "MAE relative to persistence"
+    errors = {"mae": lambda y, y_pred, X: mean_absolute_error(y, y_pred),
+              "rmse": lambda y, y_pred, X: root_mean_squared_error(y, y_pred)}
+    return errors, ("MAE", "RMSE"), "mean absolute error"
+
+
+class _FoldScorer:
+    """A search's scorer: every error of a fold from one predict, and that predict kept.
+
+    The grid search's own fold fits so give the out-of-fold predictions of
+    the best parameters: no network is fitted again for them. Each error is
+    returned negated (higher is better, as scikit-learn's ``neg_`` scorers).
+
+    Parameters
+    ----------
+    errors : dict of str to callable
+        ``error(y, y_pred, X)`` by name.
+    candidate : tuple of str, default=()
+        The parameters telling the candidates apart; their predictions are
+        kept by candidate and test fold. () keeps none.
+    """
+
+    def __init__(self, errors, candidate=()):
+        self.errors = errors
+        self.candidate = candidate
+        self.predictions = {}
+
+    def _key(self, params, X, test_start):
+        return tuple(params[name] for name in self.candidate), X.index[test_start]
+
+    def __call__(self, estimator, X, y):
+        y_pred = estimator.predict(X)
+        if self.candidate:  # a dict item is set atomically: threads may share the scorer
+            self.predictions[self._key(estimator.get_params(), X, 0)] = y_pred
+        return {name: -error(y, y_pred, X) for name, error in self.errors.items()}
+
+    def fold_predictions(self, params, X, test):
+        """The kept predictions of the candidate ``params`` on the fold ``test`` of X."""
+        return self.predictions[(tuple(params[name] for name in self.candidate),
+                                 X.index[test[0]])]
 
 
 def _series_table(oof, X, y, targets):
@@ -571,13 +852,15 @@ def _print_series_table(table, n_shown=MAX_PRINTED_SERIES):
     print("\n".join(lines))
 
 
-def _oof_predictions(cv_result, X, y):
-    """Out-of-fold predictions, one row per test row (the forecast origin t)."""
+def _oof_predictions(scorer, params, cv, X, y):
+    """Out-of-fold predictions of the candidate ``params``, one row per test row (origin t).
+
+    They are the predictions the search scored (``scorer`` kept them).
+    """
     columns = list(y.columns) if isinstance(y, pd.DataFrame) else [y.name]
     parts = []
-    for fold, (estimator, test) in enumerate(
-            zip(cv_result["estimator"], cv_result["indices"]["test"]), start=1):
-        pred = np.asarray(estimator.predict(X.iloc[test])).reshape(len(test), -1)
+    for fold, (_, test) in enumerate(cv.split(X), start=1):
+        pred = np.asarray(scorer.fold_predictions(params, X, test)).reshape(len(test), -1)
         part = pd.DataFrame(pred, index=X.index[test], columns=columns)
         part.insert(0, "fold", fold)
         parts.append(part)
@@ -595,8 +878,8 @@ def _one_step_series(oof, frame, X, target):
 
 
 def _unscored_note(horizon):
-    return (f"grey: no out-of-fold prediction; forecasts made in the last {horizon} steps "
-            "have targets past the data, so none is scored")
+    return (f"grey: no cross-validation forecast, as the {horizon} steps after each of "
+            "these rows run past the end of the data")
 
 
 def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, note=True):
@@ -608,22 +891,22 @@ def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, no
 
     name = history.name
     plot_forecast(history, cv_predictions=one_step, label=name, unit=unit, ax=top)
-    which = ("one-step-ahead" if horizon == 1 else
-             f"t+1 column of the {horizon}-step-ahead")
-    top.set_title(f"{name}: {which} out-of-fold predictions of the best model")
+    which = "" if horizon == 1 else f"; the first of its {horizon} steps"
+    top.set_title(f"{name}: the best model's next-step forecasts, made in cross-validation\n"
+                  f"(each by a model trained only on earlier data{which})", fontsize="medium")
     tail = min(len(history), max(90, 8 * horizon))
     plot_forecast(history, cv_predictions=one_step, forecast=fc, tail=tail, label=name,
                   unit=unit, ax=bottom)
-    title = (f"{name}: last {tail} observations and the next {horizon} steps "
-             f"({coverage:.0%} interval)")
+    title = (f"{name}: the last {tail} observations, then the forecast of the next "
+             f"{horizon} ({coverage:.0%} interval)")
     last = one_step.last_valid_index()
     unscored = len(history) - 1 - history.index.get_loc(last) if last is not None else 0
     if unscored and note:
         title += f"\n{_unscored_note(horizon)}"
-    bottom.set_title(title)
+    bottom.set_title(title, fontsize="medium")
 
 
-def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
+def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, score_label):
     """The four figures; a panel's forecast.png shows its first few series, one row each."""
     from matplotlib.figure import Figure
 
@@ -658,26 +941,21 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage):
 
     n_x = len(search.param_grid["sequence_length"])
     n_y = len(search.param_grid["units"])
-    fig = Figure(figsize=(2.5 + 1.3 * n_x, 1.8 + 0.8 * n_y), layout="constrained")
-    if panel:  # a callable scorer: name it as a "neg_" one, so the error is shown
-        results = SimpleNamespace(
-            cv_results_=search.cv_results_, refit=search.refit,
-            scoring={search.refit: "neg_MAE/persistence"})
-        plot_grid_search(results, x="sequence_length", y="units", ax=fig.subplots())
-    else:
-        plot_grid_search(search, x="sequence_length", y="units", unit=unit_of(target),
-                         ax=fig.subplots())
+    # tall and wide enough for the colour bar's label, even for one row
+    fig = Figure(figsize=(max(5.5, 2.5 + 1.3 * n_x), max(3.4, 1.8 + 0.8 * n_y)),
+                 layout="constrained")
+    # the scorer returns minus the errors: show the error of the refit metric
+    plot_grid_search(search, x="sequence_length", y="units", negate=True, label=score_label,
+                     unit=None if panel else unit_of(target), ax=fig.subplots())
     fig.savefig(out / "grid_search.png", dpi=110)
 
     fig = Figure(figsize=(7, 4), layout="constrained")
     model = search.best_estimator_
-    target_kind = ("change from the last value" if model.trend in ("last", "diff")
-                   else "target")
-    ax = plot_history(model, ylabel=f"MSE of the min-max scaled\n{target_kind}",
+    ax = plot_history(model, ylabel="loss: mean squared error\n(of the scaled data)",
                       ax=fig.subplots())
     every = f", all {len(target)} series" if panel else ""
-    ax.set_title(f"Training history of the final model (best parameters, all rows{every})",
-                 fontsize="medium")
+    ax.set_title(f"Training of the final model (best parameters, all rows{every}):\n"
+                 "loss per epoch, lower is better", fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)
 
 
@@ -694,24 +972,66 @@ def _print_panel_forecast(fc, targets, horizon, coverage):
 
 
 def _run_forecast(args):
-    """The ``sklstm forecast`` command; returns the exit code."""
+    """The ``sklstm forecast`` command; returns the exit code.
+
+    The steps of its help: read and frame the series, grid-search
+    LSTMForecaster with TimeSeriesSplit (each fold's predictions kept),
+    score persistence on the same folds, refit the best (the search does),
+    forecast the next steps, then write the files and print the results.
+    """
     if args.series is not None:
         return _run_long_forecast(args)
     for option, value in (("--season-length", args.season_length),
                           ("--max-steps", args.max_steps)):
         if value is not None:
             raise _CLIError(f"{option} applies to long data (with --series COLUMN)")
+    if args.splits < 2:  # PanelSplit (--series) takes one fold; TimeSeriesSplit needs two
+        raise _CLIError(f"argument --splits: must be at least 2 (the TimeSeriesSplit folds), "
+                        f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
     frame, target, features, source = _load_data(args)
-    horizon, n_splits = args.horizon, args.splits
-    lengths = sorted(set(args.sequence_length))
-    units = sorted(set(args.units))
-    needed, reason, fix = _min_rows(n_splits, max(lengths), horizon, args.coverage,
-                                   VALIDATION_FRACTION, n_rows=len(frame))
+    _check_enough_rows(args, frame)
+    out = _output_directory(args.out)
+
+    # Keras and JAX load only now, once the input is known to be good
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from ._framing import make_supervised
+
+    X, y = make_supervised(frame, target, horizon=args.horizon, features=features)
+    cv = TimeSeriesSplit(n_splits=args.splits)
+    grid = {"sequence_length": sorted(set(args.sequence_length)), "units": sorted(set(args.units))}
+    errors, labels, score_label = _metrics(target)
+    _say_plan(say, source, frame, target, features, X, cv, grid, args.horizon)
+    started = time.perf_counter()
+    search, scorer = _grid_search(args, X, y, target, cv, grid, errors)
+    elapsed = time.perf_counter() - started
+    baseline = _persistence_scores(X, y, target, cv, errors)
+    fc = _forecast_next(search.best_estimator_, frame, target, features, args)
+
+    metrics = tuple(errors)
+    table = _scores_table(search, baseline, args.splits, metrics)
+    oof = _oof_predictions(scorer, search.best_params_, cv, X, y)
+    by_series = _series_table(oof, X, y, target) if isinstance(target, list) else None
+    _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
+                   score_label)
+    say(f"\nfitted in {elapsed:.0f} s")
+    _print_results(out, target, search, table, metrics, labels, by_series, fc, args)
+    return 0
+
+
+def _check_enough_rows(args, frame):
+    """Refuse a frame too short for the folds, windows and interval calibration."""
+    needed, reason, _ = _min_rows(args.splits, max(args.sequence_length), args.horizon,
+                                  args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
         raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
-                        f"({reason}); {fix}")
-    out = Path(args.out)
+                        f"({reason}); {_what_fits(args, len(frame))}")
+
+
+def _output_directory(path):
+    """The --out directory, made and proven writable before any fit."""
+    out = Path(path)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -722,41 +1042,14 @@ def _run_forecast(args):
     except OSError as error:
         raise _CLIError(f"cannot write to output directory {str(out)!r}: {error.strerror}; "
                         "choose another --out") from None
+    return out
 
-    # Keras and JAX load only now, once the input is known to be good
-    import joblib
-    from sklearn.base import clone
-    from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validate
 
-    from ._baselines import PersistenceRegressor
-    from ._conformal import few_rows_warning
-    from ._forecast import forecast as forecast_beyond
-    from ._forecaster import LSTMForecaster
-    from ._framing import make_supervised
-    from ._progress import fit_progress
-    from .plotting import _format_mean_std
-
-    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
-                           validation_fraction=VALIDATION_FRACTION)
-    X, y = make_supervised(frame, target, horizon=horizon, features=features)
-    cv = TimeSeriesSplit(n_splits=n_splits)
-    grid = {"sequence_length": lengths, "units": units}
-    panel = isinstance(target, list)
-    if panel:  # scale-free: sklearn's multi-output errors let the largest series dominate
-        scoring = {f"{m}_ratio": partial(_relative_to_persistence, n_series=len(target),
-                                         squared=m == "rmse") for m in ("mae", "rmse")}
-        labels = ("MAE/persistence", "RMSE/persistence")
-    else:
-        scoring = {"mae": "neg_mean_absolute_error", "rmse": "neg_root_mean_squared_error"}
-        labels = ("MAE", "RMSE")
-    metrics = tuple(scoring)
-    search = GridSearchCV(model, grid, cv=cv, scoring=scoring, refit=metrics[0],
-                          n_jobs=args.n_jobs, error_score="raise")
-    n_candidates = len(lengths) * len(units)
-    total = n_candidates * n_splits + 1 + 2 * n_splits
-
+def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
+    """The preamble: the data, the target(s), the folds and the grid."""
     say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
-    if panel:
+    n_splits = cv.get_n_splits()
+    if isinstance(target, list):
         named = ", ".join(target[:MAX_PRINTED_SERIES]) + (
             f" and {len(target) - MAX_PRINTED_SERIES} more" if len(target) > MAX_PRINTED_SERIES
             else "")
@@ -770,41 +1063,80 @@ def _run_forecast(args):
     test_size = len(X) // (n_splits + 1)
     say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
         f"test folds of {test_size} rows")
-    say(f"grid:     sequence_length {lengths} x units {units} = {n_candidates} candidates; "
-        f"{total} fits in all (grid, refit, persistence, out-of-fold predictions)")
+    n_candidates = len(grid["sequence_length"]) * len(grid["units"])
+    say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
+        f"{n_candidates} candidates; {n_candidates * n_splits + 1} fits in all "
+        f"({n_candidates} x {n_splits} folds, then the best refitted on all rows)")
 
-    started = time.perf_counter()
+
+def _grid_search(args, X, y, target, cv, grid, errors):
+    """The fitted GridSearchCV and its scorer, which kept every fold's predictions.
+
+    Candidates x folds fits and one refit of the best on all rows: nothing else
+    trains a network.
+    """
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    from ._forecaster import LSTMForecaster
+    from ._progress import fit_progress
+
+    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
+                           validation_fraction=VALIDATION_FRACTION)
+    scorer = _FoldScorer(errors, candidate=tuple(grid))
+    search = GridSearchCV(model, grid, cv=cv, scoring=scorer, refit=next(iter(errors)),
+                          n_jobs=args.n_jobs, error_score="raise")
+    n_fits = len(grid["sequence_length"]) * len(grid["units"]) * cv.get_n_splits() + 1
     # threads share the imports and compiled steps; worker processes would
     # each import Keras and JAX first (see docs/performance.md)
     with joblib.parallel_config(backend="threading"), \
-            fit_progress(total, disable=args.quiet, desc="fitting") as bar:
+            fit_progress(n_fits, disable=args.quiet, desc="fitting") as bar:
         search.fit(X, y)
         bar.update(1)  # the refit of the best candidate, outside joblib
-        baseline = cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
-                                  scoring=scoring)
-        best = clone(model).set_params(**search.best_params_)
-        oof_cv = cross_validate(best, X, y, cv=cv, scoring=scoring, n_jobs=args.n_jobs,
-                                return_estimator=True, return_indices=True)
-    elapsed = time.perf_counter() - started
+    return search, scorer
 
-    fc = forecast_beyond(search.best_estimator_, frame, target=target, features=features,
-                         horizon=horizon, coverage=args.coverage,
-                         **({"layout": "long"} if panel else {}))
 
+def _persistence_scores(X, y, target, cv, errors):
+    """Persistence's errors on the same folds (``cross_validate``'s results)."""
+    from sklearn.model_selection import cross_validate
+
+    from ._baselines import PersistenceRegressor
+
+    return cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
+                          scoring=_FoldScorer(errors))
+
+
+def _forecast_next(model, frame, target, features, args):
+    """The next --horizon steps and their --coverage interval (a panel's: long)."""
+    from ._forecast import forecast
+
+    fc = forecast(model, frame, target=target, features=features, horizon=args.horizon,
+                  coverage=args.coverage, **({"layout": "long"} if isinstance(target, list)
+                                             else {}))
     fc.attrs["coverage"] = args.coverage
-    table = _scores_table(search, baseline, n_splits, metrics)
-    oof = _oof_predictions(oof_cv, X, y)
+    return fc
+
+
+def _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
+                   score_label):
+    """The CSV files and the four figures."""
     table.to_csv(out / "cv_results.csv", index=False)
     oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
-    if panel:
-        by_series = _series_table(oof, X, y, target)
+    if by_series is not None:
         by_series.to_csv(out / "cv_series.csv")
     fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
-    _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, args.coverage)
+    _save_plots(out, frame, target, X, cv, search, oof, fc, args.horizon, args.coverage,
+                score_label)
 
+
+def _print_results(out, target, search, table, metrics, labels, by_series, fc, args):
+    """The scores of every candidate and persistence, the best, the forecast, the files."""
+    from ._conformal import few_rows_warning
+    from .plotting import _format_mean_std
+
+    panel, horizon = isinstance(target, list), args.horizon
     steps = f" (averaged over the {horizon} steps ahead)" if horizon > 1 else ""
-    say(f"\nfitted in {elapsed:.0f} s")
-    print(f"\nCross-validated error over {n_splits} folds{steps}, mean ± std; lower is better")
+    print(f"\nCross-validated error over {args.splits} folds{steps}, mean ± std; lower is better")
     if panel:
         print(f"scale-free: each series' MAE and RMSE over persistence's on the same rows, "
               f"then the mean over the {len(target)} series; below 1 beats persistence")
@@ -832,7 +1164,6 @@ def _run_forecast(args):
     width = max(map(len, files))
     for name, what in files.items():
         print(f"  {name:<{width}}  {what.replace(' (several targets)', '')}")
-    return 0
 
 
 def _load_long(args):
@@ -852,13 +1183,7 @@ def _load_long(args):
         time = found[0]
     elif time not in columns:
         raise _unknown_column(time, "--date-column", columns)
-    if not pd.api.types.is_integer_dtype(frame[time]):  # integer steps stay integers
-        dates = pd.to_datetime(frame[time], errors="coerce")
-        if dates.isna().any():
-            row = int(np.flatnonzero(dates.isna())[0])
-            raise _CLIError(f"could not read {frame[time].iloc[row]!r} (data row {row + 1}) "
-                            f"of --date-column {time!r} as a date or an integer step")
-        frame[time] = dates
+    frame[time] = _read_times(frame[time], time, args.date_format)
     others = [c for c in columns if c not in (args.series, time, *args.features)]
     if args.target:
         if len(args.target) != 1:

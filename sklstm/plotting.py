@@ -8,6 +8,8 @@ headless machines.
 
 import math
 import numbers
+import re
+import sys
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -76,6 +78,11 @@ def _check_numeric_series(series, name):
         raise TypeError(f"{name} must be numeric, got dtype {series.dtype}.")
 
 
+# the legend's words for out-of-fold predictions, and for where there are none
+CV_FORECAST = "forecast made in cross-validation"
+NO_CV_FORECAST = "no cross-validation forecast"
+
+
 def _with_unit(label, unit):
     return f"{label} ({unit})" if unit else label
 
@@ -124,7 +131,9 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, lab
         The Axes drawn on: one line per series given, a filled band for the
         interval, and a grey span where the history goes on after the last
         out-of-fold prediction (rows never scored, such as those whose
-        targets lie beyond the data).
+        targets lie beyond the data). Legends and titles use plain words:
+        the out-of-fold predictions are "forecasts made in
+        cross-validation".
 
     See Also
     --------
@@ -215,11 +224,11 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, lab
     ax.plot(history.index, history.to_numpy(), color="0.25", lw=1.0, label=label)
     if pred is not None:
         ax.plot(pred.index, pred.to_numpy(), color="C0", lw=1.0, alpha=0.9,
-                label="out-of-fold CV prediction")
+                label=CV_FORECAST)
         last = pred.last_valid_index()
         if last is not None and last < history.index[-1]:
             ax.axvspan(last, history.index[-1], color="0.85", alpha=0.6, lw=0,
-                       label="no out-of-fold prediction")
+                       label=NO_CV_FORECAST)
     if frame is not None:
         if "lower" in frame.columns:
             coverage = frame.attrs.get("coverage")
@@ -240,7 +249,8 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, lab
     if frame is not None:
         ax.set_title(f"Forecast of the next {len(frame)} steps", fontsize="medium")
     elif cv_predictions is not None:
-        ax.set_title("Out-of-fold cross-validation predictions", fontsize="medium")
+        ax.set_title("Forecasts made in cross-validation, each by a model trained only "
+                     "on earlier data", fontsize="medium")
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -279,8 +289,9 @@ def plot_cv_folds(cv, X, ax=None):
     Returns
     -------
     ax : matplotlib.axes.Axes
-        The Axes drawn on: one horizontal bar per contiguous train or test
-        span, fold 1 at the top.
+        The Axes drawn on: one horizontal bar per contiguous span of
+        training rows or test rows, fold 1 at the top, and the number of
+        each at the right.
 
     Examples
     --------
@@ -314,10 +325,10 @@ def plot_cv_folds(cv, X, ax=None):
         edges = np.arange(n_samples + 1, dtype=float)
 
     ax = _get_ax(ax, (10, 0.9 + 0.45 * len(splits)))
-    colors = {"train": "C0", "test": "C1"}
+    colors = {"training rows": "C0", "test rows": "C1"}
     labelled = set()
     for fold, (train, test) in enumerate(splits):
-        for kind, rows in (("train", train), ("test", test)):
+        for kind, rows in (("training rows", train), ("test rows", test)):
             for begin, end in _runs(rows):
                 ax.barh(fold, edges[end] - edges[begin], left=edges[begin], height=0.6,
                         color=colors[kind], edgecolor="white", linewidth=0.5,
@@ -336,8 +347,8 @@ def plot_cv_folds(cv, X, ax=None):
     else:
         ax.set_xlabel("row")
     name = type(cv).__name__
-    ax.set_title(f"{name}: {len(splits)} splits of {n_samples} rows "
-                 "(train / test rows at right)", fontsize="medium")
+    ax.set_title(f"{name}: {len(splits)} folds over {n_samples} rows "
+                 "(at the right: training rows / test rows)", fontsize="medium")
     # expanding-window splits leave the top right free
     ax.legend(loc="upper right", ncols=2, fontsize="small", frameon=True)
     ax.grid(axis="x", alpha=0.3)
@@ -410,7 +421,7 @@ def _score_column(results, score, scoring, refit):
 
 
 def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
-                     score=None, unit=None, ax=None):
+                     score=None, unit=None, negate=None, label=None, ax=None):
     """Heatmap of the mean cross-validated score over two searched parameters.
 
     Parameters
@@ -433,6 +444,15 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
         Unit of the score, shown on the colour bar (an error such as the
         MAE is in the target's unit, e.g. ``"°C"``).
 
+    negate : bool or None, default=None
+        Show minus the score: the error, for a scorer that returns minus an
+        error (lower is then better). None: when the search's scorer is a
+        ``"neg_..."`` string. Set it for a callable scorer.
+
+    label : str or None, default=None
+        Name of what is shown, on the colour bar; None: the scorer's name
+        without ``neg_`` (``"mean absolute error"``), or the column.
+
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
 
@@ -440,8 +460,8 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     -------
     ax : matplotlib.axes.Axes
         The Axes drawn on: one image cell per (x, y) pair, annotated with the
-        mean and standard deviation over the folds; the best cell is
-        outlined.
+        mean and standard deviation over the folds (the "spread" of the
+        colour bar's label); the best cell is outlined in red.
 
     Notes
     -----
@@ -519,12 +539,12 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     # best candidate per cell (scores: higher is better)
     table = table.sort_values("mean", ascending=False).drop_duplicates(["x", "y"])
 
-    negated = isinstance(scorer, str) and scorer.startswith("neg_")
+    named_error = isinstance(scorer, str) and scorer.startswith("neg_")
+    negated = named_error if negate is None else bool(negate)
     if negated:
         table["mean"] = -table["mean"]
-        label = scorer[len("neg_"):].replace("_", " ")
-    else:
-        label = column
+    if label is None:
+        label = scorer[len("neg_"):].replace("_", " ") if named_error else column
     xs, ys = _sorted_values(table["x"]), _sorted_values(table["y"])
     grid = np.full((len(ys), len(xs)), np.nan)
     spread = np.full_like(grid, np.nan)
@@ -538,7 +558,8 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     widened = high - low < noise
     if widened:
         low, high = (low, low + noise) if negated else (high - noise, high)
-    ax = _get_ax(ax, (1.6 + 1.3 * len(xs), 1.4 + 0.75 * len(ys)))
+    # tall enough for the colour bar's label, even for one row
+    ax = _get_ax(ax, (max(4.5, 1.6 + 1.3 * len(xs)), max(3.0, 1.4 + 0.75 * len(ys))))
     image = ax.imshow(grid, origin="lower", aspect="auto", vmin=low, vmax=high,
                       cmap="viridis_r" if negated else "viridis")
     best = np.unravel_index(np.nanargmin(grid) if negated else np.nanargmax(grid), grid.shape)
@@ -556,11 +577,17 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     ax.set_yticks(range(len(ys)), [str(v) for v in ys])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
+    split = re.compile(r"split\d+_" + re.escape(column.removeprefix("mean_")))
+    n_folds = sum(1 for c in results.columns if split.fullmatch(c))
+    folds = f"the {n_folds} test folds" if n_folds else "the test folds"
+    summary = "mean ± spread" if np.isfinite(spread).any() else "mean"
     colorbar = ax.figure.colorbar(image, ax=ax)
     colorbar.set_label(
-        f"{_with_unit(label, unit)}, CV mean" + (", best per cell" if shared else "")
-        + ("\ncolours span at least one fold std" if widened else ""))
-    ax.set_title(f"Grid search: best {x}={xs[best[1]]}, {y}={ys[best[0]]}",
+        f"{_with_unit(label, unit)}\n{summary} over {folds}"
+        + ("\neach cell: its best of the other parameters" if shared else "")
+        + ("\nalike colours: within the spread" if widened else ""))
+    best_is = "lowest error" if negated else "highest score"
+    ax.set_title(f"Best: {x}={xs[best[1]]}, {y}={ys[best[0]]} (red box: {best_is})",
                  fontsize="medium")
     return ax
 
@@ -595,10 +622,18 @@ def _find_history(obj):
     return None
 
 
+LOSS_NAMES = {"mse": "mean squared error", "mean_squared_error": "mean squared error",
+              "mae": "mean absolute error", "mean_absolute_error": "mean absolute error"}
+
+
 def _find_loss_name(obj):
     """The ``loss`` parameter of the network inside ``obj``, as text, or None."""
+    # an LSTMRegressor exists only once its module is imported: plotting never imports Keras
+    regressor = sys.modules.get("sklstm._regressor")
+    if regressor is None:
+        return None
     for inner in _nested(obj):
-        if type(inner).__name__ == "LSTMRegressor":
+        if isinstance(inner, regressor.LSTMRegressor):
             loss = inner.loss
             return loss if isinstance(loss, str) else type(loss).__name__
     return None
@@ -616,8 +651,9 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
 
     ylabel : str or None, default=None
         Label of the loss axis, best saying what the loss measures in which
-        units (for the recipe's scaled target: ``"MSE of the min-max scaled
-        target"``). None names the network's loss, e.g. ``"loss (mse)"``.
+        units (for the recipe's scaled target: ``"mean squared error (scaled
+        data)"``). None names the network's loss, e.g. ``"loss: mean squared
+        error"``.
 
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
@@ -625,9 +661,9 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     Returns
     -------
     ax : matplotlib.axes.Axes
-        The Axes drawn on: a ``loss`` line, a ``val_loss`` line when there is
-        one, and a marker at the epoch of lowest validation loss (the weights
-        kept by early stopping).
+        The Axes drawn on: a "training loss" line (``loss``), a "validation
+        loss" line (``val_loss``) when there is one, and a marker at the
+        epoch of lowest validation loss (the weights kept by early stopping).
 
     Examples
     --------
@@ -635,7 +671,7 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     >>> from sklstm.plotting import plot_history
     >>> ax = plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.7]})
     >>> [line.get_label() for line in ax.lines]
-    ['loss', 'val_loss']
+    ['training loss', 'validation loss']
     >>> plt.close(ax.figure)
     """
     history = _find_history(estimator_or_history)
@@ -666,18 +702,18 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
         )
     ax = _get_ax(ax, (6, 3.5))
     epochs = np.arange(1, len(loss) + 1)
-    ax.plot(epochs, loss, color="C0", label="loss")
+    ax.plot(epochs, loss, color="C0", label="training loss")
     val = history.get("val_loss")
     if val is not None and len(val) and not np.isfinite(np.asarray(val, dtype=float)).any():
         # say so in the legend rather than draw an invisible line and no marker
-        ax.plot([], [], color="C1", label="val_loss: no finite value")
+        ax.plot([], [], color="C1", label="validation loss: no finite value")
         val = None
     if val is not None and len(val):
         val = np.asarray(val, dtype=float)
-        ax.plot(np.arange(1, len(val) + 1), val, color="C1", label="val_loss")
+        ax.plot(np.arange(1, len(val) + 1), val, color="C1", label="validation loss")
         best = int(np.nanargmin(val))
         ax.scatter([best + 1], [val[best]], color="C1", zorder=3, edgecolor="black",
-                   label=f"lowest val_loss (epoch {best + 1})")
+                   label=f"lowest validation loss (epoch {best + 1}): weights kept")
     values = np.r_[loss, val if val is not None else []]
     values = values[np.isfinite(values)]
     if values.size and values.min() > 0 and values.max() / values.min() > 30:
@@ -685,9 +721,9 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     ax.set_xlabel("epoch")
     if ylabel is None:
         name = _find_loss_name(estimator_or_history)
-        ylabel = f"loss ({name})" if name else "loss"
+        ylabel = f"loss: {LOSS_NAMES.get(name, name)}" if name else "loss"
     ax.set_ylabel(ylabel)
-    ax.set_title("Training history", fontsize="medium")
+    ax.set_title("Training: loss per epoch (lower is better)", fontsize="medium")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")

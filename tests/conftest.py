@@ -1,13 +1,16 @@
 import os
 
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("SKLSTM_EXAMPLE_FAST", "1")
 
 import numpy as np
 import pandas as pd
 import pytest
 
 import sklstm  # noqa: F401  (picks the JAX backend before any test imports Keras)
+
+# the examples' training budget, for their subprocesses only (test_examples.py):
+# never imported here, where --doctest-modules would import every module
+collect_ignore = ["fast_examples"]
 
 
 @pytest.fixture(scope="module")

@@ -54,26 +54,44 @@ def csv_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def tiny_run(csv_path, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("out") / "results"
-    code, stdout, stderr = _run(
-        ["forecast", str(csv_path), "--target", "y", "--features", "x", *TINY,
-         "--out", str(out_dir)])
-    return code, stdout, stderr, out_dir
+    with pytest.MonkeyPatch.context() as patch:
+        trained = _count_networks(patch)
+        code, stdout, stderr = _run(
+            ["forecast", str(csv_path), "--target", "y", "--features", "x", *TINY,
+             "--out", str(out_dir)])
+    return code, stdout, stderr, out_dir, trained
+
+
+def _count_networks(patch):
+    """Count the networks trained (LSTMRegressor fits) from now on; returns the count list."""
+    from sklstm import LSTMRegressor
+
+    trained, fit = [], LSTMRegressor.fit
+    patch.setattr(LSTMRegressor, "fit", lambda self, *a, **k: (trained.append(1),
+                                                                fit(self, *a, **k))[1])
+    return trained
 
 
 def test_forecast_run_succeeds_and_reports(tiny_run):
-    code, stdout, stderr, out_dir = tiny_run
+    code, stdout, stderr, out_dir, _ = tiny_run
     assert code == 0, stderr
     assert "MAE" in stdout and "RMSE" in stdout and "persistence" in stdout
     assert "best: sequence_length=3, units=4" in stdout
     assert "forecast of y for the next 2 step(s), 90% interval" in stdout
     assert f"wrote to {out_dir}/" in stdout
     assert "cv_series.csv" not in stdout  # a file of panels only
-    # progress bar on stderr: 1 candidate x 2 folds + refit + 2 persistence + 2 out-of-fold
-    assert "7/7" in stderr
+    # progress bar on stderr: 1 candidate x 2 folds + the refit
+    assert "3/3" in stderr
+
+
+def test_forecast_trains_candidates_times_folds_plus_one_networks(tiny_run):
+    # the out-of-fold predictions are the search's own fold fits' (1 x 2), then one refit
+    *_, trained = tiny_run
+    assert len(trained) == 1 * 2 + 1
 
 
 def test_forecast_run_writes_forecast_csv(tiny_run):
-    *_, out_dir = tiny_run
+    *_, out_dir, _ = tiny_run
     fc = pd.read_csv(out_dir / "forecast.csv", index_col="date", parse_dates=["date"])
     assert list(fc.columns) == ["forecast", "lower", "upper"]
     last = pd.Timestamp("2021-01-01") + pd.Timedelta(days=N_ROWS - 1)
@@ -82,7 +100,7 @@ def test_forecast_run_writes_forecast_csv(tiny_run):
 
 
 def test_forecast_run_writes_cv_results_with_persistence_on_the_same_folds(tiny_run):
-    *_, out_dir = tiny_run
+    *_, out_dir, _ = tiny_run
     table = pd.read_csv(out_dir / "cv_results.csv")
     assert list(table["model"]) == ["LSTMForecaster", "persistence"]
     folds = [f"mae_fold_{k}" for k in (1, 2)]
@@ -101,7 +119,7 @@ def test_forecast_run_writes_cv_results_with_persistence_on_the_same_folds(tiny_
 
 
 def test_forecast_run_writes_out_of_fold_predictions_as_scored(tiny_run):
-    *_, out_dir = tiny_run
+    *_, out_dir, _ = tiny_run
     oof = pd.read_csv(out_dir / "cv_predictions.csv", index_col="date", parse_dates=["date"])
     assert list(oof.columns) == ["fold", "y_t+1", "y_t+2"]
     X, y = make_supervised(_frame().set_index("date").drop(columns="label"), "y", horizon=2)
@@ -118,7 +136,7 @@ def test_forecast_run_writes_out_of_fold_predictions_as_scored(tiny_run):
 @pytest.mark.parametrize(
     "name", ["forecast.png", "cv_folds.png", "grid_search.png", "training_history.png"])
 def test_forecast_run_writes_plots(tiny_run, name):
-    *_, out_dir = tiny_run
+    *_, out_dir, _ = tiny_run
     image = matplotlib.image.imread(out_dir / name)
     assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 300
 
@@ -183,7 +201,8 @@ BAD_INPUT = [
                  "--features column 'label' is not numeric", id="non-numeric-feature"),
     pytest.param(_frame(), [], r"--target is required: .*\['y', 'x'\]", id="no-target"),
     pytest.param(_bad_date(_frame()), ["--target", "y"],
-                 r"could not parse '31/02/2021x' \(data row 8\) as a date in column 'date'",
+                 r"could not parse '31/02/2021x' \(data row 8\) of --date-column 'date' as a "
+                 r"date in the format of its first date; pass their format with --date-format",
                  id="unparsable-date"),
     pytest.param(_frame().iloc[[0, 2, 1, 3]], ["--target", "y"],
                  "not in time order .*2021-01-02 after 2021-01-03", id="unsorted-dates"),
@@ -202,13 +221,15 @@ BAD_INPUT = [
                               "--horizon", "3"],
                  r"too few rows: 40, but this job needs at least 171 \(--splits 5 cuts 6 "
                  r"TimeSeriesSplit blocks .* window, plus --horizon 3 row\(s\) of future "
-                 r"targets\); use fewer --splits, .*; also lower --coverage",
+                 r"targets\); with 40 rows, this runs: sklstm forecast .*data.csv --target y "
+                 r"--horizon 3 --sequence-length 7 --splits 4 --coverage 0.8$",
                  id="too-few-rows-for-splits"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "2", "--sequence-length", "3",
                               "--horizon", "1"],
                  r"too few rows: 40, but this job needs at least 87 \(the --coverage 0.9 "
-                 r"interval is calibrated on at least 9 held-out rows.*\); lower --coverage "
-                 r"\(these rows hold out 4, which support up to 80%\) or add data$",
+                 r"interval is calibrated on at least 9 held-out rows.*\); with 40 rows, this "
+                 r"runs: sklstm forecast .*data.csv --target y --horizon 1 --sequence-length 3 "
+                 r"--splits 2 --coverage 0.8$",
                  id="too-few-rows-for-interval"),
     pytest.param(None, ["--target", "weather"], "--target column 'weather' is not numeric",
                  id="embedded-non-numeric-target"),
@@ -521,7 +542,7 @@ def test_panel_run_writes_every_series_forecast_long(panel_run):
 def test_panel_run_plots_one_row_per_shown_series(panel_run, tiny_run):
     *_, out_dir = panel_run
     panel = matplotlib.image.imread(out_dir / "forecast.png")
-    single = matplotlib.image.imread(tiny_run[-1] / "forecast.png")
+    single = matplotlib.image.imread(tiny_run[3] / "forecast.png")
     assert panel.shape[0] > 1.3 * single.shape[0]  # three rows of plots, not two
     for name in ("cv_folds.png", "grid_search.png", "training_history.png"):
         assert matplotlib.image.imread(out_dir / name).shape[0] > 200

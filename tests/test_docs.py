@@ -100,28 +100,29 @@ def test_rst_to_markdown(rst, markdown):
     assert gallery.rst_to_markdown(rst, resolve) == markdown
 
 
-def test_run_cells_records_output_and_figures(tmp_path, monkeypatch):
+def test_run_cells_records_output_and_the_figures_left_open(tmp_path, monkeypatch):
     script = tmp_path / "plot_two_figures.py"
     script.write_text(
         '"""Two figures\n============\n"""\n'
-        "# %%\n# First.\nimport os\nfrom pathlib import Path\n"
-        "import matplotlib.pyplot as plt\n"
-        "out = Path(os.environ['SKLSTM_FIGURES_DIR'])\nout.mkdir(parents=True, exist_ok=True)\n"
-        "plt.plot([1, 2]); plt.savefig(out / 'first.png')\nprint('one')\n"
-        "# %%\n# Second.\nplt.figure(); plt.plot([2, 1]); plt.savefig(out / 'second.png')\n"
+        "# %%\n# First.\nimport matplotlib.pyplot as plt\n"
+        "plt.plot([1, 2]); plt.title('rising')\nprint('one')\n"
+        "# %%\n# Second: two figures, then show() as a user's script ends.\n"
+        "plt.figure(); plt.plot([2, 1]); plt.figure(); plt.plot([1, 1])\nplt.show()\n"
     )
-    monkeypatch.setenv("SKLSTM_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     assert gallery._run_cells(script, tmp_path) == 0
     records = json.loads((tmp_path / "cells.json").read_text())
     assert [r["stdout"] for r in records] == ["one\n", ""]
-    assert [r["figures"] for r in records] == [["first.png"], ["second.png"]]
+    assert [[f["file"] for f in r["figures"]] for r in records] == [
+        ["plot_two_figures_01.png"], ["plot_two_figures_02.png", "plot_two_figures_03.png"]]
+    assert records[0]["figures"][0]["alt"] == "rising"
+    assert records[1]["figures"][0]["alt"] == "figure 2"
+    assert (tmp_path / "plot_two_figures_03.png").stat().st_size > 0
 
 
 def test_run_cells_reports_a_failing_cell(tmp_path, monkeypatch, capsys):
     script = tmp_path / "plot_fails.py"
     script.write_text('"""Fails\n=====\n"""\n# %%\nx = 1\n# %%\nraise ValueError("boom")\n# %%\ny = 2\n')
-    monkeypatch.setenv("SKLSTM_FIGURES_DIR", str(tmp_path / "figures"))
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     assert gallery._run_cells(script, tmp_path) == 1
     err = capsys.readouterr().err
@@ -131,50 +132,59 @@ def test_run_cells_reports_a_failing_cell(tmp_path, monkeypatch, capsys):
     assert len(records) == 2  # stopped at the failing cell
 
 
+GOOD = ('"""Good\n====\n"""\n# %%\nimport matplotlib.pyplot as plt\n'
+        "plt.plot([0, 1])\nprint({value})\n")
+
+
 @pytest.mark.slow
-def test_run_example_caches_successes_only(tmp_path, monkeypatch):
-    monkeypatch.setattr(gallery, "CACHE", tmp_path / "cache")
+def test_run_example_stores_a_run_until_its_script_changes(tmp_path):
+    runs = tmp_path / "runs"
     good = tmp_path / "plot_good.py"
-    good.write_text('"""Good\n====\n"""\n# %%\nimport os, pathlib, matplotlib.pyplot as plt\n'
-                    "out = pathlib.Path(os.environ['SKLSTM_FIGURES_DIR'])\n"
-                    "out.mkdir(parents=True)\nplt.plot([0, 1])\nplt.savefig(out / 'a.png')\n")
+    good.write_text(GOOD.format(value=1))
     bad = tmp_path / "plot_bad.py"
     bad.write_text('"""Bad\n===\n"""\n# %%\nraise RuntimeError("nope")\n')
-    results = gallery.run_examples([good, bad], jobs=2)
-    assert results[good]["returncode"] == 0 and "cached" not in results[good]
-    assert results[good]["cells"][0]["figures"] == ["a.png"]
-    assert (Path(results[good]["dir"]) / "figures" / "a.png").exists()
+    results = gallery.run_examples([good, bad], jobs=2, runs=runs)
+    assert "cached" not in results[good] and results[good]["cells"][0]["stdout"] == "1\n"
+    assert sorted(p.name for p in (runs / "plot_good").iterdir()) == [
+        "plot_good_01.png", "run.json"]
     assert results[bad]["returncode"] != 0 and "RuntimeError: nope" in results[bad]["stderr"]
-    again = gallery.run_examples([good, bad], jobs=2)
-    assert again[good]["cached"] is True
-    assert "cached" not in again[bad]  # a failure is retried, never cached
-    assert gallery.load_result(bad) is None
+    assert gallery.failed(results[bad]) and not gallery.failed(results[good])
+    assert not (runs / "plot_bad").exists()  # a failure is never stored
+    again = gallery.run_examples([good, bad], jobs=2, runs=runs)
+    assert again[good]["cached"] is True and "cached" not in again[bad]
+    # the key is the script's own hash: a changed script runs again
+    good.write_text(GOOD.format(value=2))
+    assert gallery.load_run(good, runs) is None
+    changed = gallery.run_example(good, runs=runs)
+    assert "cached" not in changed and changed["cells"][0]["stdout"] == "2\n"
+    assert gallery.run_example(good, runs=runs)["cached"] is True
+    assert sorted(p.name for p in runs.iterdir()) == ["plot_good"]  # no leftovers
 
 
 def test_example_page_places_figures_after_their_cell(example):
-    result = {"returncode": 0, "seconds": 1.0, "cells": [
-        {"stdout": "3\n", "figures": [], "seconds": 0.1},
-        {"stdout": "", "figures": ["fit.png"], "seconds": 0.1},
-    ]}
+    result = {"returncode": 0, "seconds": 1.0, "cores": 2, "load_average": 1.0,
+              "date": "2026-12-01", "python": "3.11.7", "cells": [
+                  {"stdout": "3\n", "figures": [], "seconds": 0.1},
+                  {"stdout": "", "figures": [{"file": "plot_sine_01.png", "alt": "the fit"}],
+                   "seconds": 0.1},
+              ]}
     page = gallery.example_page(example, result, lambda f: f"plot_sine/{f}", "plot_sine.py")
     assert page.startswith("# Forecasting a sine\n")
-    assert page.index("x = x * 2") < page.index("![fit](plot_sine/fit.png)")
+    assert page.index("x = x * 2") < page.index("![the fit](plot_sine/plot_sine_01.png)")
     assert page.index("print(x.sum())") < page.index("    3\n") < page.index("## Fit it")
 
 
-
-def test_example_page_says_first_that_it_shows_a_short_run(example):
-    result = {"returncode": 0, "seconds": 1.0, "cells": []}
-    page = gallery.example_page(example, result, str, "plot_sine.py")
-    note = page.index('!!! info "Short training run"')
-    assert note < page.index("x = x * 2") and "SKLSTM_EXAMPLE_FAST=1" in page
-    assert "A full run" not in page
-    full = {"seconds": 300.0, "cores": 2, "load_average": 3.5, "date": "2026-12-01",
-            "stdout": "MAE 2.61"}
-    page = gallery.example_page(example, result, str, "plot_sine.py", full_run=full)
-    assert ("A full run (`python plot_sine.py`, 5 min on 2 cores at load average 3.5, "
-            "2026-12-01) printed:") in page
-    assert page.index("    ```text\n    MAE 2.61\n    ```") < page.index("x = x * 2")
+def test_example_page_says_which_run_it_shows(example):
+    run = {"seconds": 300.0, "cores": 2, "load_average": 3.5, "date": "2026-12-01",
+           "python": "3.11.7", "versions": {"sklstm": "0.2.0", "keras": "3.15.1"},
+           "cells": []}
+    page = gallery.example_page(example, run, str, "plot_sine.py")
+    note = page.index("What this page shows is what `python plot_sine.py` printed")
+    assert note < page.index("x = x * 2")
+    assert ("on 2026-12-01: it took 5 min on 2 CPU cores (load average 3.5), with "
+            "Python 3.11.7, sklstm 0.2.0, keras 3.15.1.") in page
+    assert "short" not in page.lower() and "FAST" not in page
+    assert "Not run in this build" in gallery.example_page(example, None, str, "plot_sine.py")
 
 
 # --- reST roles in docstrings ---------------------------------------------------
@@ -286,6 +296,34 @@ GUIDES = ["../README.md", "index.md", "getting-started.md", "user-guide/windowin
           "user-guide/cross-validation.md", "user-guide/grid-search.md",
           "user-guide/panels.md", "user-guide/long-panels.md"]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+# functions called for what they do, not for a value to show
+SIDE_EFFECTS = {"print", "save_estimator"}
+
+
+@pytest.mark.parametrize("page", ["../README.md", *sorted(
+    p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))])
+def test_guide_code_prints_what_it_shows(page):
+    """Copied into a script, a block prints what the page shows.
+
+    A bare expression (``windows.shape``, ``forecast(model, ...)``) shows its
+    value in a notebook and nothing in a script; method calls (``search.fit``)
+    are kept for what they do.
+    """
+    import ast
+
+    shown = []
+    for block in FENCE.findall((DOCS / page).read_text()):
+        for node in ast.parse(block).body:
+            value = node.value if isinstance(node, ast.Expr) else None
+            if value is None or isinstance(value, ast.Constant):
+                continue
+            if isinstance(value, ast.Call) and not (
+                    isinstance(value.func, ast.Name) and value.func.id not in SIDE_EFFECTS):
+                continue
+            shown.append(ast.get_source_segment(block, node).splitlines()[0])
+    assert not shown, f"{page}: wrap in print() or assign: {shown}"
 
 
 @pytest.mark.slow

@@ -127,7 +127,7 @@ def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weig
     ours, theirs = _model(), _model()
     theirs.set_weights(ours.get_weights())
     fit = dict(FIT, epochs=1, batch_size=batch_size, shuffle=False, sample_weight=w)
-    history = _training.fit_jax(ours, X, y, **fit)
+    history = _training.fit_jax(ours, X, y, **fit).history
     for part in (slice(0, batch_size), slice(batch_size, n)):
         theirs.train_on_batch(X[part], y[part], sample_weight=None if w is None else w[part])
 
@@ -135,6 +135,28 @@ def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weig
     for a, b in zip(_weights(ours), _weights(theirs)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert int(ours.optimizer.iterations) == int(theirs.optimizer.iterations) == 2
+
+
+# --- what the loop hands back -----------------------------------------------------
+
+def test_the_loop_hands_back_the_first_batch_loss_and_the_kept_validation_predictions(
+        windows_xy):
+    X, y = windows_xy
+    X, y = X.astype(np.float32), y[:, None].astype(np.float32)
+    model = _model(learning_rate=0.05)
+    # the first batch (no shuffling: rows 0-15), with the starting weights
+    start = float(np.mean((_training.predict_jax(model, X[:16]) - y[:16]) ** 2))
+    fit = dict(FIT, epochs=6, shuffle=False, validation=(X[70:], y[70:]), n_iter_no_change=2)
+    training = _training.fit_jax(model, X[:70], y[:70], **fit)
+    assert training.first_loss == pytest.approx(start, rel=1e-5)
+    # the predictions of the weights kept (the best epoch's), not of the last epoch
+    kept = _training.predict_jax(model, X[70:])
+    np.testing.assert_allclose(training.validation_predictions, kept, rtol=1e-6, atol=1e-7)
+    best = int(np.argmin(training.history["val_loss"]))
+    assert best < len(training.history["val_loss"]) - 1  # stopped after a worse epoch
+    assert float(np.mean((kept - y[70:]) ** 2)) == pytest.approx(
+        training.history["val_loss"][best], rel=1e-5)
+    assert _training.fit_jax(_model(), X[:70], y[:70], **FIT).validation_predictions is None
 
 
 # --- predict buckets ----------------------------------------------------------
@@ -293,6 +315,33 @@ def test_concurrent_fits_in_threads_match_sequential_fits(windows_xy):
 
 # --- programs stored for new processes ----------------------------------------
 
+def test_stored_programs_are_keyed_on_the_code_they_run_only(monkeypatch):
+    """Editing the CLI's text keeps the stored programs; editing a layer does not."""
+    import importlib
+    import inspect
+    from pathlib import Path
+
+    package = Path(_programs.__file__).parent
+    traced = set()
+    for path in package.glob("*.py"):
+        module = importlib.import_module(f"sklstm.{path.stem}" if path.stem != "__init__"
+                                         else "sklstm")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            keras_code = issubclass(obj, (keras.layers.Layer, keras.initializers.Initializer,
+                                          keras.losses.Loss, keras.optimizers.Optimizer))
+            if keras_code and obj.__module__ == module.__name__:
+                traced.add(path.name)
+    assert traced <= set(_programs.TRACED_MODULES)
+    assert "cli.py" not in _programs.TRACED_MODULES
+    fingerprint = _programs._environment_fingerprint()
+    _programs._environment_fingerprint.cache_clear()
+    with monkeypatch.context() as patch:
+        patch.setattr(_programs, "TRACED_MODULES", ("_model.py",))
+        assert _programs._environment_fingerprint() != fingerprint
+        _programs._environment_fingerprint.cache_clear()
+    assert _programs._environment_fingerprint() == fingerprint
+
+
 _NEW_PROCESS_FIT = """
 import json, sys
 import jax, numpy as np
@@ -365,3 +414,4 @@ def test_programs_running_user_code_are_not_stored():
     assert _programs._only_keras_and_sklstm_code(_model(loss="mae"))
     assert not _programs._only_keras_and_sklstm_code(_model(loss=own_loss))
     assert not _programs.CompiledSteps(_model(loss=own_loss), key="k").storable
+

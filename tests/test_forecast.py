@@ -244,6 +244,16 @@ def test_lstm_forecaster_direct_with_interval(sine_frame, sine_h3):
     )
 
 
+def test_a_forecast_predicts_from_the_last_window_only(sine_frame, sine_h3, monkeypatch):
+    rows = []
+    for name in ("predict", "predict_interval"):
+        method = getattr(LSTMForecaster, name)
+        monkeypatch.setattr(LSTMForecaster, name, lambda self, X, *a, _m=method, **k: (
+            rows.append(len(X)), _m(self, X, *a, **k))[1])
+    forecast(sine_h3, sine_frame, target="y", coverage=0.8)
+    assert rows == [5, 5]  # sequence_length rows, not the whole history
+
+
 def test_grid_search_and_its_best_estimator(sine_frame):
     series = sine_frame["y"]
     X, y = make_supervised(series, "y")

@@ -11,32 +11,11 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklstm import LSTMForecaster, LSTMRegressor, make_supervised
-from sklstm._forecaster import calibration_size, conformal_rank
+from sklstm._conformal import calibration_size, conformal_rank
 
 TINY = {"sequence_length": 5, "units": 4, "random_state": 0}
-
-# Two checks cannot pass for any forecaster that windows its rows.
-WINDOW_FAILURES = {
-    "check_methods_sample_order_invariance": (
-        "each row is predicted from the window of rows before it, so shuffled "
-        "rows give other windows by design"
-    ),
-    "check_methods_subset_invariance": (
-        "a subset of rows has other windows (the rows before each one differ)"
-    ),
-}
-
-
-@pytest.mark.slow  # ~40 fits on differently shaped data: 40 s with a cold compilation cache
-@parametrize_with_checks(
-    [LSTMForecaster(sequence_length=3, units=4, epochs=2, random_state=0)],
-    expected_failed_checks=lambda est: WINDOW_FAILURES,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # --- data ------------------------------------------------------------------------------
@@ -123,6 +102,97 @@ def test_without_early_stopping_the_held_out_rows_still_calibrate(seasonal):
     model = LSTMForecaster(**TINY, epochs=3, early_stopping=False).fit(X, y)
     assert len(model.history_["loss"]) == 3 and "val_loss" not in model.history_
     assert len(model.conformity_scores_) == round(0.1 * len(X))
+
+
+# --- one trip of the data through fit -----------------------------------------------------
+
+
+def _count_calls(monkeypatch, owner, name, sizes=None):
+    """Replace ``owner.name`` by a wrapper counting its calls (and the rows of its first arg)."""
+    calls = []
+    original = getattr(owner, name)
+
+    def counted(*args, **kwargs):
+        calls.append(len(args[1]) if sizes else None)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize("params, panel", [
+    ({}, False), ({"trend": "highway"}, False), ({"trend": "last"}, True),
+    ({"early_stopping": False}, False),
+], ids=["diff", "highway", "panel", "no-early-stopping"])
+def test_one_fit_validates_once_windows_once_and_predicts_only_what_it_must(
+        sine_frame, monkeypatch, params, panel):
+    """validate_data at most 4 times: LSTMForecaster at its boundary, the scalers of X
+    and y, SciKeras's identity feature encoder (nothing downstream checks again);
+    the windower once; no pass of the network besides training but, without early
+    stopping, one over the held-out rows that calibrate the intervals."""
+    import cProfile
+    import pstats
+
+    from sklstm import SequenceWindower
+
+    target = ["y", "x"] if panel else "y"
+    X, y = make_supervised(sine_frame, target, horizon=2)
+    model = LSTMForecaster(**TINY, epochs=2, target_column=target, **params)
+    windowed = _count_calls(monkeypatch, SequenceWindower, "_window")
+    network = _count_calls(monkeypatch, LSTMRegressor, "_network_output", sizes=True)
+    profile = cProfile.Profile()
+    profile.runcall(model.fit, X, y)
+    validations = sum(
+        stats[1] for (path, _, function), stats in pstats.Stats(profile).stats.items()
+        if function == "validate_data" and path.endswith("sklearn/utils/validation.py"))
+    assert 1 <= validations <= 4
+    assert len(windowed) == 1
+    n_held = round(0.1 * len(X))
+    assert network == ([] if model.early_stopping else [n_held])
+    # the held-out predictions are the training loop's: those of predict on those rows
+    held = slice(len(X) - n_held, None)
+    errors = np.abs(y.to_numpy()[held] - model.predict(X)[held])
+    np.testing.assert_allclose(model.conformity_scores_, errors, rtol=1e-5, atol=1e-6)
+
+
+def test_relative_windows_are_made_per_block_as_the_whole_would_be():
+    from sklstm import SequenceWindower
+    from sklstm._forecaster import RelativeWindows
+
+    rng = np.random.default_rng(0)
+    columns = rng.standard_normal((30, 3))
+    raw = np.cumsum(rng.standard_normal((30, 2)), axis=0)
+    windows = SequenceWindower(4).fit_transform(np.column_stack([columns, raw]))
+    relative = RelativeWindows(windows, [0, 2], np.array([2.0, 0.5]))
+    # as the whole array: the targets' past minus their last value, in units of scale
+    expected = windows[:, :, :3].copy()
+    expected[:, :, [0, 2]] = (windows[:, :, 3:] - windows[:, -1:, 3:]) / [2.0, 0.5]
+    assert relative.shape == expected.shape and len(relative) == 30
+    np.testing.assert_array_equal(np.asarray(relative), expected)
+    rows = np.array([3, 17, 29])
+    np.testing.assert_array_equal(relative[rows], expected[rows])
+    np.testing.assert_array_equal(np.asarray(relative[10:20][2:5]), expected[12:15])
+    np.testing.assert_array_equal(np.asarray(relative[:5], dtype=np.float32),
+                                  expected[:5].astype(np.float32))
+
+
+def test_a_diff_fit_never_holds_every_window():
+    import tracemalloc
+
+    n, length = 40_000, 32
+    series = np.cumsum(np.random.default_rng(0).standard_normal((n + 1, 4)), axis=0)
+    X, y = series[:-1], series[1:, 0]
+    model = LSTMForecaster(sequence_length=length, units=2, epochs=1, batch_size=1024,
+                           random_state=0)
+    model.fit(X[:2000], y[:2000])  # compiles, outside the measurement
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    windows = n * length * 4 * 8  # float64: what the copy of every window took
+    assert peak < windows / 4, f"peak {peak / 2**20:.1f} MiB, windows {windows / 2**20:.1f} MiB"
 
 
 def test_grid_search_over_flat_params_with_time_series_split(seasonal):
@@ -289,3 +359,91 @@ def test_a_failed_refit_keeps_the_previous_fitted_state(seasonal):
         model.set_params(units=0).fit(wide, y)
     assert model.n_features_in_ == 1 and list(model.feature_names_in_) == ["s"]
     np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_a_refit_on_the_other_layout_keeps_nothing_of_the_first(seasonal):
+    X, y = make_supervised(seasonal.iloc[:120], "s")  # wide, 1-D y
+    model = LSTMForecaster(sequence_length=4, units=2, epochs=1, random_state=0).fit(X, y)
+    wide_only = {"windower_", "scaler_X_", "diff_scale_", "y_ndim_"}
+    assert wide_only <= set(vars(model))
+    long = pd.DataFrame({"id": np.repeat(["a", "b"], 60), "t": np.tile(np.arange(60), 2),
+                         "v": seasonal.iloc[:120].to_numpy()})
+    XL, yL = make_supervised(long, "v", series="id", time="t", horizon=3)
+    assert model.fit(XL, yL).predict(XL).shape == (len(XL), 3)  # not the wide fit's 1-D
+    assert not wide_only & set(vars(model))
+    assert model.fit(X, y).predict(X).shape == (len(X),) and not hasattr(model, "series_")
+
+
+# --- sample_weight --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def weighted_data(seasonal):
+    """200 rows; rows 40-49 and 190-194 (in the held-out end) carry wrong targets."""
+    X, y = make_supervised(seasonal.iloc[:201], "s")
+    X, y = X.to_numpy(), y.to_numpy()
+    wrong = np.zeros(len(y), dtype=bool)
+    wrong[40:50] = wrong[190:195] = True
+    weights = np.where(wrong, 0.0, 1.0)
+    return X, y, np.where(wrong, y + 40.0, y), weights
+
+
+def test_rows_of_weight_zero_count_for_nothing(weighted_data):
+    X, y, y_wrong, weights = weighted_data
+    model = LSTMForecaster(**TINY, epochs=3, validation_fraction=0.2)
+    clean = clone(model).fit(X, y, sample_weight=weights)
+    wrong = clone(model).fit(X, y_wrong, sample_weight=weights)
+    # whatever their targets, rows of weight 0 change no weight, scale or interval
+    np.testing.assert_array_equal(wrong.predict(X), clean.predict(X))
+    np.testing.assert_array_equal(wrong.conformity_scores_, clean.conformity_scores_)
+    # the held-out rows are the last 20% of the 185 rows that count, the wrong ones left out
+    assert clean.conformity_scores_.shape == (37, 1)
+    assert wrong.scaler_y_.data_max_ == clean.scaler_y_.data_max_
+    unweighted = clone(model).fit(X, y_wrong)
+    assert not np.allclose(unweighted.predict(X), clean.predict(X))
+
+
+@pytest.mark.parametrize("early_stopping", [True, False])
+def test_weights_of_one_change_nothing(weighted_data, early_stopping):
+    X, y, _, _ = weighted_data
+    model = LSTMForecaster(**TINY, epochs=3, early_stopping=early_stopping)
+    np.testing.assert_allclose(clone(model).fit(X, y, sample_weight=np.ones(len(y))).predict(X),
+                               clone(model).fit(X, y).predict(X), rtol=1e-6)
+
+
+def test_weights_reach_every_fold_of_a_grid_search_through_routing(weighted_data):
+    import sklearn
+
+    X, y, y_wrong, weights = weighted_data
+    cv = TimeSeriesSplit(n_splits=2)
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = (LSTMForecaster(**TINY, epochs=2)
+                 .set_fit_request(sample_weight=True).set_score_request(sample_weight=False))
+        search = GridSearchCV(model, {"units": [4]}, cv=cv).fit(X, y_wrong, sample_weight=weights)
+    for k, (train, test) in enumerate(cv.split(X)):
+        alone = LSTMForecaster(**TINY, epochs=2).fit(X[train], y_wrong[train],
+                                                     sample_weight=weights[train])
+        assert search.cv_results_[f"split{k}_test_score"][0] == pytest.approx(
+            alone.score(X[test], y_wrong[test]), rel=1e-6)
+    np.testing.assert_allclose(
+        search.best_estimator_.predict(X),
+        LSTMForecaster(**TINY, epochs=2).fit(X, y, sample_weight=weights).predict(X), rtol=1e-6)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.ones(5), r"one weight per row of X \(200\), got shape \(5,\)"),
+    (np.r_[1.0, -1.0, np.ones(198)], r"finite and >= 0, got -1.0 at row 1"),
+    (np.zeros(200), "zero for every row"),
+])
+def test_bad_sample_weight_is_refused(weighted_data, weights, match):
+    X, y, _, _ = weighted_data
+    with pytest.raises(ValueError, match=match):
+        LSTMForecaster(**TINY, epochs=1).fit(X, y, sample_weight=weights)
+
+
+def test_long_panels_refuse_sample_weight():
+    long = pd.DataFrame({"id": np.repeat(["a", "b"], 30), "t": np.tile(np.arange(30), 2),
+                         "v": np.sin(np.arange(60.0))})
+    X, y = make_supervised(long, "v", series="id", time="t")
+    with pytest.raises(ValueError, match="sample_weight is not supported for long panels"):
+        LSTMForecaster(**TINY).fit(X, y, sample_weight=np.ones(len(y)))

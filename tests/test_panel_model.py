@@ -144,6 +144,22 @@ def test_unknown_targets_are_skipped_not_trained_on_as_zeros():
         assert getattr(skipped, name) == (3 if name == "n_outputs_" else 1)
 
 
+def test_held_out_rows_of_unknown_targets_are_predicted_but_not_scored():
+    X, y = panel()
+    windows = SequenceWindower(4).fit_transform(MinMaxScaler().fit_transform(X))
+    ragged = y.to_numpy().copy()
+    ragged[-3:, 1] = NAN  # the second series stops before the end of the held-out rows
+    reg = LSTMRegressor(n_series=3, validation_fraction=0.1, **TINY).fit(windows, ragged)
+    held = reg.validation_rows_
+    np.testing.assert_array_equal(held, np.arange(len(y) - 8, len(y)))
+    pred = reg.predict(windows)[held]
+    np.testing.assert_allclose(reg.validation_predictions_, pred, rtol=1e-6, atol=1e-7)
+    # the kept (best) weights' validation loss is the mean over the known targets only
+    known = ~np.isnan(ragged[held])
+    losses = (pred - ragged[held]) ** 2
+    assert min(reg.history_["val_loss"]) == pytest.approx(losses[known].mean(), rel=1e-4)
+
+
 @pytest.mark.parametrize("params, y_width, match", [
     ({"n_series": 5}, 5, r"n_series=5 is more than the 4 feature\(s\)"),
     ({"n_series": 3}, 4, r"y has 4 column\(s\), not a multiple of n_series=3"),

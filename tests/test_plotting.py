@@ -1,3 +1,5 @@
+import re
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -74,10 +76,10 @@ def _labels(ax):
     "with_cv, forecast_kind, labels, n_bands",
     [
         (False, None, ["temp_max"], 0),
-        (True, None, ["temp_max", "out-of-fold CV prediction"], 0),
+        (True, None, ["temp_max", "forecast made in cross-validation"], 0),
         (False, "point", ["temp_max", "forecast"], 0),
         (False, "interval", ["temp_max", "forecast"], 1),
-        (True, "interval", ["temp_max", "out-of-fold CV prediction", "forecast"], 1),
+        (True, "interval", ["temp_max", "forecast made in cross-validation", "forecast"], 1),
     ],
 )
 def test_plot_forecast_draws_one_line_per_series_and_a_band(
@@ -154,7 +156,7 @@ def test_plot_forecast_embedded_weather_columns_carry_their_unit():
 
 
 def _span(ax):
-    return [p for p in ax.patches if p.get_label() == "no out-of-fold prediction"]
+    return [p for p in ax.patches if p.get_label() == "no cross-validation forecast"]
 
 
 def test_plot_forecast_marks_the_rows_after_the_last_cv_prediction(history):
@@ -237,7 +239,7 @@ def test_plot_cv_folds_puts_dates_on_the_x_axis(history):
     assert first.get_x() == pytest.approx(mdates.date2num(history.index[0]))
     assert isinstance(ax.xaxis.get_major_formatter(), mdates.ConciseDateFormatter)
     assert ax.get_xlabel() == "date (2021)"
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"train", "test"}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"training rows", "test rows"}
 
 
 def test_plot_cv_folds_accepts_a_datetimeindex(history):
@@ -291,12 +293,30 @@ def test_plot_grid_search_colours_do_not_overstate_small_differences(ridge_searc
     (image,) = ax.images
     low, high = image.norm.vmin, image.norm.vmax
     assert high - low == pytest.approx(0.2)
-    assert "colours span at least one fold std" in ax.figure.axes[-1].get_ylabel()
+    assert "alike colours: within the spread" in ax.figure.axes[-1].get_ylabel()
     # the real search's means differ by more than its folds: the colours span the means
     ax = plot_grid_search(ridge_search, x="sequence_length", y="alpha", unit="°C")
     grid = ax.images[0].get_array()
     assert (ax.images[0].norm.vmin, ax.images[0].norm.vmax) == (grid.min(), grid.max())
-    assert ax.figure.axes[-1].get_ylabel() == "mean absolute error (°C), CV mean"
+    assert ax.figure.axes[-1].get_ylabel() == (
+        "mean absolute error (°C)\nmean ± spread over the 3 test folds")
+
+
+def test_plot_grid_search_shows_a_callable_scorers_error_when_told(ridge_search):
+    # as the CLI's scorer, a callable returning minus the errors it names
+    def scorer(estimator, X, y):
+        return {"mae": -float(np.mean(np.abs(estimator.predict(X) - y)))}
+
+    search = _ridge_search(scoring=scorer, refit="mae")
+    ax = plot_grid_search(search, y="alpha", negate=True, label="MAE", unit="°C")
+    grid = ax.images[0].get_array()
+    np.testing.assert_allclose(np.sort(grid.ravel()),
+                               np.sort(-search.cv_results_["mean_test_mae"]))
+    assert ax.figure.axes[-1].get_ylabel() == "MAE (°C)\nmean ± spread over the 3 test folds"
+    # the lowest error is outlined
+    (outline,) = [p for p in ax.patches if not p.get_fill()]
+    row, col = np.unravel_index(np.argmin(grid), grid.shape)
+    assert (outline.get_x() + 0.5, outline.get_y() + 0.5) == (col, row)
 
 
 @pytest.mark.parametrize("as_frame", [False, True])
@@ -327,7 +347,7 @@ def test_plot_grid_search_takes_best_over_other_parameters():
     best = -res.groupby(["param_ridge__alpha", "param_window__sequence_length"])[
         "mean_test_score"].max().unstack().to_numpy()
     np.testing.assert_allclose(ax.images[0].get_array(), best)
-    assert "best per cell" in ax.figure.axes[-1].get_ylabel()
+    assert "each cell: its best of the other parameters" in ax.figure.axes[-1].get_ylabel()
 
 
 @pytest.mark.parametrize(
@@ -367,7 +387,7 @@ def test_plot_grid_search_ambiguous_short_name():
 def test_plot_history_from_a_dict_marks_the_best_epoch():
     ax = plot_history({"loss": [0.9, 0.5, 0.3, 0.2], "val_loss": [1.0, 0.4, 0.6, 0.7]})
     loss, val = ax.lines
-    assert (loss.get_label(), val.get_label()) == ("loss", "val_loss")
+    assert (loss.get_label(), val.get_label()) == ("training loss", "validation loss")
     np.testing.assert_array_equal(loss.get_xdata(), [1, 2, 3, 4])
     (marker,) = ax.collections
     np.testing.assert_array_equal(marker.get_offsets(), [[2, 0.4]])
@@ -376,15 +396,17 @@ def test_plot_history_from_a_dict_marks_the_best_epoch():
 
 def test_plot_history_without_validation_loss():
     ax = plot_history({"loss": [0.9, 0.5]})
-    assert [line.get_label() for line in ax.lines] == ["loss"]
+    assert [line.get_label() for line in ax.lines] == ["training loss"]
     assert not ax.collections
 
 
 def test_plot_history_with_an_all_nan_validation_curve_says_so():
     ax = plot_history({"loss": [0.9, 0.5], "val_loss": [np.nan, np.nan]})
-    assert [line.get_label() for line in ax.lines] == ["loss", "val_loss: no finite value"]
+    assert [line.get_label() for line in ax.lines] == [
+        "training loss", "validation loss: no finite value"]
     assert not ax.collections
-    assert "val_loss: no finite value" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "validation loss: no finite value" in [
+        t.get_text() for t in ax.get_legend().get_texts()]
 
 
 def test_plot_history_finds_the_lstm_inside_nested_estimators(fitted_lstm_model):
@@ -393,8 +415,8 @@ def test_plot_history_finds_the_lstm_inside_nested_estimators(fitted_lstm_model)
     for holder in (lstm, fitted_lstm_model.regressor_, fitted_lstm_model):
         ax = plot_history(holder)
         assert len(ax.lines[0].get_xdata()) == n_epochs
-        assert "val_loss" in [line.get_label() for line in ax.lines]
-        assert ax.get_ylabel() == "loss (mse)"  # the network's loss, named
+        assert "validation loss" in [line.get_label() for line in ax.lines]
+        assert ax.get_ylabel() == "loss: mean squared error"  # the network's loss, named
 
 
 def test_plot_history_loss_axis_label():
@@ -420,3 +442,46 @@ def test_plot_history_rejects_bad_input(obj, error, match):
     with pytest.raises(error, match=match):
         plot_history(obj)
     assert plt.get_fignums() == open_before
+
+
+# --- plain words ---------------------------------------------------------------
+
+# words a newcomer would have to look up, which the figures used to print
+JARGON = re.compile(r"out-of-fold|\bstd\b|val_loss|min-max|t\+1|CV mean|\bsplits\b|step-ahead")
+
+
+def _texts(fig):
+    """Every title, axis label, legend entry and colour-bar label of a figure."""
+    texts = [fig._suptitle.get_text()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        texts += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        if ax.get_legend() is not None:
+            texts += [t.get_text() for t in ax.get_legend().get_texts()]
+    return [t for t in texts if t]
+
+
+def test_plots_speak_plain_words(history, future, ridge_search):
+    cv = history.shift(1).iloc[20:30]
+    axes = [
+        plot_forecast(history, cv_predictions=cv),
+        plot_forecast(history, cv_predictions=cv, forecast=future, tail=20),
+        plot_cv_folds(TimeSeriesSplit(n_splits=3), history),
+        plot_grid_search(ridge_search, x="sequence_length", y="alpha"),
+        plot_history({"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.6, 0.7]}),
+    ]
+    for ax in axes:
+        texts = _texts(ax.figure)
+        assert texts and not [t for t in texts if JARGON.search(t)], texts
+
+
+@pytest.mark.parametrize("horizon", [1, 7])
+def test_cli_forecast_figure_speaks_plain_words(history, future, horizon):
+    from sklstm.cli import _plot_series
+
+    fig, (top, bottom) = plt.subplots(2, 1)
+    one_step = history.shift(1).iloc[:-horizon].reindex(history.index)
+    fc = future.assign(lower=future["forecast"] - 1, upper=future["forecast"] + 1)
+    _plot_series(top, bottom, history, one_step, fc, horizon, 0.9, "°C")
+    texts = _texts(fig)
+    assert "cross-validation" in top.get_title()
+    assert not [t for t in texts if JARGON.search(t)], texts

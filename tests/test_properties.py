@@ -169,6 +169,8 @@ def test_windows_read_true_positions_and_never_a_later_row(case):
 
 @settings(max_examples=MAX_EXAMPLES, deadline=None)
 @given(series(min_rows=2), st.data())
+# a split before the last row leaves one row, which the windower rightly says it guesses
+@pytest.mark.filterwarnings("ignore:SequenceWindower takes this one row:UserWarning")
 def test_arrays_that_continue_the_fitted_rows_match_the_whole_series(case, data):
     X, sequence_length, padding = case
     # a row-number column: an array whose first row repeats row 0 reads as a

@@ -14,6 +14,7 @@ from sklearn.utils import get_tags
 
 from sklstm import LSTMRegressor, SequenceWindower
 from sklstm import _programs, _training
+from sklstm._checks import InvalidParameterError
 from sklstm._model import build_lstm_model
 
 TINY = dict(units=4, epochs=3, batch_size=16, random_state=0)
@@ -47,6 +48,36 @@ def test_one_finite_prediction_per_row_and_history(fitted, windows):
     assert set(fitted.history_) == {"loss", "val_loss"}
     assert len(fitted.history_["loss"]) == 3
     assert fitted.input_shape_ == (5, 2) and fitted.n_outputs_ == 1
+
+
+def test_n_features_in_counts_the_values_of_a_window(fitted, windows, sine_xy):
+    # (sequence_length=5) x (2 features): the width of the windows' flat form,
+    # so a Pipeline's steps agree on it, and a 2-D probe of that width predicts
+    # (MAPIE's prefit check calls predict(np.zeros((1, n_features_in_))))
+    X, _ = windows
+    assert fitted.n_features_in_ == 10
+    flat = SequenceWindower(5, flatten=True).fit(sine_xy[0])
+    assert len(flat.get_feature_names_out()) == fitted.n_features_in_
+    assert fitted.predict(np.zeros((1, fitted.n_features_in_))).shape == (1,)
+
+
+def test_the_flat_form_of_the_windows_predicts_as_the_windows(fitted, windows, sine_xy):
+    X, _ = windows
+    flat = SequenceWindower(5, flatten=True).fit_transform(sine_xy[0])
+    np.testing.assert_array_equal(flat, X.reshape(len(X), -1))
+    np.testing.assert_array_equal(fitted.predict(flat), fitted.predict(X))
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.zeros((3, 8)), r"X has 8 features, but LSTMRegressor is expecting 10"),
+    (np.zeros((3, 4, 2)), r"X has 8 features.*windows of shape .*=\(4, 2\), but "
+                          r"LSTMRegressor was fitted on \(5, 2\)"),
+    (np.zeros((3, 2, 5)), r"windows of shape .*=\(2, 5\), but LSTMRegressor was fitted on "
+                          r"\(5, 2\)"),
+])
+def test_windows_of_another_shape_are_refused(fitted, X, match):
+    with pytest.raises(ValueError, match=match):
+        fitted.predict(X)
 
 
 def test_same_random_state_same_predictions_other_state_differs(fitted, windows):
@@ -157,6 +188,22 @@ def test_early_stopping_uses_the_last_rows_and_stops(windows):
     assert np.mean((val_pred - y[-40:]) ** 2) == pytest.approx(best, rel=1e-4)
 
 
+@pytest.mark.parametrize("zero_weights", [False, True])
+def test_the_held_out_rows_and_their_predictions_are_kept(windows, zero_weights):
+    X, y = windows
+    weights = None
+    if zero_weights:  # rows of zero weight are dropped before the last rows are held out
+        weights = np.ones(len(y))
+        weights[[3, len(y) - 2]] = 0
+    reg = LSTMRegressor(**TINY, validation_fraction=0.2).fit(X, y, sample_weight=weights)
+    kept = np.arange(len(y)) if weights is None else np.flatnonzero(weights)
+    np.testing.assert_array_equal(reg.validation_rows_, kept[-round(0.2 * len(kept)):])
+    np.testing.assert_allclose(reg.validation_predictions_, reg.predict(X)[reg.validation_rows_],
+                               rtol=1e-6, atol=1e-7)
+    unstopped = LSTMRegressor(**TINY, early_stopping=False).fit(X, y)
+    assert unstopped.validation_rows_.shape == (0,) and unstopped.validation_predictions_.size == 0
+
+
 def test_keras_callbacks_are_called(windows):
     losses = []
     cb = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: losses.append(logs["loss"]))
@@ -254,10 +301,13 @@ def test_interrupted_warm_start_keeps_the_previous_step_size(windows):
     ({"model__seed": 3}, "model=None builds sklstm's default LSTM, which takes no extra"),
 ])
 def test_routed_parameters_nothing_honours_are_refused(windows, routed, match):
-    with pytest.raises(TypeError, match=match):
+    # the same error at fit and from set_params: a ValueError and a TypeError
+    with pytest.raises(InvalidParameterError, match=match):
         LSTMRegressor(**TINY, **routed).fit(*windows)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameterError, match=match):
         LSTMRegressor(**TINY).set_params(**routed)
+    assert issubclass(InvalidParameterError, ValueError)
+    assert issubclass(InvalidParameterError, TypeError)
 
 
 @pytest.mark.parametrize("params", [{"metrics": ["mae"]}, {"compile__metrics": ["mae"]}])
@@ -288,9 +338,12 @@ def test_routed_names_are_recorded_not_discovered(windows):
     assert len(reg.history_["loss"]) <= 2  # fit__epochs is honoured
 
 
-def test_set_params_typo_gets_the_constructor_hint():
-    with pytest.raises(ValueError, match="unknown parameter 'unitz'. Did you mean 'units'"):
-        LSTMRegressor().set_params(unitz=3)
+def test_set_params_typo_gets_the_constructor_hint(windows):
+    for make in (lambda: LSTMRegressor().set_params(unitz=3),
+                 lambda: LSTMRegressor(**TINY, unitz=3).fit(*windows)):
+        with pytest.raises(InvalidParameterError,
+                           match="unknown parameter 'unitz'. Did you mean 'units'"):
+            make()
 
 
 def test_check_params_sets_no_fitted_attribute():
@@ -335,6 +388,10 @@ def test_an_ordinary_fit_does_not_warn(windows):
         LSTMRegressor(**TINY).fit(*windows)
         # y equal to 0 everywhere: the untrained network is the reference, not 0
         LSTMRegressor(**TINY).fit(windows[0], np.zeros(len(windows[1])))
+        # unshuffled rows of a trend: the first batch's loss is far below the others'
+        # (the check confirms on spread rows before it warns)
+        trend = np.linspace(0, 30, len(windows[1]))
+        LSTMRegressor(**TINY, shuffle=False).fit(windows[0], trend)
     assert [str(w.message) for w in caught if "training loss ended" in str(w.message)] == []
 
 
@@ -353,6 +410,7 @@ def test_integer_weights_match_repeated_rows_up_to_float32_rounding():
 
 def test_negative_or_infinite_sample_weight_is_refused(windows):
     X, y = windows
+    LSTMRegressor(**TINY).fit(X, y, sample_weight=2.0)  # one weight for all rows is fine
     for bad, shown in ((-1.0, "-1.0"), (np.inf, "inf")):
         w = np.ones(len(y))
         w[3] = bad

@@ -170,7 +170,7 @@ def test_edge_padding_fills_a_gap_with_the_row_before_it():
     (pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"]),
      pd.DatetimeIndex(["2020-01-07", "2020-01-09"]), "cannot infer"),
     (pd.Index(["a", "b", "c", "d"]), pd.Index(["e", "f"]), "not time steps"),
-    (pd.Index([3, 1, 2, 4]), pd.Index([5, 6]), "not increasing"),
+    (pd.Index([0, 2, 4, 5]), pd.Index([6, 7]), "integer labels have no regular step"),
 ])
 def test_an_index_it_cannot_place_falls_back_to_positions_with_a_warning(index, later_labels,
                                                                           reason):
@@ -244,21 +244,10 @@ def test_pandas_output_keeps_3d_windows_as_arrays_and_frames_the_flat_form():
     np.testing.assert_array_equal(out.to_numpy(), [[3, 4], [4, 5]])
 
 
-def test_sklearn_set_output_checks_pass_for_the_flat_form():
-    from sklearn.utils.estimator_checks import (
-        check_global_output_transform_pandas,
-        check_set_output_transform,
-        check_set_output_transform_pandas,
-    )
-
-    for check in (check_set_output_transform, check_set_output_transform_pandas,
-                  check_global_output_transform_pandas):
-        check("SequenceWindower", SequenceWindower(3, flatten=True, padding="edge"))
-
-
 def test_unsupported_output_container_is_a_clear_error():
-    with pytest.raises(ValueError, match="transform must be one of 'default', 'pandas'"):
-        SequenceWindower(2).set_output(transform="polars")
+    with pytest.raises(ValueError,
+                       match="transform must be one of 'default', 'pandas', 'polars', got 'panda'"):
+        SequenceWindower(2).set_output(transform="panda")
 
 
 def test_missing_values_are_masked_like_padding():
