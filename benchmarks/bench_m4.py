@@ -13,42 +13,54 @@ Datasets:
 - ``weekly``: M4 Weekly (359 series, 80-2597 values, horizon 13), read from
   ``--data`` (default ``../shared/data/m4-weekly`` beside the repository;
   the data is never shipped with the package).
-- ``hourly-synthetic``: 414 unaligned series of 700-960 hourly values and a
-  48-step horizon, the shape of M4 Hourly (which we do not have): daily
-  and weekly seasons of random shapes and strengths, trends, level shifts,
-  multiplicative and additive noise; seeded, so every run sees one panel.
+- ``hourly-flights``, ``hourly-weather``: real hourly panels cut to M4
+  Hourly's shape (400 and 88 unaligned series of 700-960 hours, horizon
+  48), built by ``hourly_panels.py`` into the folder given as ``--data``.
+- ``hourly-synthetic``: 414 seeded synthetic series of that shape (daily
+  and weekly seasons of random shapes, trends, level shifts, noise).
+- ``us-employment``: sklstm's embedded 22 monthly series, the last 12
+  months of each held out (season 12).
+
+We do not have M4 Hourly, the issue's acceptance panel; the hourly panels
+stand in for it.
 
 Every contender runs in a fresh process (``_common.run_worker``) and
 reports fit + forecast wall time, CPU time (user + system, all threads) and
 peak RSS. The contenders (``--contenders``, comma-separated):
 
-- ``naive``, ``snaive``: last value; value one season before.
+- ``naive``, ``snaive``: last value; value one season before (Naive2, the
+  reference of OWA, is always scored first).
 - ``default``: ``LSTMForecaster(season_length=m, random_state=0)`` with
   every other parameter at its default, through ``make_supervised(...,
   series=, time=)`` and ``forecast(..., series=, time=)`` (the issue's calls).
-- ``steps-300``, ``steps-1000``, ``steps-3000``: ``max_steps`` 300 / 1000 / 3000
-  instead of the default.
-- ``length-96`` (any number): ``sequence_length=96`` instead of "auto".
-- ``no-window-scaling``: each window minus its last value, not divided by
-  its own scale (units of the series).
-- ``level-scaling``: windows divided by their last value (ES-RNN's level).
-- ``no-highway``: no linear seasonal-naive path beside the LSTM.
-- ``no-season``: ``season_length=None``.
-- ``ensemble-3``: the mean forecast of three seeds (three fits).
+- Each lever of the default switched off or changed, one at a time:
+  ``simple-forecast-alone`` (the simple forecast the network corrects,
+  without the network), ``no-simple-forecast`` (the network corrects the
+  last value), ``no-linear-candidate`` (the linear autoregression is never
+  the simple forecast), ``no-window-scaling`` (each window minus its last
+  value, in the series' units), ``level-scaling`` (windows divided by their
+  last value, ES-RNN's level), ``no-fold`` (the LSTM reads one step at a
+  time, not a season), ``constant-lr`` (no cosine schedule),
+  ``random-head`` (the head starts at random weights, not at zero),
+  ``units-32``, ``no-season`` (``season_length=None``), ``steps-300`` /
+  ``steps-3000`` (``max_steps``), ``length-96`` (any ``sequence_length``),
+  ``ensemble-3`` (the mean forecast of three seeds).
+- ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
+  (e.g. ``at-26e78f0``: the long-panel recipe before this round's changes).
 - ``wide-recipe``: the documented recipe before long panels, as the issue
   ran it: the series right-aligned in one wide frame (the last 600 rows),
   ``make_supervised(target=all)``, ``LSTMForecaster(target_column=all,
   sequence_length=52, epochs=10)``.
 
-The levers are switched by replacing one function of ``sklstm._long`` in
-the worker (named in ``_LEVERS``), so each row differs from ``default`` in
-that one thing. The peer (neuralforecast) runs in a throw-away environment:
+Levers are switched by replacing one function of sklstm in the worker
+(``_LEVERS``), so each row differs from ``default`` in that one thing. The
+peer (neuralforecast) runs in a throw-away environment:
 ``peer_neuralforecast_m4.py``.
 
 Usage::
 
     PYTHONPATH=. python benchmarks/bench_m4.py --dataset weekly
-    PYTHONPATH=. python benchmarks/bench_m4.py --dataset hourly-synthetic \
+    PYTHONPATH=. python benchmarks/bench_m4.py --dataset hourly-flights --data /tmp/hourly \
         --contenders naive,snaive,default
 """
 
@@ -56,6 +68,7 @@ import argparse
 import json
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,16 +76,17 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import ROOT, machine, run_worker  # noqa: E402
+from _common import ROOT, checkout, machine, run_worker  # noqa: E402
 
 # season: of MASE and Naive2 (M4 uses 1 for weekly); snaive: of seasonal naive
 HOURLY = dict(horizon=48, season=24, snaive=24, lstm_season=24)
 DATASETS = {"weekly": dict(horizon=13, season=1, snaive=52, lstm_season=None),
             "hourly-synthetic": HOURLY, "hourly-flights": HOURLY, "hourly-weather": HOURLY,
             "us-employment": dict(horizon=12, season=12, snaive=12, lstm_season=12)}
-CONTENDERS = ("naive", "snaive", "default", "steps-300", "steps-1000", "steps-3000",
-              "no-window-scaling",
-              "level-scaling", "no-highway", "no-season", "ensemble-3", "wide-recipe")
+CONTENDERS = ("naive", "snaive", "default", "simple-forecast-alone", "no-simple-forecast",
+              "no-linear-candidate", "no-window-scaling", "level-scaling", "no-fold",
+              "constant-lr", "random-head", "units-32", "no-season", "steps-300", "steps-3000",
+              "ensemble-3", "at-26e78f0", "wide-recipe")
 
 
 # --- data ---------------------------------------------------------------------
@@ -227,14 +241,54 @@ def _level_scaling():
     long.scale_windows = scale_windows
 
 
-def _no_highway():
+def _no_simple_forecast():
     import sklstm._long as long
 
-    long.choose_highway = lambda *args: (None, 1)
+    long.simple_forecasts.choose = lambda *args: {"kind": "last"}
 
 
-_LEVERS = {"no-window-scaling": _no_window_scaling, "level-scaling": _level_scaling,
-           "no-highway": _no_highway}
+def _no_linear_candidate():
+    import sklstm._simple_forecasts as simple
+
+    simple.LINEAR_MARGIN = np.inf  # never chosen
+
+
+def _no_fold():
+    import sklstm._long as long
+
+    long.lstm_fold = lambda sequence_length, season_length: 1
+
+
+def _regressor_with(**fixed):
+    """LSTMRegressor as the long path builds it, but for ``fixed`` parameters."""
+    import sklstm._regressor as regressor
+
+    base = regressor.LSTMRegressor
+
+    class Patched(base):
+        def fit(self, X, y, **kwargs):
+            self.set_params(**fixed)
+            return super().fit(X, y, **kwargs)
+
+    regressor.LSTMRegressor = Patched
+    return Patched
+
+
+def _simple_forecast_alone():
+    # the network is trained for one step and its correction never added
+    _regressor_with().predict = lambda self, X: np.zeros((len(X), 1), dtype=np.float32)
+
+
+_LEVERS = {
+    "no-window-scaling": _no_window_scaling,
+    "level-scaling": _level_scaling,
+    "no-simple-forecast": _no_simple_forecast,
+    "no-linear-candidate": _no_linear_candidate,
+    "simple-forecast-alone": _simple_forecast_alone,
+    "no-fold": _no_fold,
+    "constant-lr": lambda: _regressor_with(learning_rate_schedule="constant"),
+    "random-head": lambda: _regressor_with(head_initializer="glorot_uniform"),
+}
 
 
 def _lstm_forecast(long, horizon, season, name):
@@ -245,8 +299,12 @@ def _lstm_forecast(long, horizon, season, name):
         params["max_steps"] = int(name.split("-")[1])
     if name.startswith("length-"):
         params["sequence_length"] = int(name.split("-")[1])
+    if name.startswith("units-"):
+        params["units"] = int(name.split("-")[1])
     if name == "no-season":
         params["season_length"] = None
+    if name == "simple-forecast-alone":
+        params["max_steps"] = 1
     if name in _LEVERS:
         _LEVERS[name]()
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
@@ -257,8 +315,11 @@ def _lstm_forecast(long, horizon, season, name):
         fc = forecast(model, long, target="y", series="unique_id", time="ds")
         runs.append(fc["forecast"].to_numpy().reshape(-1, horizon))
     ids = fc["unique_id"].to_numpy()[::horizon]
-    info = dict(sequence_length=int(model.sequence_length_), season=model.highway_season_,
-                seasons=model.highway_seasons_, steps=model._max_steps())
+    simple = getattr(model, "simple_forecast_", None)  # absent from sklstm before 0.3
+    info = dict(sequence_length=int(model.sequence_length_), steps=int(model.n_steps_),
+                simple=None if simple is None else simple["kind"] + "".join(
+                    f"-{simple[k]}" for k in ("season", "n_seasons") if k in simple),
+                fold=getattr(model, "fold_", None))
     return ids, np.mean(runs, axis=0), info
 
 
@@ -332,9 +393,13 @@ def main():
     print("| method | sMAPE | MASE | OWA | fit+forecast s | CPU s | peak RSS MiB | notes |")
     print("|---|---|---|---|---|---|---|---|")
     for name in ["naive2", *args.contenders.split(",")]:
+        env = None
+        if name.startswith("at-"):  # the default recipe as sklstm had it at a git revision
+            env = {"PYTHONPATH": str(checkout(name[3:], tempfile.mkdtemp()))}
         r = run_worker(__file__, name, dict(dataset=args.dataset, name=name, data=args.data),
-                       timeout=3600)
-        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "season", "seasons", "steps") if k in r)
+                       env=env, timeout=3600)
+        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "simple", "fold", "steps")
+                          if r.get(k) is not None)
         print(f"| {name} | {r['smape']:.3f} | {r['mase']:.3f} | {r['owa']:.3f} | "
               f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:.0f} | {notes} |",
               flush=True)

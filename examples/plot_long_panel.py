@@ -9,13 +9,13 @@ series here starts at a different month, as long data usually does.
 :class:`sklstm.LSTMForecaster` learns them all from windows scaled by
 themselves, :class:`sklstm.PanelSplit` cross-validates the next 12 months of
 every series, and ``forecast(..., series=, time=)`` returns a long forecast.
+The network does not forecast from nothing: it learns the correction to the
+best simple forecast of the training windows (here a linear autoregression
+on the window), which ``simple_forecast_`` names.
 """
 
 # %%
 # The long panel: 22 series, 96 to 120 months each.
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -23,9 +23,6 @@ from sklearn.model_selection import cross_validate
 
 from sklstm import LSTMForecaster, PanelSplit, forecast, make_supervised
 from sklstm.datasets import load_us_employment
-
-FIGURES = Path(os.environ.get("SKLSTM_FIGURES_DIR", "examples/figures"))
-FIGURES.mkdir(parents=True, exist_ok=True)
 
 HORIZON = 12
 wide = load_us_employment()
@@ -55,7 +52,7 @@ def mae_over_persistence(estimator, X, y):
     return (errors["model"] / errors["persistence"]).mean()
 
 
-model = LSTMForecaster(season_length=12, max_steps="auto", random_state=0)
+model = LSTMForecaster(season_length=12, random_state=0)
 cv = PanelSplit(n_splits=3)
 scores = cross_validate(model, X, y, cv=cv, scoring=mae_over_persistence)["test_score"]
 print("MAE / persistence per fold:", np.round(scores, 3), "mean", round(scores.mean(), 3))
@@ -75,7 +72,6 @@ for k, (train, test) in enumerate(cv.split(X, y)):
 ax.set_yticks([i * 4 + 1 for i in range(len(names))], names)
 ax.set_title("PanelSplit: 3 folds per series (blue: train, orange: test)")
 fig.tight_layout()
-fig.savefig(FIGURES / "long_panel_folds.png", dpi=100)
 
 # %%
 # Fit on every month and forecast the next 12 of every series: a long frame,
@@ -83,8 +79,9 @@ fig.savefig(FIGURES / "long_panel_folds.png", dpi=100)
 model.fit(X, y)
 fc = forecast(model, jobs, target="jobs", series="industry", time="month")
 print(fc.head(3))
-print(f"windows of {model.sequence_length_} months; the linear path started as "
-      f"{'seasonal naive' if model.highway_season_ > 1 else 'naive'}")
+print(f"windows of {model.sequence_length_} months, read {model.fold_} months per LSTM "
+      f"step; the network corrects a simple forecast of kind "
+      f"{model.simple_forecast_['kind']!r}")
 
 fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
 for ax, name in zip(axes, ["construction", "retail_trade", "leisure_and_hospitality"]):
@@ -95,5 +92,6 @@ for ax, name in zip(axes, ["construction", "retail_trade", "leisure_and_hospital
     ax.set_title(name.replace("_", " "))
     ax.set_ylabel("thousand jobs")
 axes[0].legend(loc="upper left")
+fig.suptitle("One LSTM for 22 unaligned series: the next 12 months")
 fig.tight_layout()
-fig.savefig(FIGURES / "long_panel_forecast.png", dpi=100)
+plt.show()

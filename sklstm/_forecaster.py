@@ -33,6 +33,8 @@ TRENDS = ("none", "last", "diff", "highway")
 # defaults of the "auto" parameters, measured (docs/forecasting.md, benchmarks/m4.md)
 WIDE_SEQUENCE_LENGTH = 14
 WIDE_BATCH_SIZE = 32
+WIDE_UNITS = 32
+LONG_UNITS = 64
 LONG_BATCH_SIZE = 256
 LONG_MAX_STEPS = 1000
 
@@ -199,8 +201,10 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         seasons and four horizons in whole seasons, cut to the shortest
         series (but not below one horizon).
 
-    units : int or tuple of int, default=32
-        LSTM state size; a tuple stacks LSTM layers.
+    units : int, tuple of int or "auto", default="auto"
+        LSTM state size; a tuple stacks LSTM layers. "auto": 32 for wide
+        data, 64 for a long panel (whose LSTM reads a season per step, so a
+        larger state costs little; measured in ``benchmarks/m4.md``).
 
     season_length : int or None, default=None
         Steps per season (24 for hourly data with a daily cycle, 12 for
@@ -429,9 +433,10 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = shared_constraints(
-        "units", "target_column", "series_embedding", "epochs", "learning_rate", "dropout",
+        "target_column", "series_embedding", "epochs", "learning_rate", "dropout",
         "early_stopping", "validation_fraction", "n_iter_no_change", "random_state", "verbose",
         sequence_length=[Interval(numbers.Integral, 1, None), Options("auto")],
+        units=[*SHARED_CONSTRAINTS["units"], Options("auto")],
         season_length=[NONE, Interval(numbers.Integral, 1, None)],
         max_steps=[Options("auto"), Interval(numbers.Integral, 1, None)],
         trend=[Options(*TRENDS)],
@@ -449,7 +454,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     def __init__(
         self,
         sequence_length="auto",
-        units=32,
+        units="auto",
         *,
         season_length=None,
         target_column=0,
@@ -494,6 +499,11 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         if getattr(self, "layout_", "wide") == "long":
             return auto_sequence_length(horizon, self.season_length)
         return max(WIDE_SEQUENCE_LENGTH, 2 * (self.season_length or 1))
+
+    def _units(self):
+        if self.units != "auto":
+            return self.units
+        return LONG_UNITS if getattr(self, "layout_", "wide") == "long" else WIDE_UNITS
 
     def _batch_size(self):
         if self.batch_size != "auto":
@@ -658,7 +668,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         if is_long(X):
             self.layout_ = "long"
             return fit_long(self, X, y, dict(
-                units=self.units, dropout=self.dropout, learning_rate=self.learning_rate,
+                units=self._units(), dropout=self.dropout, learning_rate=self.learning_rate,
                 verbose=self.verbose,
             ))
         if self.max_steps != "auto":
@@ -757,7 +767,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
         train, held = self._held_out(len(windows), weights)
         regressor = LSTMRegressor(
-            units=self.units,
+            units=self._units(),
             dropout=self.dropout,
             epochs=self.epochs,
             batch_size=self._batch_size(),

@@ -1,5 +1,6 @@
 """LSTMRegressor: a SciKeras regressor over windows of the past."""
 
+import inspect
 import math
 import numbers
 import threading
@@ -498,6 +499,10 @@ class LSTMRegressor(PlainState, KerasRegressor):
         if built is None or not hasattr(self, "model_"):
             return
         now = self._architecture()
+        # a parameter newer than the save was built with its default then
+        defaults = {name: p.default for name, p in
+                    inspect.signature(type(self).__init__).parameters.items()}
+        built = {n: built.get(n, defaults.get(n)) for n in {*built, *now}}
         simple = (int, float, str, bool, type(None), tuple)
         changed = {n: (built.get(n), now.get(n)) for n in sorted({*built, *now})
                    if isinstance(built.get(n), simple) and isinstance(now.get(n), simple)

@@ -28,7 +28,8 @@ CHUNK = 8192  # windows forecast at a time
 SAMPLE = 65_536  # full windows that fit and choose the simple forecast
 MIN_MEDIAN_SEASONS = 3  # a median of two seasons is their mean
 IRLS_STEPS = 10  # reweighting rounds of the robust linear fit
-RIDGE = 1.0  # ridge penalty of the linear fit, in scaled units
+LINEAR_MARGIN = 0.02  # the linear fit must beat the simple forecasts by this fraction
+RIDGE = 0.01  # ridge penalty of the linear fit, relative to the windows' mean square
 
 
 def describe(simple):
@@ -89,40 +90,53 @@ def robust_linear(values, z):
     Iteratively reweighted ridge regression, one weight per window (one over
     its mean absolute residual), so the fit approaches the least absolute
     errors the network trains on, and a window with a jump does not pull
-    every coefficient; all horizon steps share one solve per round.
+    every coefficient; all horizon steps share one solve per round. The
+    ridge penalty is relative to the windows' own size.
     """
     weights = np.ones(len(values))
-    eye = RIDGE * np.eye(values.shape[1])
     for _ in range(IRLS_STEPS):
         weighted = values * weights[:, None]
-        coef = np.linalg.solve(values.T @ weighted + eye, weighted.T @ z)
+        gram = values.T @ weighted
+        penalty = RIDGE * np.trace(gram) / len(gram) * np.eye(len(gram))
+        coef = np.linalg.solve(gram + penalty, weighted.T @ z)
         residual = np.abs(z - values @ coef).mean(axis=1)
         weights = 1.0 / np.maximum(residual, 1e-3 * np.median(residual) + 1e-12)
     return coef.astype(np.float32)
 
 
-def choose(values, z, season_length):
-    """The simple forecast with the lowest mean absolute error on held-out training windows.
+def choose(values, z, from_end, season_length):
+    """The simple forecast with the lowest mean absolute error on the latest training windows.
 
     ``values`` (n, L) and ``z`` (n, h) are the scaled training windows and
-    their targets. Windows without padding decide: half of a sample fits the
-    linear autoregression, the other half scores every candidate; a chosen
-    linear fit is then refitted on the whole sample.
+    their targets; ``from_end`` counts, for each window, the rows of its
+    series after it. As a forecast would be judged, the windows whose
+    targets are each series' last ``h`` values decide, and the linear
+    autoregression is fitted on windows whose targets end before those
+    begin; a chosen linear fit is then refitted on every window. Windows
+    with padding take no part.
     """
     n, L = values.shape
-    full = np.flatnonzero(~np.isnan(values).any(axis=1) & np.isfinite(z).all(axis=1))
-    if not len(full):
+    horizon = z.shape[1]
+    full = ~np.isnan(values).any(axis=1) & np.isfinite(z).all(axis=1)
+    latest = _sample(np.flatnonzero(full & (from_end < horizon)))
+    earlier = _sample(np.flatnonzero(full & (from_end >= 2 * horizon - 1)))
+    if not len(latest):
         return {"kind": "last"}
-    sample = full[:: max(1, len(full) // SAMPLE)]
-    fit, score = sample[0::2], sample[1::2]
-    if not len(score):
-        fit = score = sample
     candidates = list(_candidates(L, season_length))
-    if len(fit) >= 4 * L:  # enough windows for L coefficients per step
-        candidates.append({"kind": "linear", "coef": robust_linear(values[fit], z[fit])})
-    errors = [np.abs(z[score] - forecast(c, values[score], z.shape[1])).mean()
-              for c in candidates]
+    if len(earlier) >= 4 * L:  # enough windows for L coefficients per step
+        candidates.append({"kind": "linear", "coef": robust_linear(values[earlier], z[earlier])})
+    errors = np.array([np.abs(z[latest] - forecast(c, values[latest], horizon)).mean()
+                       for c in candidates])
+    if candidates[-1]["kind"] == "linear":
+        # it nests the means: take it only when it is clearly better
+        errors[-1] *= 1 + LINEAR_MARGIN
     best = candidates[int(np.argmin(errors))]
     if best["kind"] == "linear":
-        best = {"kind": "linear", "coef": robust_linear(values[sample], z[sample])}
+        every = _sample(np.flatnonzero(full))
+        best = {"kind": "linear", "coef": robust_linear(values[every], z[every])}
     return best
+
+
+def _sample(rows):
+    """At most SAMPLE of ``rows``, spread evenly."""
+    return rows[:: max(1, -(-len(rows) // SAMPLE))]

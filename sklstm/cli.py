@@ -162,7 +162,7 @@ def _build_parser():
                          "--dataset us-employment; with --series, the longer of two "
                          "seasons and four horizons)")
     fc.add_argument("--units", type=_positive_int, nargs="+", default=None,
-                    metavar="U", help="LSTM sizes to search (default: 16 32; 32 with --series)")
+                    metavar="U", help="LSTM sizes to search (default: 16 32; 64 with --series)")
     fc.add_argument("--splits", type=_positive_int, default=None,
                     help=f"number of TimeSeriesSplit folds (default: {DEFAULT_SPLITS}; 3 with "
                          "--dataset us-employment)")
@@ -429,7 +429,7 @@ def _fill_defaults(args):
     long = getattr(args, "series", None) is not None
     defaults = {"horizon": DEFAULT_HORIZON,
                 "sequence_length": ["auto"] if long else list(DEFAULT_SEQUENCE_LENGTHS),
-                "units": [32] if long else list(DEFAULT_UNITS),
+                "units": [64] if long else list(DEFAULT_UNITS),  # LSTMForecaster's long "auto"
                 "splits": DEFAULT_SPLITS,
                 **DATASET_DEFAULTS.get(getattr(args, "dataset", None), {})}
     for name, value in defaults.items():
@@ -1260,7 +1260,7 @@ def _run_long_forecast(args):
             search.fit(X, y)
         except ValueError as error:
             raise _CLIError(str(error)) from None
-        bar.update(n_candidates * args.splits + 1)
+        bar.update(1)  # the refit, which joblib does not count
     say(f"\nfitted in {time.perf_counter() - started:.0f} s")
     results = pd.DataFrame(search.cv_results_)
     table = pd.DataFrame({
@@ -1273,6 +1273,8 @@ def _run_long_forecast(args):
     fc = forecast_beyond(search.best_estimator_, frame, target=target, series=args.series,
                          time=time_column)
     fc.to_csv(out / "forecast.csv", index=False)
+    _save_long_forecast_plot(out, frame, fc, args.series, time_column, target,
+                             search.best_estimator_)
     print(f"\nCross-validated MAE over persistence's (the last value), per series and then "
           f"averaged over the {n_series} series, {args.splits} folds; below 1 beats "
           "persistence")
@@ -1286,8 +1288,34 @@ def _run_long_forecast(args):
     print(f"\nforecast of the next {args.horizon} step(s){more}:")
     print(shown.round(2).to_string())
     print(f"\nwrote to {out}/:\n  forecast.csv    the forecast, one row per series and "
-          "step\n  cv_results.csv  CV error of every candidate over persistence's")
+          "step\n  cv_results.csv  CV error of every candidate over persistence's\n"
+          f"  forecast.png    the forecast of the first {min(n_series, MAX_PLOTTED_SERIES)} "
+          "series after their last values")
     return 0
+
+
+def _save_long_forecast_plot(out, frame, fc, series, time_column, target, model):
+    """forecast.png of a long panel: the first few series, each its recent past and forecast."""
+    from matplotlib.figure import Figure
+
+    from ._simple_forecasts import describe
+
+    names = fc[series].unique()[:MAX_PLOTTED_SERIES]
+    fig = Figure(figsize=(11, 0.9 + 2.4 * len(names)), layout="constrained")
+    axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
+    past = 3 * model.n_outputs_  # enough history to see the forecast continue it
+    for ax, name in zip(axes, names):
+        history = frame[frame[series] == name].sort_values(time_column).tail(past)
+        future = fc[fc[series] == name]
+        ax.plot(history[time_column], history[target], color="black", label="observed")
+        ax.plot(future[time_column], future["forecast"], color="tab:red", label="forecast")
+        ax.set_title(f"{series} = {name}", fontsize="medium", loc="left")
+        ax.set_ylabel(target)
+    axes[0].legend(loc="upper left", fontsize="small")
+    fig.suptitle(f"The next {model.n_outputs_} steps of the first {len(names)} series, by one "
+                 f"network for all; it corrects {describe(model.simple_forecast_)}",
+                 fontsize="medium")
+    fig.savefig(out / "forecast.png", dpi=110)
 
 
 if __name__ == "__main__":  # pragma: no cover

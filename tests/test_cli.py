@@ -631,6 +631,32 @@ def test_long_run_forecasts_every_series_from_the_long_csv(long_run):
     assert np.isfinite(cv["mae_ratio_mean"]).all()
 
 
+def test_long_run_plots_the_first_series(long_run):
+    (code, stdout, stderr), out = long_run
+    import matplotlib.image
+
+    height, width = matplotlib.image.imread(out / "forecast.png").shape[:2]
+    assert height > width / 2  # one row per shown series: three rows
+    assert "forecast.png    the forecast of the first 3 series" in stdout
+
+
+def test_long_run_fits_candidates_times_folds_plus_one(long_run, monkeypatch):
+    from sklstm import LSTMForecaster
+
+    fits = []
+    real_fit = LSTMForecaster.fit
+    monkeypatch.setattr(LSTMForecaster, "fit",
+                        lambda self, X, y, **kw: fits.append(1) or real_fit(self, X, y, **kw))
+    (_, _, _), out = long_run
+    argv = ["forecast", str(out.parent / "long.csv"), "--series", "store", "--date-column",
+            "week", "--horizon", "2", "--splits", "2", "--sequence-length", "4", "--units",
+            "4", "5", "--max-steps", "3", "--out", str(out.parent / "out2")]
+    code, _, stderr = _run(argv)
+    assert code == 0, stderr
+    assert len(fits) == 2 * 2 + 1
+    assert "5/5" in stderr and "6/5" not in stderr  # the bar counts each fit once
+
+
 @pytest.mark.parametrize("args, message", [
     (["--series", "shop"], "unknown column 'shop' for --series"),
     (["--series", "store"], "long data needs a time column: name it with --date-column"),

@@ -364,13 +364,13 @@ def test_a_failed_refit_keeps_the_previous_fitted_state(seasonal):
 def test_a_refit_on_the_other_layout_keeps_nothing_of_the_first(seasonal):
     X, y = make_supervised(seasonal.iloc[:120], "s")  # wide, 1-D y
     model = LSTMForecaster(sequence_length=4, units=2, epochs=1, random_state=0).fit(X, y)
-    wide_only = {"windower_", "scaler_X_", "diff_scale_", "y_ndim_"}
-    assert wide_only <= set(vars(model))
+    wide_only = {"windower_", "scaler_X_", "diff_scale_"}
+    assert wide_only <= set(vars(model)) and model.y_ndim_ == 1
     long = pd.DataFrame({"id": np.repeat(["a", "b"], 60), "t": np.tile(np.arange(60), 2),
                          "v": seasonal.iloc[:120].to_numpy()})
     XL, yL = make_supervised(long, "v", series="id", time="t", horizon=3)
     assert model.fit(XL, yL).predict(XL).shape == (len(XL), 3)  # not the wide fit's 1-D
-    assert not wide_only & set(vars(model))
+    assert not wide_only & set(vars(model)) and model.y_ndim_ == 2  # its own, not the first
     assert model.fit(X, y).predict(X).shape == (len(X),) and not hasattr(model, "series_")
 
 

@@ -111,36 +111,60 @@ def test_scale_windows_is_relative_to_the_last_value_in_units_of_changes():
     assert np.isnan(scaled[1, 0, 0])
 
 
-def _windows_and_future(series, L=12, h=4):
-    windows = np.stack([series[i:i + L] for i in range(len(series) - L - h)])
-    future = np.stack([series[i + L:i + L + h] for i in range(len(series) - L - h)])
-    return windows - windows[:, -1:], future - windows[:, -1:]
+def _windows_and_future(make_series, n_series=40, length=80, L=12, h=4):
+    """Windows of ``n_series`` series (scaled by their last value), targets, and from_end."""
+    windows, future, from_end = [], [], []
+    for k in range(n_series):
+        series = make_series(k, np.arange(length))
+        n = length - L - h + 1
+        windows += [series[i:i + L] for i in range(n)]
+        future += [series[i + L:i + L + h] for i in range(n)]
+        from_end += list(range(n - 1, -1, -1))
+    windows, future = np.array(windows), np.array(future)
+    return windows - windows[:, -1:], future - windows[:, -1:], np.array(from_end)
 
 
-def test_the_simple_forecast_is_the_best_one_on_held_out_training_windows():
+def test_the_simple_forecast_is_the_best_one_on_each_series_latest_windows():
     rng = np.random.default_rng(0)
-    t = np.arange(400)
-    season = np.sin(2 * np.pi * t / 4)
     choose = simple_forecasts.choose
-    # a season that grows, without noise: the last season
-    assert choose(*_windows_and_future(t * season), 4) == {
-        "kind": "mean", "season": 4, "n_seasons": 1}
+
+    def season(t):
+        return np.sin(2 * np.pi * t / 4)
+
     # a fixed season under noise: the mean of the three seasons the window holds
-    assert choose(*_windows_and_future(season + rng.standard_normal(len(t))), 4) == {
-        "kind": "mean", "season": 4, "n_seasons": 3}
+    noisy = _windows_and_future(lambda k, t: season(t) + rng.standard_normal(len(t)))
+    assert choose(*noisy, 4) == {"kind": "mean", "season": 4, "n_seasons": 3}
     # ... and under noise with rare large jumps: their median
-    jumps = 20 * rng.standard_normal(len(t)) * (rng.random(len(t)) < 0.1)
-    assert choose(*_windows_and_future(season + 0.1 * rng.standard_normal(len(t)) + jumps),
-                  4)["kind"] == "median"
-    # a random walk: the last value, with or without a season
-    walk = np.cumsum(rng.standard_normal(len(t)))
-    assert choose(*_windows_and_future(walk), 4) == {"kind": "last"}
-    # an AR(2) cycle: a linear autoregression
-    ar = np.zeros(len(t))
-    for i in range(2, len(t)):
-        ar[i] = 1.6 * ar[i - 1] - 0.9 * ar[i - 2] + rng.standard_normal()
-    chosen = choose(*_windows_and_future(ar), None)
+    jumps = _windows_and_future(lambda k, t: season(t) + 0.1 * rng.standard_normal(len(t))
+                                + 20 * rng.standard_normal(len(t)) * (rng.random(len(t)) < 0.1))
+    assert choose(*jumps, 4)["kind"] == "median"
+    # random walks: the last value, with or without a season
+    walks = _windows_and_future(lambda k, t: np.cumsum(rng.standard_normal(len(t))))
+    assert choose(*walks, 4) == {"kind": "last"}
+    assert choose(*walks, None) == {"kind": "last"}
+
+    # AR(2) cycles: a linear autoregression
+    def ar2(k, t):
+        out = np.zeros(len(t))
+        for i in range(2, len(t)):
+            out[i] = 1.6 * out[i - 1] - 0.9 * out[i - 2] + rng.standard_normal()
+        return out
+
+    chosen = choose(*_windows_and_future(ar2), None)
     assert chosen["kind"] == "linear" and chosen["coef"].shape == (12, 4)
+
+
+def test_the_latest_windows_decide_not_the_earlier_ones():
+    # seasonal at first, a random walk in each series' latest stretch: the last value
+    def change(k, t):
+        walk = np.cumsum(np.random.default_rng(k).standard_normal(len(t)))
+        return np.where(t < 60, 5 * np.sin(2 * np.pi * t / 4), walk - walk[60] + 5 * np.sin(
+            2 * np.pi * 60 / 4))
+
+    values, z, from_end = _windows_and_future(change)
+    assert simple_forecasts.choose(values, z, from_end, 4) == {"kind": "last"}
+    # the same windows judged as if all were the latest would pick the season
+    assert simple_forecasts.choose(values, z, np.zeros_like(from_end), 4)["kind"] != "last"
 
 
 def test_simple_forecasts_by_hand():
