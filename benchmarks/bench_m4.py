@@ -276,7 +276,7 @@ def _regressor_with(**fixed):
 
 def _simple_forecast_alone():
     # the network is trained for one step and its correction never added
-    _regressor_with().predict = lambda self, X: np.zeros((len(X), 1), dtype=np.float32)
+    _regressor_with()._predict_checked = lambda self, X: np.zeros((len(X), 1), np.float32)
 
 
 _LEVERS = {

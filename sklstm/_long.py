@@ -527,7 +527,7 @@ def fit_long(forecaster, X, y, regressor_params):
         early_stopping=False,
         random_state=int(rng.randint(np.iinfo(np.int32).max)),
     )
-    regressor.fit(fold_windows(windows, fold), z)
+    regressor._fit_checked(fold_windows(windows, fold), z)  # windows of checked rows
 
     # what predict needs: the last rows of each series, the grid's step, the series
     tail = from_end < L
@@ -609,7 +609,7 @@ def predict_long(forecaster, X):
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)
     windows, _, (last, scale) = scale_windows(grid.windows(rows))
-    z = forecaster.regressor_.predict(fold_windows(windows, forecaster.fold_))
+    z = forecaster.regressor_._predict_checked(fold_windows(windows, forecaster.fold_))
     z = z.reshape(len(rows), -1) + simple_forecasts.forecast(
         forecaster.simple_forecast_, windows[:, :, 0], forecaster.n_outputs_
     )

@@ -216,6 +216,27 @@ def test_panel_split_needs_series(framed):
 # --- the global model ---------------------------------------------------------------
 
 
+def test_one_fit_validates_once_and_trains_without_another_pass(framed, monkeypatch):
+    """The long path checks X and y at its boundary (validate_data once, y once), hands
+    the network windows of checked rows, and runs no pass of it besides training."""
+    import cProfile
+    import pstats
+
+    from sklstm import LSTMRegressor
+
+    X, y = framed
+    passes = []
+    real = LSTMRegressor._network_output
+    monkeypatch.setattr(LSTMRegressor, "_network_output",
+                        lambda self, *a, **k: passes.append(1) or real(self, *a, **k))
+    profile = cProfile.Profile()
+    profile.runcall(LSTMForecaster(sequence_length=8, units=4, max_steps=3).fit, X, y)
+    calls = {function: stats[1] for (path, _, function), stats in
+             pstats.Stats(profile).stats.items() if path.endswith("sklearn/utils/validation.py")}
+    assert 1 <= calls.get("validate_data", 0) <= 4
+    assert passes == []
+
+
 def test_predict_continues_the_training_rows(framed, fitted):
     X, y = framed
     train, test = list(PanelSplit(n_splits=1, gap=0).split(X, y))[0]
