@@ -257,8 +257,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         training well before). Wide data only.
 
     max_steps : int or "auto", default="auto"
-        Long panels only: gradient steps of training ("auto": 1000, or 40
-        passes over the windows of a small panel if that is fewer). The
+        Long panels only: at most this many gradient steps of training
+        ("auto": 1000, or 40 passes over the windows of a small panel if
+        that is fewer; ``n_steps_`` says how many were taken). The
         windows are sampled from every series (``max_steps * batch_size``
         of them, or every window a few times when there are fewer), so the
         cost follows the steps, not the size of the panel.

@@ -32,6 +32,8 @@ FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM
 SCALE_CHUNK = 8192  # windows scaled at a time
 AUTO_EPOCHS = 40  # max_steps="auto": at most this many passes over the windows
 MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
+MAX_SCALED = 1e6  # scaled targets are clipped here: a jump after a flat window stays finite
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def is_long(X):
@@ -274,7 +276,8 @@ def scale_windows(windows, targets=None):
         others /= std
     z = None
     if targets is not None:
-        z = ((targets - last[:, None]) / scale[:, None]).astype(np.float32)
+        z = np.clip((targets - last[:, None]) / scale[:, None], -MAX_SCALED, MAX_SCALED)
+        z = z.astype(np.float32)
     return windows, z, (last, scale)
 
 
@@ -403,6 +406,21 @@ def _check_long_X(X, owner):
         )
 
 
+def _check_float32_range(name, values, codes, labels, owner):
+    """Refuse values the float32 grid would hold as infinity, naming their series."""
+    with np.errstate(invalid="ignore"):
+        beyond = np.abs(values) > FLOAT32_MAX
+    if beyond.any():
+        row, column = np.argwhere(beyond.reshape(len(values), -1))[0]
+        value = values.reshape(len(values), -1)[row, column]
+        raise ValueError(
+            f"{owner}: {name} holds {value:.3g} in {_name_series(labels[codes[row]])}, beyond "
+            f"float32's range (|value| > {FLOAT32_MAX:.3g}); windows are computed in "
+            "float32, where it is infinite. Fix that value if it is an error, or rescale "
+            "the series first, e.g. divide it by 1e30."
+        )
+
+
 def _series_codes(X, known=None):
     """Codes of X's series (in ``known``'s order first, then new ones), labels and times."""
     labels = X.index.get_level_values(0)
@@ -456,6 +474,8 @@ def fit_long(forecaster, X, y, regressor_params):
     values = values[:, columns]
 
     codes, labels, times = _series_codes(X)
+    _check_float32_range("X", values, codes, labels, owner)
+    _check_float32_range("y", y, codes, labels, owner)
     freq = panel_freq(times, codes)
     ordinals = time_ordinals(times, codes, freq)
     order = _sorted_rows(codes, ordinals, lambda row: labels[codes[row]], owner)
@@ -497,23 +517,27 @@ def fit_long(forecaster, X, y, regressor_params):
         # a small panel stops at AUTO_EPOCHS passes over its windows (more overfits)
         steps = min(steps, max(1, int(np.ceil(AUTO_EPOCHS * len(candidates) / batch_size))))
     budget = steps * batch_size
-    # sampled windows: the cost follows the steps, the memory at most MAX_WINDOWS
+    # sampled windows: the cost follows the steps, the memory at most MAX_WINDOWS;
+    # each series' latest windows, which choose the simple forecast, are always
+    # among them, so the steps stay within max_steps
     n_windows = min(budget, MAX_WINDOWS)
-    if len(candidates) > n_windows:
-        rows = np.sort(rng.choice(candidates, n_windows, replace=False))
-    else:
-        rows = candidates
-    # each series' latest windows choose the simple forecast: always among them
     from_end = _from_end(codes)
-    latest = candidates[from_end[candidates] < horizon]
-    if len(latest) > simple_forecasts.SAMPLE:
-        latest = np.sort(rng.choice(latest, simple_forecasts.SAMPLE, replace=False))
-    rows = np.union1d(rows, latest)
-    epochs = max(1, round(budget / len(rows)))
+    span = simple_forecasts.latest_span(from_end[candidates], horizon)
+    is_latest = from_end[candidates] < span
+    latest = candidates[is_latest]
+    n_latest = min(simple_forecasts.SAMPLE, n_windows)
+    if len(latest) > n_latest:
+        latest = np.sort(rng.choice(latest, n_latest, replace=False))
+    others = candidates[~is_latest]
+    n_others = n_windows - len(latest)
+    if len(others) > n_others:
+        others = rng.choice(others, n_others, replace=False)
+    rows = np.union1d(latest, others)
+    epochs = max(1, budget // len(rows))
     windows, z, _ = scale_windows(grid.windows(rows), y[rows])
     # the network learns the correction to the best simple forecast
     simple = simple_forecasts.choose(windows[:, :, 0], z, from_end[rows],
-                                     forecaster.season_length)
+                                     forecaster.season_length, span=span)
     z -= simple_forecasts.forecast(simple, windows[:, :, 0], horizon)
     fold = lstm_fold(L, m)
 
@@ -605,6 +629,8 @@ def predict_long(forecaster, X):
     _check_long_X(X, type(forecaster).__name__)
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
                            reset=False)[:, forecaster.columns_]
+    codes, labels, _ = _series_codes(X)
+    _check_float32_range("X", values, codes, labels, type(forecaster).__name__)
     codes, ordinals, all_values, is_X, order = _rows_with_memory(forecaster, X, values)
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)

@@ -66,6 +66,9 @@ _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# a final loss below this is no divergence: a correction network that starts
+# at a loss of ~0 (a flat series) drifts to ~1e-6, more than 10 times its start
+LOSS_FLOOR = 1e-4
 
 
 def _check_no_infinity(X, chunk_size=4096):
@@ -767,11 +770,11 @@ class LSTMRegressor(PlainState, KerasRegressor):
         """
         losses = training.history.get("loss", [])
         start = training.first_loss
-        if start is None or not losses or not losses[-1] > 10 * start + 1e-12:
+        if start is None or not losses or not losses[-1] > 10 * start + LOSS_FLOOR:
             return
         if training.start_weights is not None:
             start = self._loss_with(training.start_weights, X, y)
-            if start is None or not losses[-1] > 10 * start + 1e-12:
+            if start is None or not losses[-1] > 10 * start + LOSS_FLOOR:
                 return
         warnings.warn(
             f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "

@@ -26,6 +26,7 @@ import numpy as np
 
 CHUNK = 8192  # windows forecast at a time
 SAMPLE = 65_536  # full windows that fit and choose the simple forecast
+MIN_LATEST = 64  # at least this many latest windows choose it (a few short series)
 MIN_MEDIAN_SEASONS = 3  # a median of two seasons is their mean
 IRLS_STEPS = 10  # reweighting rounds of the robust linear fit
 LINEAR_MARGIN = 0.02  # the linear fit must beat the simple forecasts by this fraction
@@ -97,29 +98,46 @@ def robust_linear(values, z):
     for _ in range(IRLS_STEPS):
         weighted = values * weights[:, None]
         gram = values.T @ weighted
-        penalty = RIDGE * np.trace(gram) / len(gram) * np.eye(len(gram))
+        # relative to the windows' size; the floor keeps flat windows solvable
+        penalty = (RIDGE * np.trace(gram) / len(gram) + 1e-12) * np.eye(len(gram))
         coef = np.linalg.solve(gram + penalty, weighted.T @ z)
         residual = np.abs(z - values @ coef).mean(axis=1)
         weights = 1.0 / np.maximum(residual, 1e-3 * np.median(residual) + 1e-12)
     return coef.astype(np.float32)
 
 
-def choose(values, z, from_end, season_length):
+def latest_span(from_end, horizon):
+    """Rows from each series' end whose windows choose the simple forecast.
+
+    The windows whose targets are each series' last ``horizon`` values
+    (``from_end < horizon``), reaching further back only as far as it takes
+    to have ``MIN_LATEST`` of them (a panel of a few series and a short
+    horizon would otherwise choose on a handful of windows).
+    """
+    from_end = np.sort(np.asarray(from_end))
+    if not len(from_end):
+        return horizon
+    return max(horizon, int(from_end[min(MIN_LATEST, len(from_end)) - 1]) + 1)
+
+
+def choose(values, z, from_end, season_length, span=None):
     """The simple forecast with the lowest mean absolute error on the latest training windows.
 
     ``values`` (n, L) and ``z`` (n, h) are the scaled training windows and
     their targets; ``from_end`` counts, for each window, the rows of its
-    series after it. As a forecast would be judged, the windows whose
-    targets are each series' last ``h`` values decide, and the linear
+    series after it. As a forecast would be judged, the latest windows
+    decide (``from_end < span``; ``span`` defaults to ``h``: the windows
+    whose targets are each series' last ``h`` values), and the linear
     autoregression is fitted on windows whose targets end before those
     begin; a chosen linear fit is then refitted on every window. Windows
     with padding take no part.
     """
     n, L = values.shape
     horizon = z.shape[1]
+    span = horizon if span is None else span
     full = ~np.isnan(values).any(axis=1) & np.isfinite(z).all(axis=1)
-    latest = _sample(np.flatnonzero(full & (from_end < horizon)))
-    earlier = _sample(np.flatnonzero(full & (from_end >= 2 * horizon - 1)))
+    latest = _sample(np.flatnonzero(full & (from_end < span)))
+    earlier = _sample(np.flatnonzero(full & (from_end >= span + horizon - 1)))
     if not len(latest):
         return {"kind": "last"}
     candidates = list(_candidates(L, season_length))

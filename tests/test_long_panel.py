@@ -1,6 +1,7 @@
 """Long panels: framing, windows per series, the panel splitter, the global model."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -165,6 +166,59 @@ def test_the_latest_windows_decide_not_the_earlier_ones():
     assert simple_forecasts.choose(values, z, from_end, 4) == {"kind": "last"}
     # the same windows judged as if all were the latest would pick the season
     assert simple_forecasts.choose(values, z, np.zeros_like(from_end), 4)["kind"] != "last"
+
+
+def test_latest_span_reaches_back_only_to_have_enough_windows():
+    latest_span = simple_forecasts.latest_span
+    many = np.tile(np.arange(50), 10)  # 10 series: 10 windows per row from the end
+    assert latest_span(many, 12) == 12  # 120 windows of the last 12 rows: enough
+    assert latest_span(many, 2) == 7  # 20 would choose: back to 7 rows, 70 windows
+    few = np.arange(30)  # one series of 30 windows: all of them
+    assert latest_span(few, 1) == 30
+    assert latest_span(np.array([], dtype=int), 3) == 3
+
+
+def test_a_flat_panel_fits_and_forecasts_its_level():
+    """Flat windows have no changes to scale by and a zero Gram matrix: neither may
+    give NaN, and the network, started at the simple forecast, keeps the level."""
+    rows = [{"id": k, "t": t, "y": 5.0 * (k + 1)} for k in range(3) for t in range(40)]
+    data = pd.DataFrame(rows)
+    X, y = make_supervised(data, "y", series="id", time="t", horizon=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NaN, no false divergence
+        model = LSTMForecaster(sequence_length=8, units=2, random_state=0).fit(X, y)
+    fc = forecast(model, data, target="y", series="id", time="t")
+    # JAX's |x| has gradient 1 at 0, so the correction drifts a little and anneals back
+    np.testing.assert_allclose(fc["forecast"], np.repeat([5.0, 10.0, 15.0], 2), rtol=1e-3)
+    coef = simple_forecasts.robust_linear(np.zeros((50, 4)), np.zeros((50, 2)))
+    assert np.isfinite(coef).all()
+
+
+@pytest.mark.parametrize("max_steps", [1, 7])
+def test_training_stays_within_max_steps(framed, max_steps):
+    X, y = framed
+    model = LSTMForecaster(sequence_length=8, units=2, batch_size=16, max_steps=max_steps,
+                           random_state=0).fit(X, y)
+    assert 1 <= model.n_steps_ <= max_steps
+
+
+@pytest.mark.parametrize("where", ["X", "y"])
+def test_values_beyond_float32_are_refused_naming_the_series(framed, where):
+    X, y = framed
+    X, y = X.copy(), y.copy()
+    row = np.flatnonzero(X.index.get_level_values(0) == "s2")[5]
+    (X if where == "X" else y).iloc[row, 0] = 1e39
+    with pytest.raises(ValueError, match=rf"{where} holds 1e\+39 in series 's2', beyond "
+                                         r"float32's range .* divide it by 1e30"):
+        LSTMForecaster(sequence_length=8, max_steps=1).fit(X, y)
+
+
+def test_predict_refuses_values_beyond_float32(framed, fitted):
+    X, _ = framed
+    X = X.copy()
+    X.iloc[3, 0] = -1e39
+    with pytest.raises(ValueError, match=r"X holds -1e\+39 in series 's0'"):
+        fitted.predict(X)
 
 
 def test_simple_forecasts_by_hand():
