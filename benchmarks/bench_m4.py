@@ -244,7 +244,7 @@ def _level_scaling():
 def _no_simple_forecast():
     import sklstm._long as long
 
-    long.simple_forecasts.choose = lambda *args: {"kind": "last"}
+    long.simple_forecasts.choose = lambda *args, **kwargs: {"kind": "last"}
 
 
 def _no_linear_candidate():

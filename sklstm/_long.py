@@ -32,6 +32,7 @@ FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM
 SCALE_CHUNK = 8192  # windows scaled at a time
 AUTO_EPOCHS = 40  # max_steps="auto": at most this many passes over the windows
 MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
+LOSS_FLOOR = 0.01  # of the divergence warning, in scaled units (flat windows drift)
 MAX_SCALED = 1e6  # scaled targets are clipped here: a jump after a flat window stays finite
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -516,24 +517,25 @@ def fit_long(forecaster, X, y, regressor_params):
     if forecaster.max_steps == "auto":
         # a small panel stops at AUTO_EPOCHS passes over its windows (more overfits)
         steps = min(steps, max(1, int(np.ceil(AUTO_EPOCHS * len(candidates) / batch_size))))
-    budget = steps * batch_size
-    # sampled windows: the cost follows the steps, the memory at most MAX_WINDOWS;
-    # each series' latest windows, which choose the simple forecast, are always
-    # among them, so the steps stay within max_steps
-    n_windows = min(budget, MAX_WINDOWS)
+    # sampled windows, the same ones each pass: the cost follows the steps, the
+    # memory at most MAX_WINDOWS; a panel with fewer windows than the steps
+    # take is passed over several times, as many as fit in max_steps
+    n_windows = min(steps * batch_size, MAX_WINDOWS, len(candidates))
+    epochs = -(-steps // -(-n_windows // batch_size))
+    n_windows = min(n_windows, steps // epochs * batch_size)
+    # each series' latest windows, which choose the simple forecast, are
+    # always among them
     from_end = _from_end(codes)
     span = simple_forecasts.latest_span(from_end[candidates], horizon)
     is_latest = from_end[candidates] < span
     latest = candidates[is_latest]
-    n_latest = min(simple_forecasts.SAMPLE, n_windows)
-    if len(latest) > n_latest:
-        latest = np.sort(rng.choice(latest, n_latest, replace=False))
+    if len(latest) > min(simple_forecasts.SAMPLE, n_windows):
+        latest = np.sort(rng.choice(latest, min(simple_forecasts.SAMPLE, n_windows),
+                                    replace=False))
     others = candidates[~is_latest]
-    n_others = n_windows - len(latest)
-    if len(others) > n_others:
-        others = rng.choice(others, n_others, replace=False)
+    if len(others) > n_windows - len(latest):
+        others = rng.choice(others, n_windows - len(latest), replace=False)
     rows = np.union1d(latest, others)
-    epochs = max(1, budget // len(rows))
     windows, z, _ = scale_windows(grid.windows(rows), y[rows])
     # the network learns the correction to the best simple forecast
     simple = simple_forecasts.choose(windows[:, :, 0], z, from_end[rows],
@@ -551,6 +553,8 @@ def fit_long(forecaster, X, y, regressor_params):
         early_stopping=False,
         random_state=int(rng.randint(np.iinfo(np.int32).max)),
     )
+    # the loss is in units of each window's changes: below 1% of one is no divergence
+    regressor._loss_floor = LOSS_FLOOR
     regressor._fit_checked(fold_windows(windows, fold), z)  # windows of checked rows
 
     # what predict needs: the last rows of each series, the grid's step, the series
@@ -562,7 +566,7 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.sequence_length_ = L
     forecaster.simple_forecast_ = simple
     forecaster.fold_ = fold
-    forecaster.n_steps_ = int(np.ceil(epochs * len(rows) / batch_size))
+    forecaster.n_steps_ = epochs * -(-len(rows) // batch_size)  # the loop's batches
     forecaster.freq_ = freq if freq is None or isinstance(freq, numbers.Integral) else freq.freqstr
     forecaster.columns_ = columns
     forecaster.memory_codes_ = codes[tail]

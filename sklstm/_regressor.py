@@ -68,6 +68,8 @@ _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 # a final loss below this is no divergence: a correction network that starts
 # at a loss of ~0 (a flat series) drifts to ~1e-6, more than 10 times its start
+# (JAX's |x| has gradient 1 at 0); a long panel's fit, whose loss is in units
+# of each window's changes, sets a higher floor (``_loss_floor``)
 LOSS_FLOOR = 1e-4
 
 
@@ -770,11 +772,12 @@ class LSTMRegressor(PlainState, KerasRegressor):
         """
         losses = training.history.get("loss", [])
         start = training.first_loss
-        if start is None or not losses or not losses[-1] > 10 * start + LOSS_FLOOR:
+        floor = getattr(self, "_loss_floor", LOSS_FLOOR)
+        if start is None or not losses or not losses[-1] > 10 * start + floor:
             return
         if training.start_weights is not None:
             start = self._loss_with(training.start_weights, X, y)
-            if start is None or not losses[-1] > 10 * start + LOSS_FLOOR:
+            if start is None or not losses[-1] > 10 * start + floor:
                 return
         warnings.warn(
             f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "

@@ -150,7 +150,8 @@ def _build_parser():
                     help="steps per season (24 for hourly data, 12 for monthly); long data "
                          "only (default: none)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
-                    help="gradient steps per fit; long data only (default: 1000)")
+                    help="gradient steps per fit, at most; long data only (default: 1000, or 40 "
+                         "passes over the windows of a panel too small for that)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,
@@ -1045,6 +1046,10 @@ def _output_directory(path):
     return out
 
 
+def _candidates(n):
+    return f"{n} candidate" if n == 1 else f"{n} candidates"
+
+
 def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
     """The preamble: the data, the target(s), the folds and the grid."""
     say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
@@ -1065,7 +1070,7 @@ def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
         f"test folds of {test_size} rows")
     n_candidates = len(grid["sequence_length"]) * len(grid["units"])
     say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
-        f"{n_candidates} candidates; {n_candidates * n_splits + 1} fits in all "
+        f"{_candidates(n_candidates)}; {n_candidates * n_splits + 1} fits in all "
         f"({n_candidates} x {n_splits} folds, then the best refitted on all rows)")
 
 
@@ -1249,7 +1254,8 @@ def _run_long_forecast(args):
     say(f"CV:       PanelSplit(n_splits={args.splits}): the next {args.horizon} steps of "
         f"every series, {args.horizon - 1} step(s) apart from its training rows")
     say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
-        f"{n_candidates} candidates; {n_candidates * args.splits + 1} fits in all")
+        f"{_candidates(n_candidates)}; {n_candidates * args.splits + 1} fits in all "
+        f"({n_candidates} x {args.splits} folds, then the best refitted on all rows)")
     model = LSTMForecaster(season_length=args.season_length, random_state=args.seed,
                            max_steps=args.max_steps or "auto")
     search = GridSearchCV(model, grid, cv=cv, scoring=_ratio_to_persistence,

@@ -194,12 +194,16 @@ def test_a_flat_panel_fits_and_forecasts_its_level():
     assert np.isfinite(coef).all()
 
 
-@pytest.mark.parametrize("max_steps", [1, 7])
-def test_training_stays_within_max_steps(framed, max_steps):
+@pytest.mark.parametrize("max_steps", [1, 7, 50])
+def test_training_takes_max_steps_or_nearly(framed, max_steps):
+    """At most max_steps, and nearly all of them where the panel's ~270 windows are
+    passed over several times (50 steps of 16: three passes of 16 steps)."""
     X, y = framed
     model = LSTMForecaster(sequence_length=8, units=2, batch_size=16, max_steps=max_steps,
                            random_state=0).fit(X, y)
-    assert 1 <= model.n_steps_ <= max_steps
+    assert 0.9 * max_steps <= model.n_steps_ <= max_steps
+    assert len(model.history_["loss"]) * -(-model.n_steps_ // len(model.history_["loss"])) \
+        == model.n_steps_  # whole passes of equal length
 
 
 @pytest.mark.parametrize("where", ["X", "y"])
