@@ -258,11 +258,12 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
 
     max_steps : int or "auto", default="auto"
         Long panels only: at most this many gradient steps of training
-        ("auto": 1000, or 40 passes over the windows of a small panel if
-        that is fewer; ``n_steps_`` says how many were taken). The
+        ("auto": 1000, or at most 40 passes over the windows of a small
+        panel if that is fewer; ``n_steps_`` says how many were taken). The
         windows are sampled from every series (``max_steps * batch_size``
-        of them, or every window a few times when there are fewer), so the
-        cost follows the steps, not the size of the panel.
+        of them, at most 262,144); a panel with fewer windows is passed
+        over several whole times, as many as fit in the steps. The cost
+        follows the steps, not the size of the panel.
 
     batch_size : int or "auto", default="auto"
         Windows per gradient step; "auto" is 32 for wide data, 256 for a

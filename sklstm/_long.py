@@ -52,9 +52,10 @@ def lstm_fold(sequence_length, season_length):
     """Steps of the window the LSTM reads at once: a season for long windows, else 1.
 
     A window of ``FOLD_FROM`` steps or more, in whole seasons, is read a
-    season per LSTM step (the hourly panels' 192 hours: 8 steps, fits 7x
-    faster and better); a shorter one step by step (on monthly US
-    employment, 48 months read as 4 seasons fitted worse than as 48 steps).
+    season per LSTM step (the hourly panels' 192 hours: 8 steps; fits about
+    10 times faster, as well or better: benchmarks/m4.md); a shorter one
+    step by step (on monthly US employment, 48 months read as 4 seasons
+    fitted worse than as 48 steps).
     """
     m = season_length or 1
     long_enough = sequence_length >= FOLD_FROM and sequence_length % m == 0
@@ -407,18 +408,19 @@ def _check_long_X(X, owner):
         )
 
 
-def _check_float32_range(name, values, codes, labels, owner):
-    """Refuse values the float32 grid would hold as infinity, naming their series."""
+def _check_float32_range(name, values, codes, labels, times, columns, owner):
+    """Refuse values the float32 grid would hold as infinity, naming series, time and column."""
     with np.errstate(invalid="ignore"):
         beyond = np.abs(values) > FLOAT32_MAX
     if beyond.any():
         row, column = np.argwhere(beyond.reshape(len(values), -1))[0]
         value = values.reshape(len(values), -1)[row, column]
         raise ValueError(
-            f"{owner}: {name} holds {value:.3g} in {_name_series(labels[codes[row]])}, beyond "
+            f"{owner}: {name}'s column {_plain(columns[column])!r} holds {value:.3g} in "
+            f"{_name_series(labels[codes[row]])} at time {_plain(times[row])!r}, beyond "
             f"float32's range (|value| > {FLOAT32_MAX:.3g}); windows are computed in "
             "float32, where it is infinite. Fix that value if it is an error, or rescale "
-            "the series first, e.g. divide it by 1e30."
+            "the series first (divide it by a power of ten)."
         )
 
 
@@ -463,6 +465,7 @@ def fit_long(forecaster, X, y, regressor_params):
     _check_long_X(X, owner)
     index = X.index
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
+    y_in = y
     y = check_array(y, owner=owner, ensure_2d=False, dtype=FLOAT_DTYPES,
                     ensure_all_finite="allow-nan", input_name="y")
     if len(y) != len(values):
@@ -475,8 +478,10 @@ def fit_long(forecaster, X, y, regressor_params):
     values = values[:, columns]
 
     codes, labels, times = _series_codes(X)
-    _check_float32_range("X", values, codes, labels, owner)
-    _check_float32_range("y", y, codes, labels, owner)
+    _check_float32_range("X", values, codes, labels, times, np.asarray(X.columns)[columns],
+                         owner)
+    _check_float32_range("y", y, codes, labels, times,
+                         getattr(y_in, "columns", range(y.shape[1])), owner)
     freq = panel_freq(times, codes)
     ordinals = time_ordinals(times, codes, freq)
     order = _sorted_rows(codes, ordinals, lambda row: labels[codes[row]], owner)
@@ -519,20 +524,18 @@ def fit_long(forecaster, X, y, regressor_params):
         steps = min(steps, max(1, int(np.ceil(AUTO_EPOCHS * len(candidates) / batch_size))))
     # sampled windows, the same ones each pass: the cost follows the steps, the
     # memory at most MAX_WINDOWS; a panel with fewer windows than the steps
-    # take is passed over several times, as many as fit in max_steps
-    n_windows = min(steps * batch_size, MAX_WINDOWS, len(candidates))
-    epochs = -(-steps // -(-n_windows // batch_size))
-    n_windows = min(n_windows, steps // epochs * batch_size)
-    # each series' latest windows, which choose the simple forecast, are
-    # always among them
+    # take is passed over several times
+    n_windows, n_batches, epochs = _passes(len(candidates), steps, batch_size)
+    # each series' latest windows, which choose the simple forecast, are among
+    # them (at most half of them, so that earlier windows are too)
     from_end = _from_end(codes)
     span = simple_forecasts.latest_span(from_end[candidates], horizon)
     is_latest = from_end[candidates] < span
-    latest = candidates[is_latest]
-    if len(latest) > min(simple_forecasts.SAMPLE, n_windows):
-        latest = np.sort(rng.choice(latest, min(simple_forecasts.SAMPLE, n_windows),
-                                    replace=False))
-    others = candidates[~is_latest]
+    latest, others = candidates[is_latest], candidates[~is_latest]
+    n_latest = min(len(latest), simple_forecasts.SAMPLE,
+                   max(n_windows // 2, n_windows - len(others)))
+    if len(latest) > n_latest:
+        latest = np.sort(rng.choice(latest, n_latest, replace=False))
     if len(others) > n_windows - len(latest):
         others = rng.choice(others, n_windows - len(latest), replace=False)
     rows = np.union1d(latest, others)
@@ -566,7 +569,7 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.sequence_length_ = L
     forecaster.simple_forecast_ = simple
     forecaster.fold_ = fold
-    forecaster.n_steps_ = epochs * -(-len(rows) // batch_size)  # the loop's batches
+    forecaster.n_steps_ = epochs * n_batches
     forecaster.freq_ = freq if freq is None or isinstance(freq, numbers.Integral) else freq.freqstr
     forecaster.columns_ = columns
     forecaster.memory_codes_ = codes[tail]
@@ -581,6 +584,20 @@ def fit_long(forecaster, X, y, regressor_params):
     forecaster.series_name_ = index.names[0]
     forecaster.conformity_scores_ = np.empty((0, horizon))
     return forecaster
+
+
+def _passes(n_candidates, steps, batch_size):
+    """``(n_windows, batches per pass, passes)`` taking the most steps up to ``steps``.
+
+    The training loop runs ``ceil(n_windows / batch_size)`` batches a pass;
+    of the pass lengths that fit the candidate windows (and MAX_WINDOWS),
+    the one whose whole passes take the most steps, the longest of those.
+    """
+    most = min(steps * batch_size, MAX_WINDOWS, n_candidates)
+    batches = np.arange(1, -(-most // batch_size) + 1)
+    taken = batches * (steps // batches)
+    n_batches = int(batches[taken == taken.max()].max())
+    return min(most, n_batches * batch_size), n_batches, steps // n_batches
 
 
 def _from_end(codes):
@@ -633,8 +650,9 @@ def predict_long(forecaster, X):
     _check_long_X(X, type(forecaster).__name__)
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
                            reset=False)[:, forecaster.columns_]
-    codes, labels, _ = _series_codes(X)
-    _check_float32_range("X", values, codes, labels, type(forecaster).__name__)
+    codes, labels, times = _series_codes(X)
+    _check_float32_range("X", values, codes, labels, times,
+                         np.asarray(X.columns)[forecaster.columns_], type(forecaster).__name__)
     codes, ordinals, all_values, is_X, order = _rows_with_memory(forecaster, X, values)
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)

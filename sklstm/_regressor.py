@@ -66,11 +66,11 @@ _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
-# a final loss below this is no divergence: a correction network that starts
-# at a loss of ~0 (a flat series) drifts to ~1e-6, more than 10 times its start
-# (JAX's |x| has gradient 1 at 0); a long panel's fit, whose loss is in units
-# of each window's changes, sets a higher floor (``_loss_floor``)
-LOSS_FLOOR = 1e-4
+# a final loss below this is no divergence (y is in the user's units here); a
+# long panel's fit, whose loss is in units of each window's changes, sets a
+# higher floor (``_loss_floor``): a correction network that starts at a loss
+# of 0 on a flat series drifts a little (JAX's |x| has gradient 1 at 0)
+LOSS_FLOOR = 1e-12
 
 
 def _check_no_infinity(X, chunk_size=4096):

@@ -150,8 +150,8 @@ def _build_parser():
                     help="steps per season (24 for hourly data, 12 for monthly); long data "
                          "only (default: none)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
-                    help="gradient steps per fit, at most; long data only (default: 1000, or 40 "
-                         "passes over the windows of a panel too small for that)")
+                    help="gradient steps per fit, at most; long data only (default: 1000, or "
+                         "at most 40 passes over the windows of a panel too small for that)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,

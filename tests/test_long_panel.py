@@ -194,16 +194,44 @@ def test_a_flat_panel_fits_and_forecasts_its_level():
     assert np.isfinite(coef).all()
 
 
-@pytest.mark.parametrize("max_steps", [1, 7, 50])
-def test_training_takes_max_steps_or_nearly(framed, max_steps):
+@pytest.mark.parametrize("max_steps, batch_size", [(1, 16), (7, 16), (50, 16), (9, 150)])
+def test_training_takes_max_steps_or_nearly(framed, max_steps, batch_size):
     """At most max_steps, and nearly all of them where the panel's ~270 windows are
-    passed over several times (50 steps of 16: three passes of 16 steps)."""
+    passed over several times (50 steps of 16: passes of 25 or 10 batches; 9 of 150:
+    nine passes of one batch)."""
     X, y = framed
-    model = LSTMForecaster(sequence_length=8, units=2, batch_size=16, max_steps=max_steps,
-                           random_state=0).fit(X, y)
+    model = LSTMForecaster(sequence_length=8, units=2, batch_size=batch_size,
+                           max_steps=max_steps, random_state=0).fit(X, y)
     assert 0.9 * max_steps <= model.n_steps_ <= max_steps
-    assert len(model.history_["loss"]) * -(-model.n_steps_ // len(model.history_["loss"])) \
-        == model.n_steps_  # whole passes of equal length
+
+
+def test_passes_take_the_most_steps_on_the_most_windows():
+    from sklstm._long import _passes
+
+    assert _passes(300, 47, 256) == (256, 1, 47)  # 47 passes of one batch, not 24
+    assert _passes(300, 46, 256) == (300, 2, 23)  # equal steps: the longer pass
+    assert _passes(68_600, 1000, 256) == (64_000, 250, 4)
+    assert _passes(10**7, 1000, 256) == (256_000, 1000, 1)
+    assert _passes(10**7, 3000, 256) == (256_000, 1000, 3)  # at most MAX_WINDOWS held
+    assert _passes(5, 3, 256) == (5, 1, 3)
+
+
+def test_the_latest_windows_leave_room_for_earlier_ones(framed, monkeypatch):
+    """With a budget smaller than the latest windows, half the windows are earlier
+    ones, so the linear candidate and the network see more than the last stretch."""
+    X, y = framed
+    seen = {}
+    real = simple_forecasts.choose
+    monkeypatch.setattr(simple_forecasts, "choose",
+                        lambda values, z, from_end, *a, **k: seen.setdefault(
+                            "from_end", from_end) is None or real(values, z, from_end, *a, **k))
+    LSTMForecaster(sequence_length=8, units=2, batch_size=8, max_steps=1,
+                   random_state=0).fit(X, y)
+    from_end = seen["from_end"]
+    every = X.groupby(level=0).cumcount(ascending=False).to_numpy()
+    span = simple_forecasts.latest_span(every, HORIZON)  # 64 latest windows of 4 series
+    assert len(from_end) == 8
+    assert (from_end < span).sum() == 4  # 4 of the 64 latest, 4 earlier
 
 
 @pytest.mark.parametrize("where", ["X", "y"])
@@ -212,8 +240,9 @@ def test_values_beyond_float32_are_refused_naming_the_series(framed, where):
     X, y = X.copy(), y.copy()
     row = np.flatnonzero(X.index.get_level_values(0) == "s2")[5]
     (X if where == "X" else y).iloc[row, 0] = 1e39
-    with pytest.raises(ValueError, match=rf"{where} holds 1e\+39 in series 's2', beyond "
-                                         r"float32's range .* divide it by 1e30"):
+    column = "y" if where == "X" else r"y_t\+1"
+    with pytest.raises(ValueError, match=rf"{where}'s column '{column}' holds 1e\+39 in series "
+                                         r"'s2' at time 15, beyond float32's range .* power"):
         LSTMForecaster(sequence_length=8, max_steps=1).fit(X, y)
 
 
@@ -221,7 +250,7 @@ def test_predict_refuses_values_beyond_float32(framed, fitted):
     X, _ = framed
     X = X.copy()
     X.iloc[3, 0] = -1e39
-    with pytest.raises(ValueError, match=r"X holds -1e\+39 in series 's0'"):
+    with pytest.raises(ValueError, match=r"X's column 'y' holds -1e\+39 in series 's0' at time 3"):
         fitted.predict(X)
 
 
