@@ -32,6 +32,7 @@ FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM
 SCALE_CHUNK = 8192  # windows scaled at a time
 AUTO_EPOCHS = 40  # max_steps="auto": at most this many passes over the windows
 MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
+PASS_TOLERANCE = 0.95  # whole passes may take 5% fewer steps than max_steps, for more windows
 LOSS_FLOOR = 0.01  # of the divergence warning, in scaled units (flat windows drift)
 MAX_SCALED = 1e6  # scaled targets are clipped here: a jump after a flat window stays finite
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -587,16 +588,18 @@ def fit_long(forecaster, X, y, regressor_params):
 
 
 def _passes(n_candidates, steps, batch_size):
-    """``(n_windows, batches per pass, passes)`` taking the most steps up to ``steps``.
+    """``(n_windows, batches per pass, passes)``: whole passes within ``steps``.
 
-    The training loop runs ``ceil(n_windows / batch_size)`` batches a pass;
-    of the pass lengths that fit the candidate windows (and MAX_WINDOWS),
-    the one whose whole passes take the most steps, the longest of those.
+    The training loop runs ``ceil(n_windows / batch_size)`` batches a pass.
+    Of the pass lengths that fit the candidate windows (and MAX_WINDOWS),
+    the longest whose whole passes take within 5% of the most steps any
+    takes: all of a small panel's windows, rather than a few more steps on
+    fewer of them.
     """
     most = min(steps * batch_size, MAX_WINDOWS, n_candidates)
     batches = np.arange(1, -(-most // batch_size) + 1)
     taken = batches * (steps // batches)
-    n_batches = int(batches[taken == taken.max()].max())
+    n_batches = int(batches[taken >= PASS_TOLERANCE * taken.max()].max())
     return min(most, n_batches * batch_size), n_batches, steps // n_batches
 
 

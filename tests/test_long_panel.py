@@ -208,8 +208,8 @@ def test_training_takes_max_steps_or_nearly(framed, max_steps, batch_size):
 def test_passes_take_the_most_steps_on_the_most_windows():
     from sklstm._long import _passes
 
-    assert _passes(300, 47, 256) == (256, 1, 47)  # 47 passes of one batch, not 24
-    assert _passes(300, 46, 256) == (300, 2, 23)  # equal steps: the longer pass
+    assert _passes(300, 47, 256) == (300, 2, 23)  # 46 steps on all windows, not 24
+    assert _passes(2112, 330, 256) == (2112, 9, 36)  # 324 steps on all, not 330 on 1536
     assert _passes(68_600, 1000, 256) == (64_000, 250, 4)
     assert _passes(10**7, 1000, 256) == (256_000, 1000, 1)
     assert _passes(10**7, 3000, 256) == (256_000, 1000, 3)  # at most MAX_WINDOWS held
