@@ -646,8 +646,12 @@ def _rows_with_memory(forecaster, X, values):
     return all_codes[order], ordinals[order], all_values[order], is_X[order], order
 
 
-def predict_long(forecaster, X):
-    """Predictions for every row of a long X, in X's row order: (n_rows, horizon)."""
+def predict_long(forecaster, X, only=None):
+    """Predictions for the rows of a long X, in X's row order: (n_rows, horizon).
+
+    ``only`` (a boolean mask of X's rows) predicts those rows alone, the
+    others windowing them; their rows of the result are NaN.
+    """
     from ._checks import FLOAT_DTYPES, validate_data
 
     _check_long_X(X, type(forecaster).__name__)
@@ -659,15 +663,17 @@ def predict_long(forecaster, X):
     codes, ordinals, all_values, is_X, order = _rows_with_memory(forecaster, X, values)
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)
+    # X's rows come after the memory's in ``order``
+    in_X = order[rows] - (len(order) - len(X))
+    if only is not None:
+        rows, in_X = rows[only[in_X]], in_X[only[in_X]]
     windows, _, (last, scale) = scale_windows(grid.windows(rows))
     z = forecaster.regressor_._predict_checked(fold_windows(windows, forecaster.fold_))
     z = z.reshape(len(rows), -1) + simple_forecasts.forecast(
         forecaster.simple_forecast_, windows[:, :, 0], forecaster.n_outputs_
     )
-    pred = last[:, None] + scale[:, None] * z
-    # back to X's order: X's rows come after the memory's in ``order``
-    out = np.empty_like(pred)
-    out[order[rows] - (len(order) - len(X))] = pred
+    out = np.full((len(X), forecaster.n_outputs_), np.nan)
+    out[in_X] = last[:, None] + scale[:, None] * z
     return out
 
 
@@ -714,8 +720,9 @@ def forecast_long(forecaster, data, *, target, series, time, features, horizon):
     L = forecaster.sequence_length_
     tail = frame.groupby(series, sort=False).tail(L)
     X = tail.set_index([series, time])[names]
-    pred = predict_long(forecaster, X)
+    # the last row of each series is forecast from; the others only window it
     last = X.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy() == 0
+    pred = predict_long(forecaster, X, only=last)
     labels = X.index.get_level_values(0)[last]
     last_times = X.index.get_level_values(1)[last]
     freq = forecaster.freq_

@@ -346,6 +346,11 @@ def test_forecast_is_long_with_the_next_times(panel, fitted):
     # the series' own levels (10, 20, 30, 40) come back, not one shared level
     levels = fc.groupby("unique_id")["forecast"].mean()
     assert (np.abs(levels.to_numpy() - [10, 20, 30, 40]) < 3).all()
+    # the forecast is the prediction of each series' last row (windowed alone)
+    whole = panel.set_index(["unique_id", "ds"])[["y"]]
+    last_rows = whole.groupby(level=0).cumcount(ascending=False).to_numpy() == 0
+    np.testing.assert_allclose(fc["forecast"].to_numpy().reshape(4, HORIZON),
+                               fitted.predict(whole)[last_rows], rtol=1e-6)
 
 
 def test_forecast_with_dates(panel):
