@@ -275,8 +275,12 @@ def _regressor_with(**fixed):
 
 
 def _simple_forecast_alone():
-    # the network is trained for one step and its correction never added
-    _regressor_with()._predict_checked = lambda self, X: np.zeros((len(X), 1), np.float32)
+    # the default's windows and simple forecast; the network fitted on one window
+    # (a token fit) and its correction never added
+    patched = _regressor_with()
+    fit = patched.fit
+    patched.fit = lambda self, X, y, **kwargs: fit(self, X[:1], y[:1], **kwargs)
+    patched._predict_checked = lambda self, X: np.zeros((len(X), 1), np.float32)
 
 
 _LEVERS = {
@@ -303,8 +307,6 @@ def _lstm_forecast(long, horizon, season, name):
         params["units"] = int(name.split("-")[1])
     if name == "no-season":
         params["season_length"] = None
-    if name == "simple-forecast-alone":
-        params["max_steps"] = 1
     if name in _LEVERS:
         _LEVERS[name]()
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
