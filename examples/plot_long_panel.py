@@ -79,9 +79,9 @@ fig.tight_layout()
 model.fit(X, y)
 fc = forecast(model, jobs, target="jobs", series="industry", time="month")
 print(fc.head(3))
-print(f"windows of {model.sequence_length_} months, read {model.fold_} months per LSTM "
-      f"step; the network corrects a simple forecast of kind "
-      f"{model.simple_forecast_['kind']!r}")
+L, fold = model.sequence_length_, model.fold_
+print(f"windows of {L} months, {L // fold} LSTM steps; the network corrects the simple "
+      f"forecast {model.simple_forecast_['kind']!r}, after {model.n_steps_} gradient steps")
 
 fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
 for ax, name in zip(axes, ["construction", "retail_trade", "leisure_and_hospitality"]):
