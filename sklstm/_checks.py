@@ -297,6 +297,10 @@ def input_feature_names(estimator, input_features):
 #: float32's range or scaling it would overflow in float16.
 FLOAT_DTYPES = (np.float64, np.float32)
 
+#: The largest float32: the network (and a long panel's windows) compute in
+#: float32, where anything larger is infinite.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def _nan_message(value, name, owner, hint):
     """Where the first NaN of ``value`` is, and what to do about it."""

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.model_selection import BaseCrossValidator
 
 from . import _simple_forecasts as simple_forecasts
-from ._checks import check_positive_int
+from ._checks import FLOAT32_MAX, check_positive_int
 from ._time_index import inferred_freq
 
 # sequence_length="auto": this many seasons, or this many horizons, whichever
@@ -35,7 +35,6 @@ MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more step
 PASS_TOLERANCE = 0.95  # whole passes may take 5% fewer steps than max_steps, for more windows
 LOSS_FLOOR = 0.01  # of the divergence warning, in scaled units (flat windows drift)
 MAX_SCALED = 1e6  # scaled targets are clipped here: a jump after a flat window stays finite
-FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def is_long(X):
@@ -409,19 +408,24 @@ def _check_long_X(X, owner):
         )
 
 
-def _check_float32_range(name, values, codes, labels, times, columns, owner):
-    """Refuse values the float32 grid would hold as infinity, naming series, time and column."""
+def _check_float32_range(name, values, index, columns, owner):
+    """Refuse values the float32 grid would hold as infinity, naming series, time and column.
+
+    ``values`` are rows of ``index`` (series, time); the row is looked up
+    only when a value is out of range.
+    """
     with np.errstate(invalid="ignore"):
         beyond = np.abs(values) > FLOAT32_MAX
     if beyond.any():
         row, column = np.argwhere(beyond.reshape(len(values), -1))[0]
         value = values.reshape(len(values), -1)[row, column]
+        series, time = index[row]
         raise ValueError(
             f"{owner}: {name}'s column {_plain(columns[column])!r} holds {value:.3g} in "
-            f"{_name_series(labels[codes[row]])} at time {_plain(times[row])!r}, beyond "
-            f"float32's range (|value| > {FLOAT32_MAX:.3g}); windows are computed in "
-            "float32, where it is infinite. Fix that value if it is an error, or rescale "
-            "the series first (divide it by a power of ten)."
+            f"{_name_series(series)} at time {_plain(time)!r}, beyond float32's range "
+            f"(|value| > {FLOAT32_MAX:.3g}); windows are computed in float32, where it is "
+            "infinite. Fix that value if it is an error, or rescale the series first "
+            "(divide it by a power of ten)."
         )
 
 
@@ -466,7 +470,7 @@ def fit_long(forecaster, X, y, regressor_params):
     _check_long_X(X, owner)
     index = X.index
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan")
-    y_in = y
+    y_columns = getattr(y, "columns", None)
     y = check_array(y, owner=owner, ensure_2d=False, dtype=FLOAT_DTYPES,
                     ensure_all_finite="allow-nan", input_name="y")
     if len(y) != len(values):
@@ -478,11 +482,10 @@ def fit_long(forecaster, X, y, regressor_params):
     columns = np.r_[target, np.setdiff1d(np.arange(values.shape[1]), [target])]
     values = values[:, columns]
 
+    _check_float32_range("X", values, index, np.asarray(X.columns)[columns], owner)
+    _check_float32_range("y", y, index,
+                         range(y.shape[1]) if y_columns is None else y_columns, owner)
     codes, labels, times = _series_codes(X)
-    _check_float32_range("X", values, codes, labels, times, np.asarray(X.columns)[columns],
-                         owner)
-    _check_float32_range("y", y, codes, labels, times,
-                         getattr(y_in, "columns", range(y.shape[1])), owner)
     freq = panel_freq(times, codes)
     ordinals = time_ordinals(times, codes, freq)
     order = _sorted_rows(codes, ordinals, lambda row: labels[codes[row]], owner)
@@ -657,16 +660,16 @@ def predict_long(forecaster, X, only=None):
     _check_long_X(X, type(forecaster).__name__)
     values = validate_data(forecaster, X, dtype=FLOAT_DTYPES, ensure_all_finite="allow-nan",
                            reset=False)[:, forecaster.columns_]
-    codes, labels, times = _series_codes(X)
-    _check_float32_range("X", values, codes, labels, times,
-                         np.asarray(X.columns)[forecaster.columns_], type(forecaster).__name__)
+    _check_float32_range("X", values, X.index, np.asarray(X.columns)[forecaster.columns_],
+                         type(forecaster).__name__)
     codes, ordinals, all_values, is_X, order = _rows_with_memory(forecaster, X, values)
     grid = SeriesGrid(all_values, codes, ordinals, forecaster.sequence_length_)
     rows = np.flatnonzero(is_X)
     # X's rows come after the memory's in ``order``
     in_X = order[rows] - (len(order) - len(X))
     if only is not None:
-        rows, in_X = rows[only[in_X]], in_X[only[in_X]]
+        wanted = only[in_X]
+        rows, in_X = rows[wanted], in_X[wanted]
     windows, _, (last, scale) = scale_windows(grid.windows(rows))
     z = forecaster.regressor_._predict_checked(fold_windows(windows, forecaster.fold_))
     z = z.reshape(len(rows), -1) + simple_forecasts.forecast(

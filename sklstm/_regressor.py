@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _training
 from ._backend import enable_compilation_cache
 from ._checks import (
-    BOOLEAN, CALLABLE, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
+    BOOLEAN, CALLABLE, FLOAT32_MAX, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
     Options, as_units, check_array, check_numeric, check_same_as_fitted, check_sample_weight,
     largest_magnitude, shared_constraints, unknown_parameter_error, validate_data,
     validate_params, validation_size,
@@ -65,7 +65,6 @@ ARCHITECTURE_PARAMS = (
 _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
 
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 # a final loss below this is no divergence (y is in the user's units here); a
 # long panel's fit, whose loss is in units of each window's changes, sets a
 # higher floor (``_loss_floor``): a correction network that starts at a loss
@@ -82,9 +81,9 @@ def _check_no_infinity(X, chunk_size=4096):
                 "Input X contains infinity; replace or drop infinite values "
                 "(NaN is allowed and marks masked time steps)."
             )
-        if (np.abs(chunk) > _FLOAT32_MAX).any():
+        if (np.abs(chunk) > FLOAT32_MAX).any():
             raise ValueError(
-                f"Input X contains values beyond float32's range (|x| > {_FLOAT32_MAX:.3g}), "
+                f"Input X contains values beyond float32's range (|x| > {FLOAT32_MAX:.3g}), "
                 f"up to {largest_magnitude(chunk):.3g}; the network computes in float32, "
                 "where they are infinite. Scale X first, e.g. with MinMaxScaler."
             )
@@ -655,9 +654,9 @@ class LSTMRegressor(PlainState, KerasRegressor):
         if not reset and window != self.input_shape_:
             raise ValueError(self._window_shape_message(shape))
         _check_no_infinity(X)
-        if y is not None and largest_magnitude(y) > _FLOAT32_MAX:
+        if y is not None and largest_magnitude(y) > FLOAT32_MAX:
             raise ValueError(
-                f"y contains values beyond float32's range (|y| > {_FLOAT32_MAX:.3g}), up "
+                f"y contains values beyond float32's range (|y| > {FLOAT32_MAX:.3g}), up "
                 f"to {largest_magnitude(y):.3g}; the network computes in float32. Scale y "
                 "first, e.g. TransformedTargetRegressor(transformer=MinMaxScaler())."
             )
