@@ -32,25 +32,35 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   reference of OWA, is always scored first).
 - ``default``: ``LSTMForecaster(season_length=m, random_state=0)`` with
   every other parameter at its default, through ``make_supervised(...,
-  series=, time=)`` and ``forecast(..., series=, time=)`` (the issue's calls).
+  series=, time=)`` and ``forecast(..., series=, time=, coverage=0.9)`` (the
+  issue's calls); the 90% interval's coverage of the test values is
+  reported too.
 - Each lever of the default switched off or changed, one at a time:
   ``simple-forecast-alone`` (the simple forecast the network corrects,
   without the network), ``no-simple-forecast`` (the network corrects the
   last value), ``no-linear-candidate`` (the linear autoregression is never
-  the simple forecast), ``no-window-scaling`` (each window minus its last
-  value, in the series' units), ``level-scaling`` (windows divided by their
-  last value, ES-RNN's level), ``no-fold`` (the LSTM reads one step at a
-  time, not a season), ``constant-lr`` (no cosine schedule),
-  ``random-head`` (the head starts at random weights, not at zero),
-  ``units-32``, ``no-season`` (``season_length=None``), ``steps-300`` /
-  ``steps-3000`` (``max_steps``), ``length-96`` (any ``sequence_length``),
-  ``ensemble-3`` (the mean forecast of three seeds).
+  the simple forecast), ``robust-linear-only`` (of the two linear fits, only
+  the robust one is offered), ``no-drift`` (the linear fit does not read the
+  series' drift), ``no-window-scaling`` (each window minus its last value,
+  in the series' units), ``level-scaling`` (windows divided by their last
+  value, ES-RNN's level), ``no-fold`` (the LSTM reads one step at a time,
+  not a season), ``constant-lr`` (no cosine schedule), ``random-head``
+  (the head starts at random weights, not at zero), ``early-stopping``
+  (``early_stopping=True``), ``no-honest-cutoff`` (targets after the step
+  that follows a series' last row are trained on too, as before sklstm
+  0.3: what honest cross-validation costs a final fit), ``units-32``,
+  ``no-season`` (``season_length=None``), ``steps-300`` / ``steps-3000``
+  (``max_steps``), ``length-96`` (any ``sequence_length``), ``ensemble-3``
+  (the mean forecast of three seeds).
 - ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
-  (e.g. ``at-26e78f0``: the long-panel recipe before this round's changes).
-- ``wide-recipe``: the documented recipe before long panels, as the issue
-  ran it: the series right-aligned in one wide frame (the last 600 rows),
-  ``make_supervised(target=all)``, ``LSTMForecaster(target_column=all,
-  sequence_length=52, epochs=10)``.
+  (e.g. ``at-26ccb5b``: sklstm before the one forecaster, whose long-panel
+  recipe this was).
+- ``wide-shape``: the series right-aligned in one wide frame (the last 600
+  rows), ``make_supervised(target=all)``, ``LSTMForecaster(target_column=all)``
+  with the default's other parameters: the same recipe through the wide
+  layout. At a revision before sklstm 0.3 (``at-REV`` with the suffix
+  ``+wide``, e.g. ``at-26ccb5b+wide``) it is the old wide recipe as issue 16
+  ran it (``sequence_length=52, epochs=10``).
 
 Levers are switched by replacing one function of sklstm in the worker
 (``_LEVERS``), so each row differs from ``default`` in that one thing. The
@@ -84,9 +94,10 @@ DATASETS = {"weekly": dict(horizon=13, season=1, snaive=52, lstm_season=None),
             "hourly-synthetic": HOURLY, "hourly-flights": HOURLY, "hourly-weather": HOURLY,
             "us-employment": dict(horizon=12, season=12, snaive=12, lstm_season=12)}
 CONTENDERS = ("naive", "snaive", "default", "simple-forecast-alone", "no-simple-forecast",
-              "no-linear-candidate", "no-window-scaling", "level-scaling", "no-fold",
-              "constant-lr", "random-head", "units-32", "no-season", "steps-300", "steps-3000",
-              "ensemble-3", "at-26e78f0", "wide-recipe")
+              "no-linear-candidate", "robust-linear-only", "no-drift", "no-window-scaling",
+              "level-scaling", "no-fold", "constant-lr", "random-head", "early-stopping",
+              "no-honest-cutoff", "units-32", "no-season", "steps-300", "steps-3000",
+              "ensemble-3", "at-26ccb5b", "wide-shape", "at-26ccb5b+wide")
 
 
 # --- data ---------------------------------------------------------------------
@@ -213,38 +224,28 @@ def scores(history_by_series, actual, forecasts, m):
 
 
 def _no_window_scaling():
-    import sklstm._long as long
+    import sklstm._recipe as recipe
 
-    original = long.scale_windows
-
-    def scale_windows(windows, targets=None):
-        out, z, (last, scale) = original(windows, targets)
-        out[:, :, 0] *= scale[:, None]
-        z = None if z is None else z * scale[:, None]
-        return out, z, (last, np.ones_like(scale))
-
-    long.scale_windows = scale_windows
+    original = recipe.window_units
+    # each window minus its last value, in the series' units: a unit of 1
+    recipe.window_units = lambda values, fallback: np.ones(len(values)) + 0 * original(
+        values[:1], fallback[:1]).sum()
 
 
 def _level_scaling():
-    import sklstm._long as long
+    import sklstm._recipe as recipe
 
-    original = long.scale_windows
+    def window_units(values, fallback):
+        last = values[:, -1]
+        return np.where(np.isfinite(last) & (np.abs(last) > 0), np.abs(last), 1.0)
 
-    def scale_windows(windows, targets=None):
-        out, z, (last, scale) = original(windows, targets)
-        level = np.where(np.abs(last) > 0, np.abs(last), 1.0)
-        out[:, :, 0] *= (scale / level)[:, None]
-        z = None if z is None else z * (scale / level)[:, None]
-        return out, z, (last, level)
-
-    long.scale_windows = scale_windows
+    recipe.window_units = window_units
 
 
 def _no_simple_forecast():
-    import sklstm._long as long
+    import sklstm._recipe as recipe
 
-    long.simple_forecasts.choose = lambda *args, **kwargs: {"kind": "last"}
+    recipe.simple_forecasts.choose = lambda *args, **kwargs: {"kind": "last"}
 
 
 def _no_linear_candidate():
@@ -253,34 +254,60 @@ def _no_linear_candidate():
     simple.LINEAR_MARGIN = np.inf  # never chosen
 
 
+def _robust_linear_only():
+    import sklstm._simple_forecasts as simple
+
+    simple.LINEAR_FITS = {"robust": simple.LINEAR_FITS["robust"]}
+
+
+def _no_drift():
+    import sklstm._recipe as recipe
+
+    recipe.SERIES_DRIFT = False
+
+
 def _no_fold():
-    import sklstm._long as long
+    import sklstm._recipe as recipe
 
-    long.lstm_fold = lambda sequence_length, season_length: 1
+    recipe.lstm_fold = lambda sequence_length, season_length: 1
 
 
-def _regressor_with(**fixed):
-    """LSTMRegressor as the long path builds it, but for ``fixed`` parameters."""
-    import sklstm._regressor as regressor
+def _train_with(**fixed):
+    """The engine's training, but for ``fixed`` arguments."""
+    import sklstm._engine as engine
 
-    base = regressor.LSTMRegressor
+    train = engine.train
+    engine.train = lambda *args, **kwargs: train(*args, **{**kwargs, **fixed})
 
-    class Patched(base):
-        def fit(self, X, y, **kwargs):
-            self.set_params(**fixed)
-            return super().fit(X, y, **kwargs)
 
-    regressor.LSTMRegressor = Patched
-    return Patched
+def _random_head():
+    import keras
+
+    import sklstm._recipe as recipe
+
+    build = recipe.build_network
+
+    def build_network(input_shape, horizon, settings):
+        model = build(input_shape, horizon, settings)
+        head = model.get_layer("head")
+        seeded = keras.initializers.GlorotUniform(seed=settings.seed)
+        head.kernel.assign(seeded(head.kernel.shape))
+        return model
+
+    recipe.build_network = build_network
 
 
 def _simple_forecast_alone():
-    # the default's windows and simple forecast; the network fitted on one window
-    # (a token fit) and its correction never added
-    patched = _regressor_with()
-    fit = patched.fit
-    patched.fit = lambda self, X, y, **kwargs: fit(self, X[:1], y[:1], **kwargs)
-    patched._predict_checked = lambda self, X: np.zeros((len(X), 1), np.float32)
+    # the default's windows and simple forecast; no training: the zero head adds nothing
+    import sklstm._engine as engine
+
+    engine.train = lambda model, X, y, **kwargs: engine.Training({"loss": [0.0]}, None, None)
+
+
+def _no_honest_cutoff():
+    import sklstm._recipe as recipe
+
+    recipe.honest_targets = lambda panel, y: y
 
 
 _LEVERS = {
@@ -288,10 +315,13 @@ _LEVERS = {
     "level-scaling": _level_scaling,
     "no-simple-forecast": _no_simple_forecast,
     "no-linear-candidate": _no_linear_candidate,
+    "robust-linear-only": _robust_linear_only,
+    "no-drift": _no_drift,
     "simple-forecast-alone": _simple_forecast_alone,
     "no-fold": _no_fold,
-    "constant-lr": lambda: _regressor_with(learning_rate_schedule="constant"),
-    "random-head": lambda: _regressor_with(head_initializer="glorot_uniform"),
+    "constant-lr": lambda: _train_with(learning_rate_schedule="constant"),
+    "random-head": _random_head,
+    "no-honest-cutoff": _no_honest_cutoff,
 }
 
 
@@ -307,14 +337,21 @@ def _lstm_forecast(long, horizon, season, name):
         params["units"] = int(name.split("-")[1])
     if name == "no-season":
         params["season_length"] = None
+    if name == "early-stopping":
+        params["early_stopping"] = True
     if name in _LEVERS:
         _LEVERS[name]()
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
     seeds = [0, 1, 2] if name == "ensemble-3" else [0]
-    runs = []
+    runs, bounds = [], None
     for seed in seeds:
         model = LSTMForecaster(**{**params, "random_state": seed}).fit(X, y)
-        fc = forecast(model, long, target="y", series="unique_id", time="ds")
+        try:  # intervals for long panels came with sklstm 0.3
+            fc = forecast(model, long, target="y", series="unique_id", time="ds", coverage=0.9)
+            bounds = (fc["lower"].to_numpy().reshape(-1, horizon),
+                      fc["upper"].to_numpy().reshape(-1, horizon))
+        except (ValueError, TypeError):
+            fc = forecast(model, long, target="y", series="unique_id", time="ds")
         runs.append(fc["forecast"].to_numpy().reshape(-1, horizon))
     ids = fc["unique_id"].to_numpy()[::horizon]
     simple = getattr(model, "simple_forecast_", None)  # absent from sklstm before 0.3
@@ -322,10 +359,12 @@ def _lstm_forecast(long, horizon, season, name):
                 simple=None if simple is None else simple["kind"] + "".join(
                     f"-{simple[k]}" for k in ("season", "n_seasons") if k in simple),
                 fold=getattr(model, "fold_", None))
+    if bounds is not None and len(seeds) == 1:
+        info["bounds"] = [bounds[0].tolist(), bounds[1].tolist()]
     return ids, np.mean(runs, axis=0), info
 
 
-def _wide_recipe(long, horizon):
+def _wide_shape(long, horizon, season, old):
     from sklstm import LSTMForecaster, forecast, make_supervised
 
     # each series right-aligned at its end, the last 600 rows
@@ -336,10 +375,13 @@ def _wide_recipe(long, horizon):
     wide = pd.DataFrame(wide)
     targets = list(wide.columns)
     X, y = make_supervised(wide, targets, horizon=horizon)
-    model = LSTMForecaster(target_column=targets, sequence_length=52, epochs=10,
-                           random_state=0).fit(X, y)
-    fc = forecast(model, wide, target=targets)
-    return np.array(targets), fc.to_numpy().T, {}
+    if old:  # the old wide recipe, as issue 16 ran it
+        model = LSTMForecaster(target_column=targets, sequence_length=52, epochs=10,
+                               random_state=0)
+    else:
+        model = LSTMForecaster(target_column=targets, season_length=season, random_state=0)
+    fc = forecast(model.fit(X, y), wide, target=targets)
+    return np.array(targets), fc.to_numpy().T, {"steps": getattr(model, "n_steps_", None)}
 
 
 def worker(arg):
@@ -360,13 +402,17 @@ def worker(arg):
         season = spec["snaive"]
         fc_ids = order.to_numpy()
         fc = np.array([np.resize(h[-season:], horizon) for h in histories])
-    elif name == "wide-recipe":
-        fc_ids, fc, info = _wide_recipe(long, horizon)
+    elif name.endswith("wide-shape"):
+        fc_ids, fc, info = _wide_shape(long, horizon, spec["lstm_season"], old=arg.get("old"))
     else:
         fc_ids, fc, info = _lstm_forecast(long, horizon, spec["lstm_season"], name)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_SELF)
-    fc = fc[pd.Index(fc_ids).get_indexer(ids)]
+    at = pd.Index(fc_ids).get_indexer(ids)
+    fc = fc[at]
+    if "bounds" in info:  # the 90% interval's coverage of the test values
+        lower, upper = (np.asarray(b)[at] for b in info.pop("bounds"))
+        info["coverage"] = float(np.mean((lower <= actual) & (actual <= upper)))
     hist = [histories[i] for i in order.get_indexer(ids)]
     smape, mase = scores(hist, actual, fc, m)
     ref = np.array([naive2(h, horizon, m) for h in hist])
@@ -395,12 +441,16 @@ def main():
     print("| method | sMAPE | MASE | OWA | fit+forecast s | CPU s | peak RSS MiB | notes |")
     print("|---|---|---|---|---|---|---|---|")
     for name in ["naive2", *args.contenders.split(",")]:
-        env = None
+        env, contender, old = None, name, False
         if name.startswith("at-"):  # the default recipe as sklstm had it at a git revision
-            env = {"PYTHONPATH": str(checkout(name[3:], tempfile.mkdtemp()))}
-        r = run_worker(__file__, name, dict(dataset=args.dataset, name=name, data=args.data),
+            revision, _, shape = name[3:].partition("+")
+            env = {"PYTHONPATH": str(checkout(revision, tempfile.mkdtemp()))}
+            contender, old = ("wide-shape", True) if shape == "wide" else ("default", False)
+        r = run_worker(__file__, contender, dict(dataset=args.dataset, name=contender,
+                                                 data=args.data, old=old),
                        env=env, timeout=3600)
-        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "simple", "fold", "steps")
+        notes = ", ".join(f"{k}={r[k]}" for k in ("sequence_length", "simple", "fold", "steps",
+                                                  "coverage")
                           if r.get(k) is not None)
         print(f"| {name} | {r['smape']:.3f} | {r['mase']:.3f} | {r['owa']:.3f} | "
               f"{r['wall_s']:.1f} | {r['cpu_s']:.1f} | {r['peak_rss_mib']:.0f} | {notes} |",

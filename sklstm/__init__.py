@@ -25,7 +25,7 @@ _LAZY = {
     "show_versions": "._show_versions",
     "PersistenceRegressor": "._baselines",
     "forecast": "._forecast",
-    "PanelSplit": "._long",
+    "PanelSplit": "._splits",
     "save_estimator": "._persistence",
     "load_estimator": "._persistence",
     "skops_trusted_types": "._persistence",

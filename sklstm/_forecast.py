@@ -6,11 +6,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._baselines import PersistenceRegressor
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
+from ._clock import future_index, future_labels
 from ._forecaster import LSTMForecaster
-from ._framing import _as_frame, _check_columns
-from ._long import forecast_long
+from ._framing import _as_frame, _check_columns, _shown
 from ._series import is_series_list, plain_list
-from ._time_index import clock_of, inferred_freq
 
 METHODS = ("direct", "recursive")
 LAYOUTS = ("wide", "long")
@@ -83,36 +82,11 @@ def rows_read(estimator):
     """
     model = getattr(estimator, "best_estimator_", estimator)
     if isinstance(model, LSTMForecaster) and getattr(model, "layout_", "wide") == "wide":
-        return model.windower_.sequence_length
+        legacy = getattr(model, "windower_", None)  # fitted by sklstm 0.2
+        return legacy.sequence_length if legacy is not None else model.sequence_length_
     if isinstance(model, PersistenceRegressor):
         return 1
     return None
-
-
-def future_index(index, horizon):
-    """The ``horizon`` labels after ``index``.
-
-    Dates continue with the index's ``freq`` (or the one pandas infers),
-    periods with their own frequency, equally spaced integers with their
-    step, and anything else as a :class:`~pandas.RangeIndex` continuing the
-    data's positions.
-    """
-    if isinstance(index, pd.DatetimeIndex):
-        freq = inferred_freq(index)
-        if freq is None:
-            raise ValueError(
-                "cannot tell the frequency of data's DatetimeIndex (no freq, and "
-                "pandas cannot infer one from irregular or too few dates); "
-                "give it one, e.g. data.asfreq('D')."
-            )
-        return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
-    if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq, name=index.name)
-    clock = clock_of(index)[0] if pd.api.types.is_integer_dtype(index.dtype) else None
-    if clock is not None:  # integers on a regular step continue with it
-        start, step = int(index[-1]) + clock[1], clock[1]
-        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
-    return pd.RangeIndex(len(index), len(index) + horizon, name=index.name)
 
 
 def forecast(
@@ -225,15 +199,13 @@ def forecast(
         )
     check_is_fitted(estimator)
     if series is not None or time is not None:
-        if series is None or time is None or method != "direct" or coverage is not None:
+        if series is None or time is None or method != "direct":
             raise ValueError(
-                "a long panel is forecast with both series= and time= given, "
-                "method='direct' and coverage=None (intervals for long panels are not "
-                f"available yet); got series={series!r}, time={time!r}, method={method!r}, "
-                f"coverage={coverage!r}."
+                "a long panel is forecast with both series= and time= given and "
+                f"method='direct'; got series={series!r}, time={time!r}, method={method!r}."
             )
-        return forecast_long(estimator, data, target=target, series=series, time=time,
-                             features=features, horizon=horizon)
+        return _forecast_long(estimator, data, target=target, series=series, time=time,
+                              features=features, horizon=horizon, coverage=coverage)
     frame, target = _history(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
@@ -366,3 +338,64 @@ def _recursive(estimator, frame, target, features, horizon, coverage):
         # stays placed in time for the windower's memory
         history = pd.concat([history, pd.DataFrame({target: [value]}, index=future[step:step + 1])])
     return pd.DataFrame({"forecast": np.asarray(values, dtype=float)})
+
+
+def _forecast_long(estimator, data, *, target, series, time, features, horizon, coverage):
+    """The next values of every series of long ``data``, as a long frame (with intervals)."""
+    model = getattr(estimator, "best_estimator_", estimator)
+    if not isinstance(model, LSTMForecaster) or getattr(model, "layout_", None) != "long":
+        raise ValueError(
+            "forecast(..., series=, time=) needs an LSTMForecaster fitted on a long panel "
+            "(X from make_supervised(data, target, series=..., time=...)); this one was "
+            f"fitted on {'wide rows' if isinstance(model, LSTMForecaster) else 'other data'}: "
+            "call forecast without series= and time=."
+        )
+    if horizon is not None and horizon != model.n_outputs_:
+        raise ValueError(
+            f"horizon={horizon}, but the model forecasts {model.n_outputs_} steps "
+            "(the width of y in fit); pass horizon=None."
+        )
+    if not isinstance(data, pd.DataFrame):
+        polars = type(data).__module__.split(".")[0] == "polars"
+        raise TypeError(
+            "with series= and time=, data must be the long pandas DataFrame of the history, "
+            f"got {type(data).__module__}.{type(data).__name__}"
+            + ("; convert it with data.to_pandas()." if polars else ".")
+        )
+    names = list(model.feature_names_in_) if features is None else list(features)
+    fitted_target = model.feature_names_in_[model.target_index_]
+    if target != fitted_target:
+        raise ValueError(
+            f"target={target!r}, but the model was fitted to forecast {fitted_target!r} "
+            f"(the target of make_supervised); pass target={fitted_target!r}."
+        )
+    _check_columns("series", series, [series], data.columns)
+    _check_columns("time", time, [time], data.columns)
+    _check_columns("features", names, names, data.columns)
+    if not len(data):
+        raise ValueError("data has no rows; pass the history to forecast from.")
+    missing = pd.Index(model.series_).difference(pd.Index(data[series].unique()))
+    if len(missing):
+        raise ValueError(
+            f"data has no rows for {len(missing)} series the model was fitted on: "
+            f"{_shown(list(missing))}; forecast needs the history of every fitted series "
+            "(its last sequence_length values), or drop those series and refit."
+        )
+    frame = data.sort_values([series, time], kind="stable")
+    tail = frame.groupby(series, sort=False).tail(model.sequence_length_)
+    X = tail.set_index([series, time])[names]
+    out = model.predict_last(X, coverage)
+    pred, bounds = (out, None) if coverage is None else (out[0], out[1:])
+    labels = pd.unique(X.index.get_level_values(0))
+    last_times = X.index.get_level_values(1)[
+        X.groupby(level=0, sort=False).cumcount(ascending=False).to_numpy() == 0]
+    h = model.n_outputs_
+    result = pd.DataFrame({
+        series: np.repeat(np.asarray(labels), h),
+        time: future_labels(model.clock_, last_times, h),
+        "forecast": pred.ravel(),
+    })
+    if bounds is not None:
+        result["lower"], result["upper"] = bounds[0].ravel(), bounds[1].ravel()
+    result.attrs.update(method="direct", coverage=coverage)
+    return result

@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ._checks import check_positive_int, check_time_order, closest
-from ._long import make_supervised_long
+from ._clock import inferred_freq, panel_clock
+from ._panel import Panel, series_name
 from ._series import is_series_list
-from ._time_index import inferred_freq
 
 
 def _as_frame(data, name="data", column=None):
@@ -150,8 +150,8 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
                 f"long data needs both series= and time= (got series={series!r}, "
                 f"time={time!r}); name the column of series ids and the column of times."
             )
-        return make_supervised_long(data, target, series=series, time=time,
-                                    horizon=horizon, features=features)
+        return _make_supervised_long(data, target, series=series, time=time,
+                                     horizon=horizon, features=features)
     frame = _as_frame(data)
     # a tuple that is a column (of MultiIndex columns) is one target, not a list
     panel = is_series_list(target, frame.columns)
@@ -202,6 +202,112 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     if not panel and horizon == 1:
         return X, y.iloc[:, 0]
     return X, y
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _make_supervised_long(data, target, *, series, time, horizon, features):
+    """make_supervised for long data: X indexed by (series, time), y the next *times*' values.
+
+    Each series is placed on the panel's clock (one step, inferred once);
+    row ``t``'s targets are the series' values at the steps ``t+1 ..
+    t+horizon``, NaN where a step is missing, so that the windows and the
+    targets agree on what a step is.
+    """
+    if not isinstance(data, pd.DataFrame):
+        polars = type(data).__module__.split(".")[0] == "polars"
+        raise TypeError(
+            f"with series= and time=, data must be a long pandas DataFrame (one row per "
+            f"series and time), got {type(data).__module__}.{type(data).__name__}"
+            + ("; convert it with data.to_pandas()." if polars else ".")
+        )
+    for param, value in (("series", series), ("time", time), ("target", target)):
+        if isinstance(value, (list, tuple)):
+            raise ValueError(
+                f"{param}={value!r}: with series= and time=, {param} names one column "
+                f"(long data holds every series in one {param} column)."
+            )
+        _check_columns(param, value, [value], data.columns)
+    if len({series, time, target}) < 3:
+        raise ValueError(
+            f"series={series!r}, time={time!r} and target={target!r} must be three different "
+            "columns."
+        )
+    if features is None:
+        features = [c for c in data.columns if c not in (series, time, target)
+                    and pd.api.types.is_numeric_dtype(data[c])
+                    and not pd.api.types.is_bool_dtype(data[c])]
+    else:
+        features = [c for c in features if c != target]
+        _check_columns("features", features, features, data.columns)
+    if not len(data):
+        raise ValueError("data has no rows; pass the long history (one row per series and "
+                         "time).")
+    frame = data[[series, time, target, *features]]
+    for column in (target, *features):
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            bad = pd.to_numeric(frame[column], errors="coerce").isna() & frame[column].notna()
+            row = frame[bad].iloc[0] if bad.any() else frame.iloc[0]
+            raise ValueError(
+                f"column {column!r} is not numeric (dtype {frame[column].dtype}): "
+                f"{series_name(row[series])} has {_plain(row[column])!r} at "
+                f"{time}={_plain(row[time])!r}; "
+                "convert it with pandas.to_numeric or drop the rows."
+            )
+    ids = frame[series]
+    if ids.isna().any():
+        row = int(np.flatnonzero(ids.isna().to_numpy())[0])
+        raise ValueError(
+            f"series={series!r} is missing (NaN) on data row {row}; every row needs a "
+            f"series id: drop those rows first, e.g. data.dropna(subset=[{series!r}])."
+        )
+    _check_mixed_ids(pd.unique(ids), series)
+    codes, labels = pd.factorize(ids, sort=True)
+    times = pd.Index(frame[time])
+    _, steps = panel_clock(times, codes, labels, what=time)
+    order = np.lexsort((steps, codes))
+    frame, codes, steps = frame.iloc[order], codes[order], steps[order]
+    panel = Panel(frame[[target]].to_numpy(dtype=float), codes, steps, len(labels))
+    last = panel.last_steps()[codes]
+    keep = steps + horizon <= last
+    short = np.flatnonzero(np.bincount(codes[keep], minlength=len(labels)) == 0)
+    if len(short):
+        spans = panel.spans()
+        raise ValueError(
+            f"{len(short)} series span {horizon} or fewer steps, too few for "
+            f"horizon={horizon} (one row to forecast from plus the horizon): "
+            f"{_shown([_plain(labels[i]) for i in short])} (the first spans "
+            f"{spans[short[0]]}); drop them, e.g. "
+            f"data[data.groupby({series!r})[{series!r}].transform('size') > {horizon}], "
+            "or lower horizon."
+        )
+    # each series on its own grid: the value at every step, NaN where none
+    spans = panel.spans()
+    first = panel.first_steps()
+    base = np.r_[0, np.cumsum(spans + horizon)[:-1]]
+    position = base[codes] + steps - first[codes]
+    grid = np.full(int((spans + horizon).sum()), np.nan)
+    grid[position] = panel.values[:, 0]
+    rows = np.flatnonzero(keep)
+    future = grid[position[rows, None] + np.arange(1, horizon + 1)]
+    X = frame.iloc[rows].set_index([series, time])[[target, *features]]
+    names = [f"{target}_t+{k}" for k in range(1, horizon + 1)]
+    y = pd.DataFrame(future, index=X.index, columns=names)
+    return X, y
+
+
+def _check_mixed_ids(labels, series):
+    """Series ids of several kinds (1 and "1") are refused: they read alike and save apart."""
+    kinds = {type(_plain(label)).__name__ for label in labels}
+    if len(kinds) > 1:
+        raise ValueError(
+            f"series={series!r} mixes ids of several kinds ({', '.join(sorted(kinds))}), e.g. "
+            f"{_shown([_plain(label) for label in labels], limit=4)}; ids 1 and '1' would be "
+            f"two series that print alike. Make them one kind, e.g. data[{series!r}] = "
+            f"data[{series!r}].astype(str)."
+        )
 
 
 def _check_time_values(values, time):

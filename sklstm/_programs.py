@@ -1,6 +1,6 @@
 """Compiled programs of the JAX engine: one set per architecture, a bounded cache.
 
-The training loop (:mod:`sklstm._training`) asks this module for the
+The training loop (:mod:`sklstm._engine`) asks this module for the
 compiled train and predict steps of a model; this module owns everything
 about them:
 

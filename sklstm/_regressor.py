@@ -1,7 +1,6 @@
 """LSTMRegressor: a SciKeras regressor over windows of the past."""
 
 import inspect
-import math
 import numbers
 import threading
 import warnings
@@ -16,7 +15,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils import RegressorTags
 from sklearn.utils.validation import check_is_fitted
 
-from . import _training
+from . import _engine
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, FLOAT32_MAX, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
@@ -35,7 +34,7 @@ from ._series import (
     stack_targets,
     unstack_predictions,
 )
-from ._state import PlainState
+from ._state import PlainState, all_or_nothing, same_value
 
 _BUILD_LOCK = threading.RLock()
 
@@ -65,13 +64,6 @@ ARCHITECTURE_PARAMS = (
 _ARCHITECTURE_ROUTES = ("model", "compile", "optimizer", "loss", "metrics")
 
 
-# a final loss below this is no divergence (y is in the user's units here); a
-# long panel's fit, whose loss is in units of each window's changes, sets a
-# higher floor (``_loss_floor``): a correction network that starts at a loss
-# of 0 on a flat series drifts a little (JAX's |x| has gradient 1 at 0)
-LOSS_FLOOR = 1e-12
-
-
 def _check_no_infinity(X, chunk_size=4096):
     """Reject values the float32 network would see as infinite (NaN marks masked steps)."""
     for start in range(0, len(X), chunk_size):
@@ -94,42 +86,6 @@ def _as_slice(positions):
     if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
         return slice(int(positions[0]), int(positions[-1]) + 1)
     return positions
-
-
-def _same(a, b):
-    """Whether two parameter values are equal (arrays and odd ``==`` count as different)."""
-    if a is b:
-        return True
-    try:
-        return type(a) is type(b) and bool(a == b)
-    except Exception:
-        return False
-
-
-@contextmanager
-def all_or_nothing(estimator):
-    """Restore ``estimator``'s previous state if the block raises or is interrupted.
-
-    The attributes are restored, not objects mutated in place (a Keras
-    model's weights are put back by the training loop itself).
-    """
-    before = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(before)
-        raise
-
-
-class _FirstBatchLoss(keras.callbacks.Callback):
-    """The loss of Model.fit's first batch: computed with the starting weights."""
-
-    loss = None
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.loss is None and logs and "loss" in logs:
-            self.loss = float(logs["loss"])
 
 
 class LSTMRegressor(PlainState, KerasRegressor):
@@ -466,7 +422,7 @@ class LSTMRegressor(PlainState, KerasRegressor):
                 "of series in the windows; set n_series or series_embedding=0."
             )
         metrics = [n for n in ("metrics", "compile__metrics") if getattr(self, n, None)]
-        if metrics and _training.uses_jax_engine():
+        if metrics and _engine.uses_jax_engine():
             raise ValueError(
                 f"{metrics[0]}={getattr(self, metrics[0])!r} would be ignored: sklstm's "
                 "training loop on the JAX backend records only the loss. Pass "
@@ -510,7 +466,7 @@ class LSTMRegressor(PlainState, KerasRegressor):
         simple = (int, float, str, bool, type(None), tuple)
         changed = {n: (built.get(n), now.get(n)) for n in sorted({*built, *now})
                    if isinstance(built.get(n), simple) and isinstance(now.get(n), simple)
-                   and not _same(built.get(n), now.get(n))}
+                   and not same_value(built.get(n), now.get(n))}
         ours = self.model is None or getattr(self.model, "__module__", "").startswith("sklstm.")
         sizes = tuple(layer.units for layer in self.model_.layers
                       if isinstance(layer, keras.layers.LSTM))
@@ -563,10 +519,8 @@ class LSTMRegressor(PlainState, KerasRegressor):
         # SciKeras hook: it takes negative weights silently and copies every window to drop 0s
         if isinstance(sample_weight, numbers.Real):  # one weight for every row, as sklearn allows
             sample_weight = np.full(len(X), sample_weight, dtype=float)
-        # the one weight check, LSTMForecaster's too (which checked them: _fit_checked);
-        # rows of weight 0 are dropped in _fit_keras_model by position, without copying
-        if getattr(self, "_input_checked", False):
-            return X, y, np.asarray(sample_weight, dtype=np.float32)
+        # the one weight check (LSTMForecaster's too); rows of weight 0 are dropped in
+        # _fit_keras_model by position, without copying
         weights = check_sample_weight(sample_weight, len(X))
         return X, y, weights.astype(np.float32)
 
@@ -588,17 +542,12 @@ class LSTMRegressor(PlainState, KerasRegressor):
         return model
 
     def _validate_data(self, X=None, y=None, reset=False, y_numeric=True):
-        # SciKeras hook: its check refuses 3-D windows with NaN (masked) steps; _fit_checked skips
+        # SciKeras hook: its check refuses 3-D windows with NaN (masked) steps
         if X is None:
             y = check_array(y, owner=type(self).__name__, ensure_2d=False, dtype=FLOAT_DTYPES,
                             input_name="y")
             return None, y
-        if getattr(self, "_input_checked", False):
-            if reset:  # values in one window, as _check_windows counts them
-                self.n_features_in_ = X.shape[1] * X.shape[2]
-                vars(self).pop("feature_names_in_", None)
-        else:
-            X, y = self._check_windows(X, y, reset)
+        X, y = self._check_windows(X, y, reset)
         if reset:
             self.input_shape_ = tuple(X.shape[1:])
             self.X_dtype_, self.X_shape_ = X.dtype, X.shape
@@ -726,29 +675,26 @@ class LSTMRegressor(PlainState, KerasRegressor):
             X_val, y_val = self._network_samples(X[_as_slice(held)], y[_as_slice(held)])
             if known_targets(y_val).any():  # else every held-out target is unknown
                 validation = (X_val, y_val)  # unknown targets: predicted, not scored
-        if _training.uses_jax_engine():
-            training = _training.fit_jax(
-                self.model_, X_train, y_train,
-                sample_weight=sample_weight,
-                epochs=epochs,
-                batch_size=self.batch_size,
-                shuffle=self.shuffle,
-                seed=int(self._random_state) + initial_epoch + 1,
-                validation=validation,
-                n_iter_no_change=self.n_iter_no_change,
-                tol=self.tol,
-                verbose=self.verbose,
-                callbacks=self._fit_callbacks,
-                learning_rate_schedule=self.learning_rate_schedule,
-            )
-        else:
-            training = self._fit_with_keras(X_train, y_train, validation, sample_weight, epochs)
+        training = _engine.train(
+            self.model_, X_train, y_train,
+            sample_weight=sample_weight,
+            epochs=epochs,
+            batch_size=self.batch_size,
+            shuffle=self.shuffle,
+            seed=int(self._random_state) + initial_epoch + 1,
+            validation=validation,
+            n_iter_no_change=self.n_iter_no_change,
+            tol=self.tol,
+            verbose=self.verbose,
+            callbacks=self._fit_callbacks,
+            learning_rate_schedule=self.learning_rate_schedule,
+            stacklevel=6,  # the caller of fit or partial_fit
+        )
         if not warm_start or not hasattr(self, "history_") or initial_epoch == 0:
             self.history_ = defaultdict(list)
         for key, values in training.history.items():
             self.history_[key] += values
         self._keep_validation_predictions(held, training.validation_predictions)
-        self._warn_if_diverged(training, X_train, y_train)
 
     def _keep_validation_predictions(self, held, predictions):
         """``validation_rows_`` and the kept weights' predictions on them, shaped like predict's."""
@@ -760,66 +706,6 @@ class LSTMRegressor(PlainState, KerasRegressor):
             predictions = unstack_predictions(predictions, self.n_series)
         self.validation_predictions_ = self.target_encoder_.inverse_transform(
             predictions).astype(np.float64)
-
-    def _warn_if_diverged(self, training, X, y):
-        """Warn when the training loss ends far above the loss it started from.
-
-        The start is the first batch's loss, which the loop computed with the
-        starting weights; the first batch may not be typical (unshuffled
-        rows of a trend), so a suspicious end is confirmed with the starting
-        weights on up to 256 evenly spread rows: one small pass, only then.
-        """
-        losses = training.history.get("loss", [])
-        start = training.first_loss
-        floor = getattr(self, "_loss_floor", LOSS_FLOOR)
-        if start is None or not losses or not losses[-1] > 10 * start + floor:
-            return
-        if training.start_weights is not None:
-            start = self._loss_with(training.start_weights, X, y)
-            if start is None or not losses[-1] > 10 * start + floor:
-                return
-        warnings.warn(
-            f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
-            f"{start:.4g} it started from: training went the wrong way. Lower "
-            f"learning_rate (now {self.learning_rate}) or scale X and y.",
-            RuntimeWarning, stacklevel=6,  # the caller of fit or partial_fit
-        )
-
-    def _loss_with(self, weights, X, y, max_rows=256):
-        """The mean loss of the network with ``weights`` on up to ``max_rows`` spread rows."""
-        loss = keras.losses.get(self.loss) if isinstance(self.loss, str) else self.loss
-        if not callable(loss) or not len(X):
-            return None
-        rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
-        try:
-            pred = _training.predict_jax(self.model_, X[rows], None, *weights)
-            return float(np.mean(np.asarray(loss(y[rows].astype(np.float32),
-                                                 pred.reshape(y[rows].shape)))))
-        except Exception:  # a custom loss that needs more than (y_true, y_pred)
-            return None
-
-    def _fit_with_keras(self, X, y, validation, sample_weight, epochs):
-        """Model.fit on another backend, handing back what sklstm's loop does."""
-        first = _FirstBatchLoss()
-        callbacks = [first, *(self._fit_callbacks or [])]
-        if self.learning_rate_schedule == "cosine":
-            callbacks.append(_training.CosineDecay(epochs * math.ceil(len(X) / self.batch_size)))
-        held_out = None if validation is None else validation[0]
-        if validation is not None:
-            callbacks.append(keras.callbacks.EarlyStopping(
-                patience=self.n_iter_no_change, min_delta=self.tol,
-                restore_best_weights=True,
-            ))
-            known = known_targets(validation[1])  # Model.fit scores NaN targets as NaN
-            validation = (np.asarray(validation[0], dtype=np.float32)[known], validation[1][known])
-        keras.utils.set_random_seed(int(self._random_state))
-        fit = self.model_.fit(
-            np.asarray(X, dtype=np.float32), y, validation_data=validation,
-            sample_weight=sample_weight, epochs=epochs, batch_size=self.batch_size,
-            shuffle=self.shuffle, callbacks=callbacks, verbose=self.verbose,
-        )
-        held = None if held_out is None else self._network_output(held_out)
-        return _training.Training(fit.history, first.loss, held)
 
     # --- public API -------------------------------------------------------
 
@@ -845,7 +731,7 @@ class LSTMRegressor(PlainState, KerasRegressor):
         built = getattr(self, "_built_with", {})
         now = self._architecture()
         changed = [n for n in sorted({*built, *now})
-                   if n not in built or n not in now or not _same(built[n], now[n])]
+                   if n not in built or n not in now or not same_value(built[n], now[n])]
         if changed:
             was = ", ".join(f"{n}={built.get(n, '<unset>')!r}" for n in changed)
             raise ValueError(
@@ -904,24 +790,8 @@ class LSTMRegressor(PlainState, KerasRegressor):
         with all_or_nothing(self), self._warm_start(True):
             return super().partial_fit(X, y, sample_weight=sample_weight, **kwargs)
 
-    def _fit_checked(self, X, y, sample_weight=None):
-        """fit on windows and targets that LSTMForecaster has checked, without checking again.
-
-        X: float windows (n, sequence_length, n_features) with NaN for masked
-        steps (an array, a read-only view, or windows made block by block on
-        indexing); y: float targets, 1-D or 2-D; sample_weight: None or
-        weights checked by ``_checks.check_sample_weight``. The forecaster
-        validated the rows they come from once, at its boundary, as sklearn's
-        meta-estimators do.
-        """
-        self._input_checked = True
-        try:
-            return self.fit(X, y, sample_weight=sample_weight)
-        finally:
-            del self._input_checked
-
     def _predict_checked(self, X):
-        """predict for windows checked by their owner (see :meth:`_fit_checked`)."""
+        """predict for windows :meth:`predict` has checked."""
         y_pred = self._network_output(self._network_samples(X)[0])
         if self.n_series is not None:
             y_pred = unstack_predictions(np.asarray(y_pred), self.n_series)
@@ -950,9 +820,7 @@ class LSTMRegressor(PlainState, KerasRegressor):
 
     def _network_output(self, X):
         """The Keras model's output for validated 3-D windows."""
-        if _training.uses_jax_engine():
-            return _training.predict_jax(self.model_, X)
-        return self.model_.predict(np.asarray(X, dtype=np.float32), batch_size=1024, verbose=0)
+        return _engine.predict(self.model_, X)
 
     def score(self, X, y, sample_weight=None):
         """R² of the predictions; with ``n_series``, over each output's known targets.

@@ -5,7 +5,7 @@ window first gets a simple forecast, the best of a few classical ones on the
 training windows, and the LSTM learns the correction (ES-RNN's "statistical
 model plus a learned residual"; benchmarks/m4.md measures what it buys).
 Everything here works in the windows' scaled units (each window relative to
-its last value, see ``_long.scale_windows``), so the choice and the
+its last value, see ``_recipe.scale_windows``), so the choice and the
 forecasts are the same for a series of thousands and one of tenths.
 
 A simple forecast is a plain dict, so that saved models stay readable:
@@ -15,9 +15,11 @@ A simple forecast is a plain dict, so that saved models stay readable:
   of the values 1 .. k seasons before it, at the same phase of the season;
 - ``{"kind": "median", ...}``: the same with the median (robust to one odd
   day, as a holiday);
-- ``{"kind": "linear", "coef": (L, h) array}``: a robust linear
-  autoregression on the window, fitted to the training windows of every
-  series at once.
+- ``{"kind": "linear", "coef": (L, h) or (L + 1, h) array}``: a robust
+  linear autoregression on the window, fitted to the training windows of
+  every series at once; with ``L + 1`` rows it also reads the series' drift
+  (its mean one-step change in training, in the window's units), which a
+  window alone cannot tell from noise.
 """
 
 import warnings
@@ -28,9 +30,12 @@ CHUNK = 8192  # windows forecast at a time
 SAMPLE = 65_536  # full windows that fit and choose the simple forecast
 MIN_LATEST = 64  # at least this many latest windows choose it (a few short series)
 MIN_MEDIAN_SEASONS = 3  # a median of two seasons is their mean
-IRLS_STEPS = 10  # reweighting rounds of the robust linear fit
-LINEAR_MARGIN = 0.02  # the linear fit must beat the simple forecasts by this fraction
-RIDGE = 0.01  # ridge penalty of the linear fit, relative to the windows' mean square
+LINEAR_MARGIN = 0.02  # a linear fit must beat the simple forecasts by this fraction
+#: The two linear fits offered, by name: (reweighting rounds, ridge penalty relative to
+#: the windows' mean square). The robust one resists odd windows (holidays, storms: the
+#: hourly panels); least squares is the better estimate under plain noise (the trending
+#: single series: benchmarks/m4.md). The latest windows choose, as among the others.
+LINEAR_FITS = {"robust": (10, 0.01), "least squares": (1, 1e-4)}
 
 
 def describe(simple):
@@ -39,32 +44,45 @@ def describe(simple):
     if kind == "last":
         return "the last value"
     if kind == "linear":
-        return "a linear autoregression on the window (robust fit)"
+        return f"a linear autoregression on the window ({simple.get('fit', 'robust')} fit)"
     m, k = simple["season"], simple["n_seasons"]
     if kind == "mean" and k == 1:
         return f"the last season ({m} steps before)"
     return f"the {kind} of the last {k} seasons of {m} steps"
 
 
-def forecast(simple, values, horizon):
+def forecast(simple, values, horizon, drift=None):
     """The simple forecast of each window: ``values`` (n, L), scaled; returns (n, horizon).
 
-    Unknown (padded) steps count as the last value, as the network's own
-    masking does; a median skips them. Computed a chunk of windows at a
-    time, so the temporaries stay small whatever the number of windows.
+    ``drift`` (n,) is each window's series drift in its units (0 where
+    unknown), read by a linear fit made with it. Unknown (padded) steps
+    count as the last value, as the network's own masking does; a median
+    skips them. Computed a chunk of windows at a time, so the temporaries
+    stay small whatever the number of windows.
     """
     out = np.empty((len(values), horizon), dtype=np.float32)
     for start in range(0, len(values), CHUNK):
-        out[start:start + CHUNK] = _forecast(simple, values[start:start + CHUNK], horizon)
+        chunk_drift = None if drift is None else drift[start:start + CHUNK]
+        out[start:start + CHUNK] = _forecast(simple, values[start:start + CHUNK], horizon,
+                                             chunk_drift)
     return out
 
 
-def _forecast(simple, values, horizon):
+def _with_drift(values, drift):
+    """The windows' values with their drift as one more column (0 where unknown)."""
+    drift = np.zeros(len(values)) if drift is None else np.nan_to_num(drift)
+    return np.column_stack([np.nan_to_num(values), drift]).astype(np.float32, copy=False)
+
+
+def _forecast(simple, values, horizon, drift=None):
     kind = simple["kind"]
     if kind == "last":
         return 0.0
     if kind == "linear":
-        return np.nan_to_num(values) @ simple["coef"]
+        coef = simple["coef"]
+        if len(coef) == values.shape[1] + 1:  # fitted with the drift
+            return _with_drift(values, drift) @ coef
+        return np.nan_to_num(values) @ coef
     m, k = simple["season"], simple["n_seasons"]
     L = values.shape[1]
     steps = L - m + np.arange(horizon) % m  # each step's phase in the last season
@@ -85,21 +103,23 @@ def _candidates(L, season_length):
                 yield {"kind": "median", "season": int(season_length), "n_seasons": k}
 
 
-def robust_linear(values, z):
-    """Coefficients (L, h) of a linear map from windows to targets, robust to odd windows.
+def robust_linear(values, z, fit="robust"):
+    """Coefficients (L, h) of a linear map from windows to targets (a fit of :data:`LINEAR_FITS`).
 
     Iteratively reweighted ridge regression, one weight per window (one over
-    its mean absolute residual), so the fit approaches the least absolute
-    errors the network trains on, and a window with a jump does not pull
-    every coefficient; all horizon steps share one solve per round. The
-    ridge penalty is relative to the windows' own size.
+    its mean absolute residual), so the robust fit approaches the least
+    absolute errors the network trains on, and a window with a jump does not
+    pull every coefficient; one round is plain ridge regression. All horizon
+    steps share one solve per round; the ridge penalty is relative to the
+    windows' own size.
     """
+    rounds, ridge = LINEAR_FITS[fit]
     weights = np.ones(len(values))
-    for _ in range(IRLS_STEPS):
+    for _ in range(rounds):
         weighted = values * weights[:, None]
         gram = values.T @ weighted
         # relative to the windows' size; the floor keeps flat windows solvable
-        penalty = (RIDGE * np.trace(gram) / len(gram) + 1e-12) * np.eye(len(gram))
+        penalty = (ridge * np.trace(gram) / len(gram) + 1e-12) * np.eye(len(gram))
         coef = np.linalg.solve(gram + penalty, weighted.T @ z)
         residual = np.abs(z - values @ coef).mean(axis=1)
         weights = 1.0 / np.maximum(residual, 1e-3 * np.median(residual) + 1e-12)
@@ -120,7 +140,7 @@ def latest_span(from_end, horizon):
     return max(horizon, int(from_end[min(MIN_LATEST, len(from_end)) - 1]) + 1)
 
 
-def choose(values, z, from_end, season_length, span=None):
+def choose(values, z, from_end, season_length, span=None, drift=None):
     """The simple forecast with the lowest mean absolute error on the latest training windows.
 
     ``values`` (n, L) and ``z`` (n, h) are the scaled training windows and
@@ -130,7 +150,8 @@ def choose(values, z, from_end, season_length, span=None):
     whose targets are each series' last ``h`` values), and the linear
     autoregression is fitted on windows whose targets end before those
     begin; a chosen linear fit is then refitted on every window. Windows
-    with padding take no part.
+    with padding take no part. With ``drift`` (n,), each window's series
+    drift in its units, the linear fit reads it too.
     """
     n, L = values.shape
     horizon = z.shape[1]
@@ -140,18 +161,23 @@ def choose(values, z, from_end, season_length, span=None):
     earlier = _sample(np.flatnonzero(full & (from_end >= span + horizon - 1)))
     if not len(latest):
         return {"kind": "last"}
+    inputs = values if drift is None else _with_drift(values, drift)
     candidates = list(_candidates(L, season_length))
     if len(earlier) >= 4 * L:  # enough windows for L coefficients per step
-        candidates.append({"kind": "linear", "coef": robust_linear(values[earlier], z[earlier])})
-    errors = np.array([np.abs(z[latest] - forecast(c, values[latest], horizon)).mean()
+        candidates += [{"kind": "linear", "fit": fit,
+                        "coef": robust_linear(inputs[earlier], z[earlier], fit)}
+                       for fit in LINEAR_FITS]
+    latest_drift = None if drift is None else drift[latest]
+    errors = np.array([np.abs(z[latest] - forecast(c, values[latest], horizon,
+                                                   latest_drift)).mean()
                        for c in candidates])
-    if candidates[-1]["kind"] == "linear":
-        # it nests the means: take it only when it is clearly better
-        errors[-1] *= 1 + LINEAR_MARGIN
+    # a linear fit nests the means: take it only when it is clearly better
+    errors[[c["kind"] == "linear" for c in candidates]] *= 1 + LINEAR_MARGIN
     best = candidates[int(np.argmin(errors))]
     if best["kind"] == "linear":
         every = _sample(np.flatnonzero(full))
-        best = {"kind": "linear", "coef": robust_linear(values[every], z[every])}
+        best = {"kind": "linear", "fit": best["fit"],
+                "coef": robust_linear(inputs[every], z[every], best["fit"])}
     return best
 
 

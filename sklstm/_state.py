@@ -21,6 +21,7 @@ exist once Keras is loaded, so the windower stays free of it.
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -142,3 +143,29 @@ class PlainState:
 
     def __setstate__(self, state):
         super().__setstate__({name: from_plain(value) for name, value in state.items()})
+
+
+def same_value(a, b):
+    """Whether two parameter values are equal (arrays and odd ``==`` count as different)."""
+    if a is b:
+        return True
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:
+        return False
+
+
+@contextmanager
+def all_or_nothing(estimator):
+    """Restore ``estimator``'s previous state if the block raises or is interrupted.
+
+    The attributes are restored, not objects mutated in place (a Keras
+    model's weights are put back by the training loop itself).
+    """
+    before = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(before)
+        raise

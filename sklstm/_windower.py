@@ -23,16 +23,16 @@ from ._checks import (
     validate_params,
 )
 from ._state import PlainState
-from ._time_index import (
+from ._clock import (
     clock_mismatch,
     clock_of,
     index_of,
     is_default_index,
     labels_after,
     ordered_last_label,
-    starts_by,
     steps_on,
 )
+from ._panel import place_after
 
 PADDINGS = ("mask", "edge")
 CONTAINERS = ("default", "pandas", "polars")
@@ -296,11 +296,7 @@ class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_ou
         return self._fit_transform_checked(*self._validate(X, reset=True))
 
     def _fit_transform_checked(self, X, index):
-        """fit_transform of X that its owner validated: a float array and its index.
-
-        LSTMForecaster validates its X once, makes this windower with checked
-        parameters and windows X through here.
-        """
+        """fit_transform of validated X: a float array and its index."""
         self._check_rows(X, index)
         self.n_features_in_ = X.shape[1]
         steps = self._remember(X, index)
@@ -347,20 +343,32 @@ class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_ou
         return self._transform_checked(*self._validate(X, reset=False))
 
     def _transform_checked(self, X, index):
-        """transform of X that its owner validated (see _fit_transform_checked)."""
+        """transform of validated X (see _fit_transform_checked)."""
         self._check_rows(X, index)
         n_memory = len(self.last_window_) if self.remember else 0
-        clock, reason = self._memory_clock(), None
-        if clock is not None and self._labelled(index):
-            reason = clock_mismatch(clock, index)
-            if reason is None:
-                memory = self.last_window_index_[:n_memory]
-                steps, reason = steps_on(clock, memory.append(index))
-                if steps is not None:
-                    windows = self._place(X, steps[n_memory:], self.last_window_[:n_memory],
-                                          steps[:n_memory])
-                    return self._output(windows, index)
-        past = self._past_of(X, index, reason) if n_memory else self._unknown_past()
+        memory_index = self.last_window_index_
+        mode, steps = place_after(
+            memory_index[:n_memory] if memory_index is not None else None, index,
+            # saves of older versions lack the facts their rules did not need
+            clock=self._memory_clock(),
+            fitted_default_index=getattr(self, "_default_index", True),
+            index_reason=getattr(self, "_index_reason", None),
+            last_label=getattr(self, "_last_label", None),
+            first_row_matches=np.array_equal(X[:1], self._first_row.astype(X.dtype),
+                                             equal_nan=True),
+            n_rows=len(X), updated=getattr(self, "_updated", False), n_memory=n_memory,
+            owner="SequenceWindower",
+            fix="Pass remember=False if X is not the continuation of the fitted rows.",
+            stacklevel=5,  # the caller of transform
+        )
+        if mode == "labels":
+            windows = self._place(X, steps[n_memory:], self.last_window_[:n_memory],
+                                  steps[:n_memory])
+            return self._output(windows, index)
+        if mode == "fresh":
+            return self._output(self._window(X, self._unknown_past()), index)
+        n_pad = self.sequence_length - 1
+        past = np.concatenate([np.full(n_pad - n_memory, -1), np.arange(n_memory)])
         return self._output(self._window(X, past, self.last_window_), index)
 
     def update(self, X):
@@ -402,7 +410,7 @@ class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_ou
         return self._update_checked(*self._validate(X, reset=False))
 
     def _update_checked(self, X, index):
-        """update with X that its owner validated (see _fit_transform_checked)."""
+        """update with validated X (see _fit_transform_checked)."""
         self._check_rows(X, index)
         clock, memory = self._memory_clock(), self.last_window_index_
         rows = np.concatenate([self.last_window_, X.astype(self.last_window_.dtype)])
@@ -411,7 +419,8 @@ class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_ou
             if self._labelled(index):
                 self._last_label = ordered_last_label(index)
         else:
-            labels = index if self._labelled(index) else labels_after(clock, memory, len(X))
+            labels = (index if self._labelled(index)
+                      else labels_after(clock, memory[-1], len(X), name=memory.name))
             reason = clock_mismatch(clock, labels)
             steps = None
             if reason is None:
@@ -435,44 +444,6 @@ class SequenceWindower(PlainState, TransformerMixin, BaseEstimator, auto_wrap_ou
 
     def _unknown_past(self):
         return np.full(self.sequence_length - 1, -1)
-
-    def _past_of(self, X, index, reason):
-        """For each step before X's first row, its row in ``last_window_`` (-1: unknown).
-
-        The rule for X that its labels do not place: ``reason`` says why
-        labels that exist could not be used (None when X has none).
-        """
-        n_pad = self.sequence_length - 1
-        if not self._labelled(index):
-            reason = None  # no labels to go by, or a RangeIndex pandas made up
-        elif reason is None:
-            reason = self._index_reason  # the fitted labels could not be placed
-        if reason is not None and starts_by(index, self._last_label):
-            # ordered labels off a regular grid still show that X does not come
-            # after the fitted rows: no window may take later rows as its past
-            return self._unknown_past()
-        # only the first row decides, so no window depends on a later row
-        if np.array_equal(X[:1], self._first_row.astype(X.dtype), equal_nan=True):
-            return self._unknown_past()  # the fitted rows again, from their start
-        n_memory = len(self.last_window_)
-        if reason is not None:
-            warnings.warn(
-                f"SequenceWindower cannot place X in time by its index ({reason}), "
-                f"so it takes X to continue the fitted rows: their last {n_memory} "
-                "fill the first windows. Pass remember=False if X is not the "
-                "continuation of the fitted rows.",
-                UserWarning, stacklevel=4,  # the caller of transform
-            )
-        elif len(X) == 1 and not self._updated:
-            warnings.warn(
-                f"SequenceWindower takes this one row, which has no time label, to follow "
-                f"the fitted rows directly: its window is their last {n_memory} and the "
-                "row. If it comes later (rows predicted one at a time), that is the "
-                "wrong past: call update(rows) with each row once it is known (the "
-                "memory then moves forward), or pass X as a DataFrame indexed by time.",
-                UserWarning, stacklevel=4,  # the caller of transform
-            )
-        return np.concatenate([np.full(n_pad - n_memory, -1), np.arange(n_memory)])
 
     def _window(self, X, past, memory=None):
         """Windows of X after the steps ``past`` (rows of ``memory``, -1: padding)."""

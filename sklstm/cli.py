@@ -47,15 +47,15 @@ EMBEDDED = {
 }
 # options whose default depends on --dataset: 120 months need a year ahead and shorter folds
 DATASET_DEFAULTS = {
-    "us-employment": {"horizon": 12, "sequence_length": [6, 12], "splits": 3},
+    "us-employment": {"horizon": 12, "season_length": 12, "sequence_length": ["auto"],
+                      "splits": 3},
 }
 MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
 MAX_PRINTED_SERIES = 6  # printed lists of a panel's series
 DEFAULT_HORIZON = 7
-DEFAULT_SEQUENCE_LENGTHS = (7, 14, 28)
-DEFAULT_UNITS = (16, 32)
+DEFAULT_SEQUENCE_LENGTHS = ("auto",)
+DEFAULT_UNITS = (32, "auto")
 DEFAULT_SPLITS = 5
-DEFAULT_EPOCHS = 100
 DEFAULT_COVERAGE = 0.9
 VALIDATION_FRACTION = 0.1  # rows held out for early stopping and interval calibration
 DATE_NAMES = ("date", "datetime", "time", "timestamp", "ds")
@@ -66,7 +66,7 @@ FILES = {
     "cv_predictions.csv": "out-of-fold predictions of the best parameters",
     "cv_series.csv": "per series: MAE of those predictions and of persistence (several targets)",
     "forecast.png": "history, out-of-fold CV predictions and the forecast",
-    "cv_folds.png": "the TimeSeriesSplit folds",
+    "cv_folds.png": "the cross-validation folds",
     "grid_search.png": "CV MAE over sequence_length x units",
     "training_history.png": "loss curves of the final model",
 }
@@ -95,6 +95,9 @@ def _argument(convert, is_valid, rule):
 
 
 _positive_int = _argument(int, lambda v: v >= 1, "a positive integer")
+_auto_or_positive_int = _argument(lambda text: "auto" if text == "auto" else int(text),
+                                  lambda v: v == "auto" or v >= 1,
+                                  "a positive integer or 'auto'")
 _seed = _argument(int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32)")
 _n_jobs = _argument(int, lambda v: v != 0, "a positive integer or -1 for all cores")
 _fraction = _argument(float, lambda v: 0.0 < v < 1.0, "a number in (0, 1)")
@@ -147,29 +150,27 @@ def _build_parser():
                          "time, e.g. unique_id, ds, y); one global network learns every "
                          "series, cross-validated on the next steps of each (PanelSplit)")
     fc.add_argument("--season-length", type=_positive_int, default=None, metavar="M",
-                    help="steps per season (24 for hourly data, 12 for monthly); long data "
-                         "only (default: none)")
+                    help="steps per season (24 for hourly data, 12 for monthly, 7 for daily "
+                         "data with a weekly cycle; default: none)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
-                    help="gradient steps per fit, at most; long data only (default: 1000, or "
-                         "at most 40 passes over the windows of a panel too small for that)")
+                    help="gradient steps per fit, at most (default: 1000, or at most 40 "
+                         "passes over the windows of data too small for that)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,
                     help=f"number of future steps to forecast (default: {DEFAULT_HORIZON}; "
                          "12 with --dataset us-employment)")
-    fc.add_argument("--sequence-length", type=_positive_int, nargs="+", default=None,
+    fc.add_argument("--sequence-length", type=_auto_or_positive_int, nargs="+", default=None,
                     metavar="L",
-                    help="window lengths to search (default: 7 14 28; 6 12 with "
-                         "--dataset us-employment; with --series, the longer of two "
-                         "seasons and four horizons)")
-    fc.add_argument("--units", type=_positive_int, nargs="+", default=None,
-                    metavar="U", help="LSTM sizes to search (default: 16 32; 64 with --series)")
+                    help="window lengths to search (default: auto, the longest of two "
+                         "seasons, four horizons and 14 steps)")
+    fc.add_argument("--units", type=_auto_or_positive_int, nargs="+", default=None,
+                    metavar="U", help="LSTM sizes to search (default: 32 auto; auto is 64)")
     fc.add_argument("--splits", type=_positive_int, default=None,
-                    help=f"number of TimeSeriesSplit folds (default: {DEFAULT_SPLITS}; 3 with "
-                         "--dataset us-employment)")
-    fc.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
-                    help="maximum epochs per fit; early stopping usually ends sooner "
-                         "(default: %(default)s)")
+                    help=f"number of cross-validation folds (TimeSeriesSplit, or PanelSplit "
+                         f"with --series; default: {DEFAULT_SPLITS}; 3 with --dataset "
+                         "us-employment)")
+    fc.add_argument("--epochs", type=_positive_int, default=None, help=argparse.SUPPRESS)
     fc.add_argument("--coverage", type=_fraction, default=DEFAULT_COVERAGE,
                     help="coverage of the forecast interval (default: %(default)s)")
     fc.add_argument("--out", default="sklstm-out", metavar="DIR", type=os.path.expanduser,
@@ -211,6 +212,10 @@ def main(argv=None):
         _fill_defaults(args)
         if args.command is None:
             raise _CLIError("choose a command: forecast (see 'sklstm --help')")
+        if getattr(args, "epochs", None) is not None:
+            print("sklstm: warning: --epochs is deprecated and will be removed in sklstm 0.5: "
+                  "training is counted in gradient steps; --epochs N is read as N passes "
+                  "over the training windows. Pass --max-steps instead", file=sys.stderr)
         return args.run(args)
     except _CLIError as error:
         print(f"sklstm: error: {error}", file=sys.stderr)
@@ -427,10 +432,9 @@ def _targets(args, frame, source, default=()):
 
 def _fill_defaults(args):
     """Options left unset take the default of --dataset, else the general one."""
-    long = getattr(args, "series", None) is not None
     defaults = {"horizon": DEFAULT_HORIZON,
-                "sequence_length": ["auto"] if long else list(DEFAULT_SEQUENCE_LENGTHS),
-                "units": [64] if long else list(DEFAULT_UNITS),  # LSTMForecaster's long "auto"
+                "sequence_length": list(DEFAULT_SEQUENCE_LENGTHS),
+                "units": list(DEFAULT_UNITS),
                 "splits": DEFAULT_SPLITS,
                 **DATASET_DEFAULTS.get(getattr(args, "dataset", None), {})}
     for name, value in defaults.items():
@@ -503,7 +507,77 @@ def _load_data(args):
         raise _CLIError(f"--target column(s) {constant} never change, so their error "
                         "relative to persistence (which has none) is undefined; leave them "
                         "out of --target")
-    return frame, target, features, source
+    return _Job(frame, target, features, source)
+
+
+class _Job:
+    """What the command forecasts, read and checked: the same steps serve every shape.
+
+    Wide data (one row per time step, the time in the index) holds one
+    series or several (``target`` a list); long data (``series`` and
+    ``time`` columns) holds every series in the ``target`` column. Either
+    way the command sees series by name: their history, their forecast.
+    """
+
+    def __init__(self, frame, target, features, source, series=None, time=None):
+        self.frame, self.target, self.features, self.source = frame, target, features, source
+        self.series, self.time = series, time
+
+    @property
+    def long(self):
+        return self.series is not None
+
+    @property
+    def names(self):
+        """The series, in the order of the forecast."""
+        if self.long:
+            return sorted(self.frame[self.series].unique(), key=str)
+        return list(self.target) if isinstance(self.target, list) else [self.target]
+
+    @property
+    def panel(self):
+        """Whether there are several series (scored relative to persistence, per series)."""
+        return self.long or isinstance(self.target, list)
+
+    def supervised(self, horizon):
+        from ._framing import make_supervised
+
+        if self.long:
+            return make_supervised(self.frame, self.target, series=self.series, time=self.time,
+                                   horizon=horizon, features=self.features)
+        return make_supervised(self.frame, self.target, horizon=horizon,
+                               features=self.features)
+
+    def splitter(self, n_splits):
+        from sklearn.model_selection import TimeSeriesSplit
+
+        from ._splits import PanelSplit
+
+        return PanelSplit(n_splits=n_splits) if self.long else TimeSeriesSplit(n_splits=n_splits)
+
+    def history(self, name):
+        """One series' observations, indexed by time."""
+        if not self.long:
+            return self.frame[name]
+        rows = self.frame[self.frame[self.series] == name].sort_values(self.time)
+        return rows.set_index(self.time)[self.target].rename(name)
+
+    def forecast_of(self, fc, name):
+        """One series' rows of the forecast, indexed by time (forecast, lower, upper)."""
+        if self.long:
+            return fc[fc[self.series] == name].drop(columns=self.series).set_index(self.time)
+        if self.panel:
+            return fc[fc["series"] == name].drop(columns="series")
+        return fc
+
+    def persistence_and_codes(self, X):
+        """Each row's current value per series (persistence) and series number, as panel rows."""
+        if self.long:
+            codes = pd.Index(self.names).get_indexer(X.index.get_level_values(0))
+            return np.asarray(X, dtype=float)[:, 0], codes
+        k = len(self.names)
+        current = np.asarray(X, dtype=float)[:, :k]
+        return current.T.ravel(), np.repeat(np.arange(k), len(X))
 
 
 def _is_text(values):
@@ -579,6 +653,16 @@ def _check_scale(frame, column, option):
                         "divide it by 1e300)")
 
 
+def _held_out(n_rows, horizon, validation_fraction):
+    """The windows LSTMForecaster holds out of one series of ``n_rows`` rows (they calibrate
+    the interval): a fraction of the framed rows whose targets it may train on, which are
+    those whose ``horizon`` steps end by the step after the last framed row."""
+    from ._recipe import held_out_count  # numpy only: Keras loads when a fit starts
+
+    framed = max(n_rows - horizon, 0)
+    return held_out_count(max(framed - (horizon - 1), 0), validation_fraction)
+
+
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction, n_rows=None):
     """Fewest rows for the splits, windows and interval calibration; why, and the fix.
 
@@ -586,7 +670,6 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
     and ``fix`` the options that relax it (given ``n_rows``, every constraint
     those rows miss, and the coverage they support).
     """
-    from ._checks import validation_size  # not ._regressor: it imports Keras
     from ._conformal import calibration_size, max_coverage
 
     future = f"plus --horizon {horizon} row(s) of future targets"
@@ -596,23 +679,23 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
         f"--splits {n_splits} cuts {n_splits + 1} TimeSeriesSplit blocks that must each hold "
         f"a --sequence-length {sequence_length} window, {future}",
         "use fewer --splits, a shorter --sequence-length, a smaller --horizon or more data")
-    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out rows,
-    # and calibrates on the rows held out for early stopping
+    # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out windows
     calibration = calibration_size(coverage)
     # start just below round(n * fraction) = calibration and step up (no long count)
     start = max(1, math.floor((calibration - 1) / validation_fraction))
     framed = next(n for n in itertools.count(start)
-                  if validation_size(n, validation_fraction) >= calibration)
+                  if _held_out(n + horizon, horizon, validation_fraction) >= calibration)
     lever = "lower --coverage or add data"
     if n_rows is not None:
-        held = validation_size(max(n_rows - horizon, 0), validation_fraction)
+        held = _held_out(n_rows, horizon, validation_fraction)
         lever = (f"lower --coverage (these rows hold out {held}, which support up to "
                  f"{math.floor(100 * max_coverage(held))}%) or add data" if held else
                  "add data (these rows hold out none to calibrate an interval on)")
     interval_need = (
         framed + horizon,
         f"the --coverage {coverage:.12g} interval is calibrated on at least {calibration} "
-        f"held-out rows, the last {validation_fraction:.0%} of {framed} framed rows, {future}",
+        f"held-out rows, the last {validation_fraction:.0%} of the {framed} framed rows "
+        f"whose {horizon} future steps are known, {future}",
         lever)
     needs = sorted([split_need, interval_need], key=lambda need: need[0], reverse=True)
     rows, reason, fix = needs[0]
@@ -628,11 +711,10 @@ def _job_that_fits(n_rows, n_splits, lengths, horizon, coverage):
     held-out rows support), then the most splits that still take one of the
     window lengths (else two splits and the longest window that fits).
     """
-    from ._checks import validation_size  # not ._regressor: it imports Keras
     from ._conformal import calibration_size, max_coverage
 
     for h in range(horizon, 0, -1):
-        held = validation_size(max(n_rows - h, 0), VALIDATION_FRACTION)
+        held = _held_out(n_rows, h, VALIDATION_FRACTION)
         cover = coverage
         if held < calibration_size(coverage):
             if not held:
@@ -657,15 +739,16 @@ def _command(args, **changes):
     words += [values["data"]] if values["data"] is not None else []
     words += ["--dataset", values["dataset"]] if values["dataset"] else []
     words += ["--target", *values["target"]] if values["target"] else []
-    for name in ("date_column", "date_format"):
+    for name in ("series", "date_column", "date_format"):
         words += [f"--{name.replace('_', '-')}", values[name]] if values[name] else []
     words += ["--features", *values["features"]] if values["features"] else []
     words += ["--horizon", values["horizon"], "--sequence-length", *values["sequence_length"]]
     if list(values["units"]) != list(DEFAULT_UNITS):
         words += ["--units", *values["units"]]
     words += ["--splits", values["splits"]]
-    for name, default in (("epochs", DEFAULT_EPOCHS), ("coverage", DEFAULT_COVERAGE),
-                          ("out", "sklstm-out"), ("seed", 0), ("n_jobs", 1)):
+    for name, default in (("season_length", None), ("max_steps", None), ("epochs", None),
+                          ("coverage", DEFAULT_COVERAGE), ("out", "sklstm-out"), ("seed", 0),
+                          ("n_jobs", 1)):
         if values[name] != default:
             words += [f"--{name.replace('_', '-')}", f"{values[name]:g}"
                       if isinstance(values[name], float) else values[name]]
@@ -675,7 +758,7 @@ def _command(args, **changes):
 
 def _what_fits(args, n_rows):
     """The end of a too-few-rows error: one command that runs on ``n_rows`` rows."""
-    lengths = sorted(set(args.sequence_length))
+    lengths = _window_lengths(args)
     job = _job_that_fits(n_rows, args.splits, lengths, args.horizon, args.coverage)
     if job is not None:
         return f"with {n_rows} rows, this runs: {_command(args, **job)}"
@@ -720,9 +803,8 @@ def _scores_table(search, baseline, n_splits, metrics=("mae", "rmse")):
         **{f"{m}_fold_{k + 1}": v for m, e in errors.items() for k, v in enumerate(e)},
         "fit_time_mean": baseline["fit_time"].mean(),
     })
-    table = pd.DataFrame(rows).astype(
-        {"sequence_length": "Int64", "units": "Int64", "rank": "Int64"}
-    ).sort_values("rank", na_position="last", kind="stable")
+    table = pd.DataFrame(rows).astype({"rank": "Int64"}).sort_values(
+        "rank", na_position="last", kind="stable")
     table["mae_vs_persistence"] = table[f"{first}_mean"] / errors[first].mean() - 1.0
     return table.reset_index(drop=True)
 
@@ -730,8 +812,9 @@ def _scores_table(search, baseline, n_splits, metrics=("mae", "rmse")):
 def _format_scores(table, metrics=("mae", "rmse"), labels=("MAE", "RMSE")):
     from .plotting import _format_mean_std
 
-    def whole(values):
-        return [str(int(v)) if pd.notna(v) else "-" for v in values]
+    def whole(values):  # whole numbers, "auto", or "-" for none
+        return [str(v if isinstance(v, str) else int(v)) if v is not None and pd.notna(v)
+                else "-" for v in values]
 
     shown = pd.DataFrame({
         "rank": whole(table["rank"]),
@@ -747,45 +830,58 @@ def _format_scores(table, metrics=("mae", "rmse"), labels=("MAE", "RMSE")):
     return shown.to_string(index=False)
 
 
-def _series_errors(pred, y, X, n_series, squared=False):
-    """Each series' MAE (RMSE with ``squared``) and persistence's, over the rows and steps.
+def _series_errors(pred, y, X, job, squared=False):
+    """Each series' MAE (RMSE with ``squared``) and persistence's, over its rows and steps.
 
-    ``y`` and ``pred`` are series-major; persistence is each series' value at
-    ``t``, which ``make_supervised`` puts in the first ``n_series`` columns of X.
+    Wide panels' ``y`` and ``pred`` are series-major; persistence is each
+    series' value at ``t``, the first column of a long X and the first
+    ``k`` columns of a wide panel's X (make_supervised puts them there).
+    The errors come in the order of ``job.names``.
     """
-    truth = np.asarray(y, dtype=float).reshape(len(y), n_series, -1)
+    current, codes = job.persistence_and_codes(X)
+    n = len(current)
+    truth = np.asarray(y, dtype=float).reshape(n if job.long else len(X), -1)
     pred = np.asarray(pred, dtype=float).reshape(truth.shape)
-    current = np.asarray(X, dtype=float)[:, :n_series, np.newaxis]
+    if not job.long:  # wide rows (n, k * h) as panel rows (k * n, h)
+        k = len(job.names)
+        truth = truth.reshape(len(X), k, -1).transpose(1, 0, 2).reshape(n, -1)
+        pred = pred.reshape(len(X), k, -1).transpose(1, 0, 2).reshape(n, -1)
 
     def error(prediction):
         residual = np.abs(prediction - truth)
-        if squared:
-            return np.sqrt(np.mean(residual ** 2, axis=(0, 2)))
-        return residual.mean(axis=(0, 2))
+        per_row = (residual ** 2 if squared else residual).mean(axis=1)
+        total = np.bincount(codes, weights=per_row, minlength=len(job.names))
+        count = np.bincount(codes, minlength=len(job.names))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / count
+        return np.sqrt(mean) if squared else mean
 
-    return error(pred), error(current)
+    return error(pred), error(current[:, None])
 
 
-def _error_ratio(y, y_pred, X, *, n_series, squared=False):
+def _error_ratio(y, y_pred, X, *, job, squared=False):
     """The mean over series of each one's error over persistence's.
 
-    Scale-free, so no series outweighs the others (see :func:`_series_errors`).
+    Scale-free, so no series outweighs the others (see :func:`_series_errors`);
+    series persistence forecasts without error, or absent from the rows, are left out.
     """
-    model, persistence = _series_errors(y_pred, y, X, n_series, squared)
-    return float(np.mean(model / persistence))
+    model, persistence = _series_errors(y_pred, y, X, job, squared)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = model / persistence
+    return float(np.nanmean(np.where(np.isfinite(ratio), ratio, np.nan)))
 
 
-def _metrics(target):
+def _metrics(job):
     """The errors the command reports, by name, their printed labels and the grid plot's label.
 
-    One series: MAE and RMSE in its unit. A panel: each series' MAE and RMSE
-    over persistence's, averaged (sklearn's multi-output errors would let the
-    largest series dominate).
+    One series: MAE and RMSE in its unit. A panel (wide or long): each
+    series' MAE and RMSE over persistence's, averaged (sklearn's
+    multi-output errors would let the largest series dominate).
     """
     from sklearn.metrics import mean_absolute_error, root_mean_squared_error
 
-    if isinstance(target, list):
-        errors = {f"{m}_ratio": partial(_error_ratio, n_series=len(target), squared=m == "rmse")
+    if job.panel:
+        errors = {f"{m}_ratio": partial(_error_ratio, job=job, squared=m == "rmse")
                   for m in ("mae", "rmse")}
         return errors, ("MAE/persistence", "RMSE/persistence"), "MAE relative to persistence"
     errors = {"mae": lambda y, y_pred, X: mean_absolute_error(y, y_pred),
@@ -829,13 +925,14 @@ class _FoldScorer:
                                  X.index[test[0]])]
 
 
-def _series_table(oof, X, y, targets):
+def _series_table(oof, X, y, job):
     """Per series, the MAE of the out-of-fold predictions and of persistence, and their ratio."""
-    model, persistence = _series_errors(oof[y.columns], y.loc[oof.index], X.loc[oof.index],
-                                        len(targets))
+    model, persistence = _series_errors(oof[y.columns], y.loc[oof.index], X.loc[oof.index], job)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = model / persistence
     return pd.DataFrame({"mae": model, "persistence_mae": persistence,
-                         "mae_relative_to_persistence": model / persistence},
-                        index=pd.Index(targets, name="series"))
+                         "mae_relative_to_persistence": ratio},
+                        index=pd.Index(job.names, name="series")).dropna(subset=["mae"])
 
 
 def _print_series_table(table, n_shown=MAX_PRINTED_SERIES):
@@ -860,7 +957,7 @@ def _oof_predictions(scorer, params, cv, X, y):
     """
     columns = list(y.columns) if isinstance(y, pd.DataFrame) else [y.name]
     parts = []
-    for fold, (_, test) in enumerate(cv.split(X), start=1):
+    for fold, (_, test) in enumerate(cv.split(X, y), start=1):
         pred = np.asarray(scorer.fold_predictions(params, X, test)).reshape(len(test), -1)
         part = pd.DataFrame(pred, index=X.index[test], columns=columns)
         part.insert(0, "fold", fold)
@@ -868,14 +965,19 @@ def _oof_predictions(scorer, params, cv, X, y):
     return pd.concat(parts)
 
 
-def _one_step_series(oof, frame, X, target):
-    """The t+1 column of the out-of-fold predictions, at the time it predicts."""
-    values = np.full(len(frame), np.nan)
-    positions = X.index.get_indexer(oof.index)
-    values[positions + 1] = oof.iloc[:, 1].to_numpy()
-    return pd.Series(values, index=frame.index, name=target)
-
-
+def _one_step_series(oof, job, name):
+    """One series' t+1 out-of-fold predictions, at the time each predicts (its history's index)."""
+    history = job.history(name)
+    if job.long:
+        rows = oof.xs(name, level=0) if name in oof.index.get_level_values(0) else oof.iloc[:0]
+        first = rows[f"{job.target}_t+1"]
+    else:
+        first = oof[f"{name}_t+1"] if job.panel else oof.iloc[:, 1]
+    values = np.full(len(history), np.nan)
+    positions = history.index.get_indexer(first.index)
+    known = (positions >= 0) & (positions + 1 < len(history))
+    values[positions[known] + 1] = first.to_numpy()[known]
+    return pd.Series(values, index=history.index, name=name)
 
 
 def _unscored_note(horizon):
@@ -907,37 +1009,37 @@ def _plot_series(top, bottom, history, one_step, fc, horizon, coverage, unit, no
     bottom.set_title(title, fontsize="medium")
 
 
-def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, score_label):
+def _save_plots(out, job, X, y, cv, search, oof, fc, horizon, coverage, score_label):
     """The four figures; a panel's forecast.png shows its first few series, one row each."""
     from matplotlib.figure import Figure
 
     from .plotting import plot_cv_folds, plot_grid_search, plot_history
 
-    units = frame.attrs.get("units")
+    units = job.frame.attrs.get("units")
     unit_of = units.get if isinstance(units, dict) else (lambda name: None)
-    panel = isinstance(target, list)
-    shown = target[:MAX_PLOTTED_SERIES] if panel else [target]
-    if panel:
+    names = job.names
+    shown = names[:MAX_PLOTTED_SERIES]
+    if job.panel:
         fig = Figure(figsize=(17, 0.8 + 3.6 * len(shown)), layout="constrained")
         axes = fig.subplots(len(shown), 2, squeeze=False)
-        which = (f"The first {len(shown)} of the {len(target)} series of --target (the "
-                 f"other {len(target) - len(shown)} are in forecast.csv and "
-                 "cv_predictions.csv)" if len(target) > len(shown)
-                 else f"The {len(target)} series of --target")
+        what = f"--series {job.series}" if job.long else "--target"
+        which = (f"The first {len(shown)} of the {len(names)} series of {what} (the "
+                 f"other {len(names) - len(shown)} are in forecast.csv and "
+                 "cv_predictions.csv)" if len(names) > len(shown)
+                 else f"The {len(names)} series of {what}")
         fig.suptitle(f"{which}\n{_unscored_note(horizon)}" if horizon > 1 else which)
     else:
         fig = Figure(figsize=(11, 7), layout="constrained")
         axes = fig.subplots(2, 1)[np.newaxis, :]
     for (top, bottom), name in zip(axes, shown):
-        series_oof = oof[["fold", f"{name}_t+1"]] if panel else oof
-        series_fc = fc[fc["series"] == name].drop(columns="series") if panel else fc
+        series_fc = job.forecast_of(fc, name)
         series_fc.attrs["coverage"] = coverage
-        _plot_series(top, bottom, frame[name], _one_step_series(series_oof, frame, X, name),
-                     series_fc, horizon, coverage, unit_of(name), note=not panel)
+        _plot_series(top, bottom, job.history(name), _one_step_series(oof, job, name),
+                     series_fc, horizon, coverage, unit_of(name), note=not job.panel)
     fig.savefig(out / "forecast.png", dpi=110)
 
     fig = Figure(figsize=(10, 1.2 + 0.45 * cv.get_n_splits()), layout="constrained")
-    plot_cv_folds(cv, X, ax=fig.subplots())
+    plot_cv_folds(cv, X, y=y, ax=fig.subplots())
     fig.savefig(out / "cv_folds.png", dpi=110)
 
     n_x = len(search.param_grid["sequence_length"])
@@ -947,83 +1049,118 @@ def _save_plots(out, frame, target, X, cv, search, oof, fc, horizon, coverage, s
                  layout="constrained")
     # the scorer returns minus the errors: show the error of the refit metric
     plot_grid_search(search, x="sequence_length", y="units", negate=True, label=score_label,
-                     unit=None if panel else unit_of(target), ax=fig.subplots())
+                     unit=None if job.panel else unit_of(job.target), ax=fig.subplots())
     fig.savefig(out / "grid_search.png", dpi=110)
 
     fig = Figure(figsize=(7, 4), layout="constrained")
     model = search.best_estimator_
-    ax = plot_history(model, ylabel="loss: mean squared error\n(of the scaled data)",
-                      ax=fig.subplots())
-    every = f", all {len(target)} series" if panel else ""
+    ax = plot_history(model, ylabel="loss: mean absolute error\n(in units of each window's "
+                                    "changes)", ax=fig.subplots())
+    every = f", all {len(names)} series" if job.panel else ""
     ax.set_title(f"Training of the final model (best parameters, all rows{every}):\n"
-                 "loss per epoch, lower is better", fontsize="medium")
+                 "loss per pass over the windows, lower is better", fontsize="medium")
     fig.savefig(out / "training_history.png", dpi=110)
 
 
-def _print_panel_forecast(fc, targets, horizon, coverage):
+def _print_panel_forecast(fc, job, horizon, coverage):
     """The point forecast of the first few series, one column each."""
-    shown = targets[:MAX_PRINTED_SERIES]
-    wide = fc.pivot(columns="series", values="forecast")[shown]
+    names = job.names
+    shown = names[:MAX_PRINTED_SERIES]
+    if job.long:  # series end at their own times: one row per step ahead
+        steps = fc.groupby(job.series, sort=False).cumcount() + 1
+        wide = fc.assign(step=steps.to_numpy()).pivot(index="step", columns=job.series,
+                                                      values="forecast")[shown]
+    else:
+        wide = fc.pivot(columns="series", values="forecast")[shown]
     wide.columns.name = None
-    which = (f"the first {len(shown)} of the {len(targets)} series" if len(shown) < len(targets)
-             else f"the {len(targets)} series")
+    which = (f"the first {len(shown)} of the {len(names)} series" if len(shown) < len(names)
+             else f"the {len(names)} series")
     print(f"\nforecast of {which} for the next {horizon} step(s):")
     print(wide.round(2).to_string())
     print(f"(every series, with its {coverage:.0%} interval, is in forecast.csv)")
 
 
 def _run_forecast(args):
-    """The ``sklstm forecast`` command; returns the exit code.
+    """The ``sklstm forecast`` command, for every shape of data; returns the exit code.
 
     The steps of its help: read and frame the series, grid-search
-    LSTMForecaster with TimeSeriesSplit (each fold's predictions kept),
-    score persistence on the same folds, refit the best (the search does),
-    forecast the next steps, then write the files and print the results.
+    LSTMForecaster with time-series cross-validation (each fold's
+    predictions kept; TimeSeriesSplit for wide data, PanelSplit for long
+    data), score persistence on the same folds, refit the best (the search
+    does), forecast the next steps, then write the files and print the results.
     """
-    if args.series is not None:
-        return _run_long_forecast(args)
-    for option, value in (("--season-length", args.season_length),
-                          ("--max-steps", args.max_steps)):
-        if value is not None:
-            raise _CLIError(f"{option} applies to long data (with --series COLUMN)")
-    if args.splits < 2:  # PanelSplit (--series) takes one fold; TimeSeriesSplit needs two
-        raise _CLIError(f"argument --splits: must be at least 2 (the TimeSeriesSplit folds), "
+    if args.splits < 2:
+        raise _CLIError(f"argument --splits: must be at least 2 (folds to cross-validate on), "
                         f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
-    frame, target, features, source = _load_data(args)
-    _check_enough_rows(args, frame)
+    job = _load_long(args) if args.series is not None else _load_data(args)
+    if not job.long:
+        _check_enough_rows(args, job.frame)
     out = _output_directory(args.out)
 
     # Keras and JAX load only now, once the input is known to be good
-    from sklearn.model_selection import TimeSeriesSplit
-
-    from ._framing import make_supervised
-
-    X, y = make_supervised(frame, target, horizon=args.horizon, features=features)
-    cv = TimeSeriesSplit(n_splits=args.splits)
-    grid = {"sequence_length": sorted(set(args.sequence_length)), "units": sorted(set(args.units))}
-    errors, labels, score_label = _metrics(target)
-    _say_plan(say, source, frame, target, features, X, cv, grid, args.horizon)
+    try:
+        X, y = job.supervised(args.horizon)
+    except ValueError as error:
+        raise _CLIError(str(error)) from None
+    if job.long:
+        _check_long_calibration(args, X)
+    cv = job.splitter(args.splits)
+    grid = {"sequence_length": sorted(set(args.sequence_length), key=str),
+            "units": sorted(set(args.units), key=str)}
+    errors, labels, score_label = _metrics(job)
+    _say_plan(say, job, X, cv, grid, args)
     started = time.perf_counter()
-    search, scorer = _grid_search(args, X, y, target, cv, grid, errors)
+    search, scorer = _grid_search(args, X, y, job, cv, grid, errors)
     elapsed = time.perf_counter() - started
-    baseline = _persistence_scores(X, y, target, cv, errors)
-    fc = _forecast_next(search.best_estimator_, frame, target, features, args)
+    baseline = _persistence_scores(X, y, job, cv, errors)
+    fc = _forecast_next(search.best_estimator_, job, args)
 
     metrics = tuple(errors)
     table = _scores_table(search, baseline, args.splits, metrics)
     oof = _oof_predictions(scorer, search.best_params_, cv, X, y)
-    by_series = _series_table(oof, X, y, target) if isinstance(target, list) else None
-    _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
-                   score_label)
+    by_series = _series_table(oof, X, y, job) if job.panel else None
+    _write_results(out, job, X, y, cv, search, table, oof, by_series, fc, args, score_label)
     say(f"\nfitted in {elapsed:.0f} s")
-    _print_results(out, target, search, table, metrics, labels, by_series, fc, args)
+    _print_results(out, job, search, table, metrics, labels, by_series, fc, args)
     return 0
+
+
+def _window_lengths(args):
+    """The --sequence-length values that bind the folds: the numbers given.
+
+    'auto' binds nothing: it shortens to the rows a fold trains on.
+    """
+    return sorted({length for length in args.sequence_length if length != "auto"}) or [1]
+
+
+def _check_long_calibration(args, X):
+    """Refuse long data too short to calibrate the --coverage interval, naming what it supports.
+
+    Each series holds out its latest windows (those whose targets it may train on
+    are its framed rows but the last horizon - 1): the rule of LSTMForecaster.
+    """
+    from ._conformal import calibration_size, max_coverage
+    from ._recipe import held_out_count
+
+    rows = X.groupby(level=0).size().to_numpy() - (args.horizon - 1)
+    rows = rows[rows >= 2]
+    per_series = held_out_count(int(np.median(rows)), VALIDATION_FRACTION, len(rows)) \
+        if len(rows) else 0
+    held = per_series * len(rows)
+    if held < calibration_size(args.coverage):
+        supported = math.floor(100 * max_coverage(held)) / 100 if held else 0
+        fix = (f"pass --coverage {supported:g} or lower" if held
+               else "give longer series")
+        raise _CLIError(f"the --coverage {args.coverage:g} interval is calibrated on at least "
+                        f"{calibration_size(args.coverage)} held-out windows, but these "
+                        f"{len(rows)} series hold out {held} (the latest windows of each); "
+                        f"{fix}, or add series or rows")
 
 
 def _check_enough_rows(args, frame):
     """Refuse a frame too short for the folds, windows and interval calibration."""
-    needed, reason, _ = _min_rows(args.splits, max(args.sequence_length), args.horizon,
+    needed, reason, _ = _min_rows(args.splits, max(_window_lengths(args)), args.horizon,
                                   args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
         raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
@@ -1050,11 +1187,18 @@ def _candidates(n):
     return f"{n} candidate" if n == 1 else f"{n} candidates"
 
 
-def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
+def _say_plan(say, job, X, cv, grid, args):
     """The preamble: the data, the target(s), the folds and the grid."""
-    say(f"data:     {source}: {len(frame)} rows, {_describe_index(frame.index)}")
+    frame, target, features, horizon = job.frame, job.target, job.features, args.horizon
     n_splits = cv.get_n_splits()
-    if isinstance(target, list):
+    if job.long:
+        say(f"data:     {job.source}: {len(frame)} rows, {len(job.names)} series (long, by "
+            f"{job.series!r} and {job.time!r})")
+        say(f"target:   {target}, forecast {horizon} step(s) ahead by one network for every "
+            "series" + (f", from {', '.join(map(str, features))} too" if features else ""))
+    else:
+        say(f"data:     {job.source}: {len(frame)} rows, {_describe_index(frame.index)}")
+    if not job.long and job.panel:
         named = ", ".join(target[:MAX_PRINTED_SERIES]) + (
             f" and {len(target) - MAX_PRINTED_SERIES} more" if len(target) > MAX_PRINTED_SERIES
             else "")
@@ -1062,19 +1206,25 @@ def _say_plan(say, source, frame, target, features, X, cv, grid, horizon):
         say(f"          forecast {horizon} step(s) ahead from the series"
             + (f" and {', '.join(features[len(target):])}" if len(features) > len(target)
                else ""))
-    else:
+    elif not job.long:
         say(f"target:   {target}, forecast {horizon} step(s) ahead from "
             f"{', '.join(map(str, features))}")
-    test_size = len(X) // (n_splits + 1)
-    say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
-        f"test folds of {test_size} rows")
+    if args.season_length:
+        say(f"season:   {args.season_length} steps")
+    if job.long:
+        say(f"CV:       PanelSplit(n_splits={n_splits}): the next {horizon} step(s) of every "
+            "series, right after its training rows")
+    else:
+        test_size = len(X) // (n_splits + 1)
+        say(f"CV:       TimeSeriesSplit(n_splits={n_splits}) on {len(X)} framed rows, "
+            f"test folds of {test_size} rows")
     n_candidates = len(grid["sequence_length"]) * len(grid["units"])
     say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
         f"{_candidates(n_candidates)}; {n_candidates * n_splits + 1} fits in all "
         f"({n_candidates} x {n_splits} folds, then the best refitted on all rows)")
 
 
-def _grid_search(args, X, y, target, cv, grid, errors):
+def _grid_search(args, X, y, job, cv, grid, errors):
     """The fitted GridSearchCV and its scorer, which kept every fold's predictions.
 
     Candidates x folds fits and one refit of the best on all rows: nothing else
@@ -1086,8 +1236,11 @@ def _grid_search(args, X, y, target, cv, grid, errors):
     from ._forecaster import LSTMForecaster
     from ._progress import fit_progress
 
-    model = LSTMForecaster(target_column=target, epochs=args.epochs, random_state=args.seed,
-                           validation_fraction=VALIDATION_FRACTION)
+    params = {} if args.epochs is None else {"epochs": args.epochs}
+    model = LSTMForecaster(target_column=0 if job.long else job.target,
+                           season_length=args.season_length,
+                           max_steps=args.max_steps or "auto", random_state=args.seed,
+                           validation_fraction=VALIDATION_FRACTION, **params)
     scorer = _FoldScorer(errors, candidate=tuple(grid))
     search = GridSearchCV(model, grid, cv=cv, scoring=scorer, refit=next(iter(errors)),
                           n_jobs=args.n_jobs, error_score="raise")
@@ -1095,56 +1248,69 @@ def _grid_search(args, X, y, target, cv, grid, errors):
     # threads share the imports and compiled steps; worker processes would
     # each import Keras and JAX first (see docs/performance.md)
     with joblib.parallel_config(backend="threading"), \
-            fit_progress(n_fits, disable=args.quiet, desc="fitting") as bar:
-        search.fit(X, y)
+            fit_progress(n_fits, disable=args.quiet, desc="fitting") as bar, \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # --epochs warned once, in main
+        try:
+            search.fit(X, y)
+        except ValueError as error:
+            raise _CLIError(str(error)) from None
         bar.update(1)  # the refit of the best candidate, outside joblib
     return search, scorer
 
 
-def _persistence_scores(X, y, target, cv, errors):
+def _persistence_scores(X, y, job, cv, errors):
     """Persistence's errors on the same folds (``cross_validate``'s results)."""
     from sklearn.model_selection import cross_validate
 
     from ._baselines import PersistenceRegressor
 
+    target = job.target if not job.long else 0
     return cross_validate(PersistenceRegressor(target_column=target), X, y, cv=cv,
                           scoring=_FoldScorer(errors))
 
 
-def _forecast_next(model, frame, target, features, args):
+def _forecast_next(model, job, args):
     """The next --horizon steps and their --coverage interval (a panel's: long)."""
     from ._forecast import forecast
 
-    fc = forecast(model, frame, target=target, features=features, horizon=args.horizon,
-                  coverage=args.coverage, **({"layout": "long"} if isinstance(target, list)
-                                             else {}))
+    if job.long:
+        fc = forecast(model, job.frame, target=job.target, series=job.series, time=job.time,
+                      features=[job.target, *job.features], coverage=args.coverage)
+    else:
+        fc = forecast(model, job.frame, target=job.target, features=job.features,
+                      horizon=args.horizon, coverage=args.coverage,
+                      **({"layout": "long"} if job.panel else {}))
     fc.attrs["coverage"] = args.coverage
     return fc
 
 
-def _write_results(out, frame, target, X, cv, search, table, oof, by_series, fc, args,
-                   score_label):
+def _write_results(out, job, X, y, cv, search, table, oof, by_series, fc, args, score_label):
     """The CSV files and the four figures."""
     table.to_csv(out / "cv_results.csv", index=False)
-    oof.to_csv(out / "cv_predictions.csv", index_label=frame.index.name or "step")
+    if job.long:
+        oof.to_csv(out / "cv_predictions.csv")
+        fc.to_csv(out / "forecast.csv", index=False)
+    else:
+        label = job.frame.index.name or "step"
+        oof.to_csv(out / "cv_predictions.csv", index_label=label)
+        fc.to_csv(out / "forecast.csv", index_label=label)
     if by_series is not None:
         by_series.to_csv(out / "cv_series.csv")
-    fc.to_csv(out / "forecast.csv", index_label=frame.index.name or "step")
-    _save_plots(out, frame, target, X, cv, search, oof, fc, args.horizon, args.coverage,
-                score_label)
+    _save_plots(out, job, X, y, cv, search, oof, fc, args.horizon, args.coverage, score_label)
 
 
-def _print_results(out, target, search, table, metrics, labels, by_series, fc, args):
+def _print_results(out, job, search, table, metrics, labels, by_series, fc, args):
     """The scores of every candidate and persistence, the best, the forecast, the files."""
     from ._conformal import few_rows_warning
     from .plotting import _format_mean_std
 
-    panel, horizon = isinstance(target, list), args.horizon
+    panel, horizon, target = job.panel, args.horizon, job.target
     steps = f" (averaged over the {horizon} steps ahead)" if horizon > 1 else ""
     print(f"\nCross-validated error over {args.splits} folds{steps}, mean ± std; lower is better")
     if panel:
         print(f"scale-free: each series' MAE and RMSE over persistence's on the same rows, "
-              f"then the mean over the {len(target)} series; below 1 beats persistence")
+              f"then the mean over the {len(job.names)} series; below 1 beats persistence")
     print(_format_scores(table, metrics, labels))
     best_row = table.iloc[0]
     best_params = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
@@ -1154,7 +1320,7 @@ def _print_results(out, target, search, table, metrics, labels, by_series, fc, a
           f"{'lower' if best_row['mae_vs_persistence'] < 0 else 'higher'} than persistence")
     if panel:
         _print_series_table(by_series)
-        _print_panel_forecast(fc, target, horizon, args.coverage)
+        _print_panel_forecast(fc, job, horizon, args.coverage)
     else:
         print(f"\nforecast of {target} for the next {horizon} step(s), "
               f"{args.coverage:.0%} interval:")
@@ -1206,122 +1372,8 @@ def _load_long(args):
         if column not in columns:
             raise _unknown_column(column, option, columns)
         frame[column] = _numbers(frame, column, option)
-    return frame, time, target, list(dict.fromkeys(args.features))
-
-
-def _ratio_to_persistence(estimator, X, y):
-    """Mean over series of the MAE over persistence's (the last value) on the same rows."""
-    y = np.asarray(y, dtype=float).reshape(len(X), -1)
-    last = X.iloc[:, 0].to_numpy(dtype=float)[:, None]
-    errors = pd.DataFrame({
-        "model": np.abs(estimator.predict(X).reshape(y.shape) - y).mean(axis=1),
-        "persistence": np.abs(last - y).mean(axis=1),
-    }, index=X.index.get_level_values(0)).groupby(level=0).mean()
-    return float((errors["model"] / errors["persistence"]).replace(np.inf, np.nan).mean())
-
-
-def _run_long_forecast(args):
-    """``sklstm forecast DATA.csv --series COLUMN``: one global network over a long panel."""
-    say = (lambda *a: None) if args.quiet else print
-    frame, time_column, target, features = _load_long(args)
-    out = Path(args.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise _CLIError(f"cannot create output directory {str(out)!r}: {error.strerror}") from None
-    from sklearn.model_selection import GridSearchCV
-
-    from ._forecast import forecast as forecast_beyond
-    from ._forecaster import LSTMForecaster
-    from ._framing import make_supervised
-    from ._long import PanelSplit
-    from ._progress import fit_progress
-
-    try:
-        X, y = make_supervised(frame, target, series=args.series, time=time_column,
-                               horizon=args.horizon, features=features)
-    except ValueError as error:
-        raise _CLIError(str(error)) from None
-    grid = {"sequence_length": sorted(set(args.sequence_length), key=str),
-            "units": sorted(set(args.units))}
-    cv = PanelSplit(n_splits=args.splits)
-    n_series = frame[args.series].nunique()
-    n_candidates = len(grid["sequence_length"]) * len(grid["units"])
-    say(f"data:     {args.data}: {len(frame)} rows, {n_series} series (long, by {args.series!r}"
-        f" and {time_column!r})")
-    say(f"target:   {target}, forecast {args.horizon} step(s) ahead by one network for "
-        f"every series" + (f", season of {args.season_length}" if args.season_length else ""))
-    say(f"CV:       PanelSplit(n_splits={args.splits}): the next {args.horizon} steps of "
-        f"every series, {args.horizon - 1} step(s) apart from its training rows")
-    say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
-        f"{_candidates(n_candidates)}; {n_candidates * args.splits + 1} fits in all "
-        f"({n_candidates} x {args.splits} folds, then the best refitted on all rows)")
-    model = LSTMForecaster(season_length=args.season_length, random_state=args.seed,
-                           max_steps=args.max_steps or "auto")
-    search = GridSearchCV(model, grid, cv=cv, scoring=_ratio_to_persistence,
-                          error_score="raise")
-    started = time.perf_counter()
-    with fit_progress(n_candidates * args.splits + 1, disable=args.quiet, desc="fitting") as bar:
-        try:
-            search.fit(X, y)
-        except ValueError as error:
-            raise _CLIError(str(error)) from None
-        bar.update(1)  # the refit, which joblib does not count
-    say(f"\nfitted in {time.perf_counter() - started:.0f} s")
-    results = pd.DataFrame(search.cv_results_)
-    table = pd.DataFrame({
-        "sequence_length": results["param_sequence_length"].astype(str),
-        "units": results["param_units"],
-        "mae_ratio_mean": results["mean_test_score"],
-        "mae_ratio_std": results["std_test_score"],
-    }).sort_values("mae_ratio_mean")
-    table.to_csv(out / "cv_results.csv", index=False)
-    fc = forecast_beyond(search.best_estimator_, frame, target=target, series=args.series,
-                         time=time_column)
-    fc.to_csv(out / "forecast.csv", index=False)
-    _save_long_forecast_plot(out, frame, fc, args.series, time_column, target,
-                             search.best_estimator_)
-    print(f"\nCross-validated MAE over persistence's (the last value), per series and then "
-          f"averaged over the {n_series} series, {args.splits} folds; below 1 beats "
-          "persistence")
-    print(table.round(3).to_string(index=False))
-    best = ", ".join(f"{k}={v}" for k, v in sorted(search.best_params_.items()))
-    print(f"\nbest: {best} (sequence_length {search.best_estimator_.sequence_length_})")
-    first = fc[args.series].unique()[:MAX_PRINTED_SERIES]
-    shown = fc[fc[args.series].isin(first)].pivot(index=time_column, columns=args.series,
-                                                  values="forecast")[first]
-    more = f" (first {len(first)} of {n_series})" if n_series > len(first) else ""
-    print(f"\nforecast of the next {args.horizon} step(s){more}:")
-    print(shown.round(2).to_string())
-    print(f"\nwrote to {out}/:\n  forecast.csv    the forecast, one row per series and "
-          "step\n  cv_results.csv  CV error of every candidate over persistence's\n"
-          f"  forecast.png    the forecast of the first {min(n_series, MAX_PLOTTED_SERIES)} "
-          "series after their last values")
-    return 0
-
-
-def _save_long_forecast_plot(out, frame, fc, series, time_column, target, model):
-    """forecast.png of a long panel: the first few series, each its recent past and forecast."""
-    from matplotlib.figure import Figure
-
-    from ._simple_forecasts import describe
-
-    names = fc[series].unique()[:MAX_PLOTTED_SERIES]
-    fig = Figure(figsize=(11, 0.9 + 2.4 * len(names)), layout="constrained")
-    axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
-    past = 3 * model.n_outputs_  # enough history to see the forecast continue it
-    for ax, name in zip(axes, names):
-        history = frame[frame[series] == name].sort_values(time_column).tail(past)
-        future = fc[fc[series] == name]
-        ax.plot(history[time_column], history[target], color="black", label="observed")
-        ax.plot(future[time_column], future["forecast"], color="tab:red", label="forecast")
-        ax.set_title(f"{series} = {name}", fontsize="medium", loc="left")
-        ax.set_ylabel(target)
-    axes[0].legend(loc="upper left", fontsize="small")
-    fig.suptitle(f"The next {model.n_outputs_} steps of the first {len(names)} series, by one "
-                 f"network for all; it corrects {describe(model.simple_forecast_)}",
-                 fontsize="medium")
-    fig.savefig(out / "forecast.png", dpi=110)
+    return _Job(frame, target, list(dict.fromkeys(args.features)), str(args.data),
+                series=args.series, time=time)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -270,7 +270,7 @@ def _runs(indices):
     return list(zip(starts.tolist(), stops.tolist()))
 
 
-def plot_cv_folds(cv, X, ax=None):
+def plot_cv_folds(cv, X, ax=None, *, y=None):
     """Draw the train and test spans of every split of a time-series splitter.
 
     Parameters
@@ -285,6 +285,10 @@ def plot_cv_folds(cv, X, ax=None):
 
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
+
+    y : array-like or None, default=None
+        The targets, for splitters whose folds depend on them (a
+        :class:`~sklstm.PanelSplit` tests as many steps as ``y`` is wide).
 
     Returns
     -------
@@ -315,7 +319,7 @@ def plot_cv_folds(cv, X, ax=None):
         dates = getattr(X, "index", None)
         dates = dates if isinstance(dates, pd.DatetimeIndex) else None
     n_samples = len(X)
-    splits = list(cv.split(X))
+    splits = list(cv.split(X, y))
 
     if dates is not None:
         positions = mdates.date2num(dates.to_pydatetime())

@@ -23,7 +23,7 @@ from sklstm.cli import _min_rows, main
 
 ROOT = Path(__file__).parents[1]
 N_ROWS = 120
-TINY = ["--splits", "2", "--sequence-length", "3", "--units", "4", "--epochs", "1",
+TINY = ["--splits", "2", "--sequence-length", "3", "--units", "4", "--max-steps", "2",
         "--horizon", "2"]
 
 
@@ -63,12 +63,11 @@ def tiny_run(csv_path, tmp_path_factory):
 
 
 def _count_networks(patch):
-    """Count the networks trained (LSTMRegressor fits) from now on; returns the count list."""
-    from sklstm import LSTMRegressor
+    """Count the networks trained (the recipe's fits) from now on; returns the count list."""
+    from sklstm import _recipe
 
-    trained, fit = [], LSTMRegressor.fit
-    patch.setattr(LSTMRegressor, "fit", lambda self, *a, **k: (trained.append(1),
-                                                                fit(self, *a, **k))[1])
+    trained, fit = [], _recipe.fit
+    patch.setattr(_recipe, "fit", lambda *a, **k: (trained.append(1), fit(*a, **k))[1])
     return trained
 
 
@@ -241,7 +240,7 @@ BAD_INPUT = [
                  r"argument --coverage: must be a number in \(0, 1\), got '1.5'",
                  id="bad-coverage"),
     pytest.param(None, ["--coverage", "0.999999999999"],
-                 r"needs at least 9999999999993 \(the --coverage 0.999999999999 interval is "
+                 r"needs at least 9999999999999 \(the --coverage 0.999999999999 interval is "
                  "calibrated on at least 999999999999 held-out rows",
                  id="coverage-too-close-to-1-is-refused-at-once"),
     pytest.param(None, ["--sequence-length"], "argument --sequence-length: expected",
@@ -342,8 +341,9 @@ def test_help_exits_zero_and_lists_options(capsys):
     assert main(["forecast", "--help"]) == 0
     text = capsys.readouterr().out
     for option in ("--target", "--dataset", "--date-column", "--features", "--horizon",
-                   "--sequence-length", "--units", "--splits", "--epochs", "--out",
-                   "--seed", "--quiet", "--n-jobs"):
+                   "--sequence-length", "--units", "--splits", "--max-steps", "--out",
+                   "--seed", "--quiet", "--n-jobs", "--series", "--season-length",
+                   "--coverage"):
         assert option in text
 
 
@@ -401,11 +401,13 @@ print(json.dumps([codes, heavy]))
     assert heavy == []
 
 
-@pytest.mark.parametrize("coverage", [0.5, 0.8, 0.9, 0.95])
+@pytest.mark.parametrize("coverage", [0.8, 0.9, 0.95])
 def test_min_rows_for_the_interval_is_the_fewest_predict_interval_accepts(coverage):
+    from sklstm._recipe import held_out_count
+
     needed, reason, fix = _min_rows(1, 1, 1, coverage, 0.1)
     assert "--coverage" in reason and fix == "lower --coverage or add data"
-    held = lambda n_rows: round(0.1 * (n_rows - 1))  # noqa: E731  (rows minus the horizon)
+    held = lambda n_rows: held_out_count(n_rows - 1, 0.1)  # noqa: E731  (rows minus the horizon)
     assert math.ceil((held(needed) + 1) * coverage) <= held(needed)
     assert math.ceil((held(needed - 1) + 1) * coverage) > held(needed - 1)
 
@@ -433,7 +435,7 @@ def test_tiny_interval_run_warns_after_its_forecast(tmp_path):
     path = tmp_path / "ten.csv"
     _frame(10)[["y"]].to_csv(path, index=False)
     code, stdout, stderr = _run(["forecast", str(path), "--coverage", "0.5", "--splits", "2",
-                                 "--sequence-length", "2", "--units", "4", "--epochs", "1",
+                                 "--sequence-length", "2", "--units", "4", "--max-steps", "1",
                                  "--horizon", "1", "--quiet", "--out", str(tmp_path / "out")])
     assert code == 0, stderr
     assert stderr == ("sklstm: warning: the 50% interval is calibrated on only 1 held-out "
@@ -590,14 +592,16 @@ def test_dataset_defaults_fit_the_embedded_panel(monkeypatch):
 
     args = cli._build_parser().parse_args(["forecast", "--dataset", "us-employment"])
     cli._fill_defaults(args)
-    assert (args.horizon, args.sequence_length, args.splits) == (12, [6, 12], 3)
+    assert (args.horizon, args.season_length, args.sequence_length, args.splits) == (
+        12, 12, ["auto"], 3)
     # the rows check passes for the 120 months with these defaults
-    rows, _, _ = cli._min_rows(args.splits, max(args.sequence_length), args.horizon,
+    rows, _, _ = cli._min_rows(args.splits, max(cli._window_lengths(args)), args.horizon,
                                args.coverage, 0.1)
     assert rows <= 120
     given = cli._build_parser().parse_args(["forecast", "--horizon", "3"])
     cli._fill_defaults(given)
-    assert (given.horizon, given.sequence_length, given.splits) == (3, [7, 14, 28], 5)
+    assert (given.horizon, given.sequence_length, given.units, given.splits) == (
+        3, ["auto"], [32, "auto"], 5)
 
 
 # --- long data (--series) --------------------------------------------------------
@@ -614,16 +618,17 @@ def long_run(tmp_path_factory):
     pd.DataFrame(rows, columns=["store", "week", "sales"]).to_csv(path, index=False)
     argv = ["forecast", str(path), "--series", "store", "--date-column", "week",
             "--horizon", "2", "--splits", "2", "--sequence-length", "4", "--units", "4",
-            "--max-steps", "3", "--out", str(folder / "out"), "--quiet"]
+            "--max-steps", "3", "--coverage", "0.8", "--out", str(folder / "out"), "--quiet"]
     return _run(argv), folder / "out"
 
 
 def test_long_run_forecasts_every_series_from_the_long_csv(long_run):
     (code, stdout, stderr), out = long_run
     assert code == 0, stderr
-    assert "MAE over persistence's" in stdout and "best: sequence_length=4, units=4" in stdout
+    assert "MAE and RMSE over persistence's" in stdout
+    assert "best: sequence_length=4, units=4" in stdout
     fc = pd.read_csv(out / "forecast.csv")
-    assert fc.columns.tolist() == ["store", "week", "forecast"]
+    assert fc.columns.tolist() == ["store", "week", "forecast", "lower", "upper"]
     # integer weeks continue as integers after each series' own end
     assert fc.groupby("store")["week"].apply(list).to_dict() == {
         "east": [46, 47], "north": [40, 41], "south": [43, 44]}
@@ -637,7 +642,7 @@ def test_long_run_plots_the_first_series(long_run):
 
     height, width = matplotlib.image.imread(out / "forecast.png").shape[:2]
     assert height > width / 2  # one row per shown series: three rows
-    assert "forecast.png    the forecast of the first 3 series" in stdout
+    assert "forecast.png" in stdout and "cv_series.csv" in stdout
 
 
 def test_long_run_fits_candidates_times_folds_plus_one(long_run, monkeypatch):
@@ -650,7 +655,7 @@ def test_long_run_fits_candidates_times_folds_plus_one(long_run, monkeypatch):
     (_, _, _), out = long_run
     argv = ["forecast", str(out.parent / "long.csv"), "--series", "store", "--date-column",
             "week", "--horizon", "2", "--splits", "2", "--sequence-length", "4", "--units",
-            "4", "5", "--max-steps", "3", "--out", str(out.parent / "out2")]
+            "4", "5", "--max-steps", "3", "--coverage", "0.8", "--out", str(out.parent / "out2")]
     code, _, stderr = _run(argv)
     assert code == 0, stderr
     assert len(fits) == 2 * 2 + 1
@@ -660,7 +665,6 @@ def test_long_run_fits_candidates_times_folds_plus_one(long_run, monkeypatch):
 @pytest.mark.parametrize("args, message", [
     (["--series", "shop"], "unknown column 'shop' for --series"),
     (["--series", "store"], "long data needs a time column: name it with --date-column"),
-    (["--max-steps", "5"], "--max-steps applies to long data"),
 ])
 def test_long_options_errors_are_one_line(tmp_path, args, message):
     path = tmp_path / "long.csv"

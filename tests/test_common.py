@@ -86,7 +86,7 @@ def test_sklearn_compatible_estimator(estimator, check):
 # the WINDOW_FAILURES checks predict one row at a time, which the windower warns about
 @pytest.mark.filterwarnings("ignore:SequenceWindower takes this one row:UserWarning")
 @parametrize_with_checks(
-    [LSTMForecaster(sequence_length=3, units=4, epochs=2, random_state=0)],
+    [LSTMForecaster(sequence_length=3, units=4, max_steps=2, random_state=0)],
     expected_failed_checks=_expected_failed_checks,
 )
 def test_sklearn_compatible_forecaster(estimator, check):
@@ -108,6 +108,28 @@ SCIKERAS_HOOKS = {
     "_get_param_names", "_check_model_param", "_get_compile_kwargs", "_validate_sample_weight",
     "_validate_data", "_build_keras_model", "_fit_keras_model",
 }
+
+
+# SciKeras 0.13's private state LSTMRegressor reads (besides its hooks): the seed it
+# draws in fit, the callbacks it initialises, and the method that does it.
+SCIKERAS_STATE = {"_random_state": "self._random_state =",
+                  "_fit_callbacks": "self._fit_callbacks =",
+                  "_initialize_callbacks": "def _initialize_callbacks(self)"}
+
+
+def test_the_scikeras_state_lstmregressor_reads_is_that_of_the_pinned_version():
+    import inspect
+    import re
+
+    from sklstm import _regressor
+
+    ours = inspect.getsource(_regressor)
+    theirs = inspect.getsource(inspect.getmodule(KerasRegressor))
+    own = set(re.findall(r"def (_\w+)", ours)) | set(re.findall(r"self\.(_\w+)\s*=", ours))
+    read = set(re.findall(r"self\.(_\w+)", ours)) - own | {"_random_state"}
+    assert read == set(SCIKERAS_STATE), read
+    for name, where in SCIKERAS_STATE.items():
+        assert where in theirs, name
 
 
 def test_the_overridden_scikeras_hooks_are_those_of_the_pinned_version():

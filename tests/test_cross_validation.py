@@ -34,7 +34,7 @@ def readme_pipeline(pandas_output=False):
 
 
 def forecaster():
-    return LSTMForecaster(sequence_length=7, units=2, epochs=1, batch_size=64, random_state=0)
+    return LSTMForecaster(sequence_length=7, units=2, max_steps=2, batch_size=64, random_state=0)
 
 
 @pytest.fixture(scope="module")

@@ -117,8 +117,8 @@ def test_a_panel_model_fitted_on_a_worker_predicts_as_here(client):
     rng = np.random.default_rng(0)
     X = np.cumsum(rng.standard_normal((60, 3)), axis=0)
     y = np.vstack([X[1:], X[-1:]])
-    model = LSTMForecaster(sequence_length=4, units=3, epochs=2, random_state=0,
-                           target_column=[0, 1, 2], series_embedding=2)
+    model = LSTMForecaster(sequence_length=4, units=3, max_steps=2, random_state=0,
+                           target_column=[0, 1, 2])
     from_worker = client.submit(fit_on_worker, model, X, y).result()
     local = clone(model).fit(X, y)
     np.testing.assert_array_equal(from_worker.predict(X), local.predict(X))

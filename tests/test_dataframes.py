@@ -20,7 +20,7 @@ from sklstm import LSTMForecaster, LSTMRegressor, SequenceWindower, forecast, ma
 
 pl = pytest.importorskip("polars")
 
-TINY = {"sequence_length": 4, "units": 2, "epochs": 2, "random_state": 0}
+TINY = {"sequence_length": 4, "units": 2, "max_steps": 2, "random_state": 0}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Correctness of the JAX training engine's speed-ups (sklstm/_programs.py, sklstm/_training.py).
+"""Correctness of the JAX training engine's speed-ups (sklstm/_programs.py, sklstm/_engine.py).
 
 Compiled-step reuse, padded batches and predict buckets must not change
 results. Speed itself is measured in benchmarks/, never here. The models are
@@ -17,11 +17,11 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from sklstm import LSTMRegressor, SequenceWindower, _programs, _training
+from sklstm import LSTMRegressor, SequenceWindower, _engine, _programs
 from sklstm._model import build_lstm_model
 
 pytestmark = pytest.mark.skipif(
-    not _training.uses_jax_engine(), reason="the engine runs on the JAX backend only"
+    not _engine.uses_jax_engine(), reason="the engine runs on the JAX backend only"
 )
 
 L, UNITS = 4, 3
@@ -127,7 +127,7 @@ def test_padded_last_batch_matches_keras_train_on_batch(windows_xy, n_last, weig
     ours, theirs = _model(), _model()
     theirs.set_weights(ours.get_weights())
     fit = dict(FIT, epochs=1, batch_size=batch_size, shuffle=False, sample_weight=w)
-    history = _training.fit_jax(ours, X, y, **fit).history
+    history = _engine.fit_jax(ours, X, y, **fit).history
     for part in (slice(0, batch_size), slice(batch_size, n)):
         theirs.train_on_batch(X[part], y[part], sample_weight=None if w is None else w[part])
 
@@ -145,18 +145,18 @@ def test_the_loop_hands_back_the_first_batch_loss_and_the_kept_validation_predic
     X, y = X.astype(np.float32), y[:, None].astype(np.float32)
     model = _model(learning_rate=0.05)
     # the first batch (no shuffling: rows 0-15), with the starting weights
-    start = float(np.mean((_training.predict_jax(model, X[:16]) - y[:16]) ** 2))
+    start = float(np.mean((_engine.predict_jax(model, X[:16]) - y[:16]) ** 2))
     fit = dict(FIT, epochs=6, shuffle=False, validation=(X[70:], y[70:]), n_iter_no_change=2)
-    training = _training.fit_jax(model, X[:70], y[:70], **fit)
+    training = _engine.fit_jax(model, X[:70], y[:70], **fit)
     assert training.first_loss == pytest.approx(start, rel=1e-5)
     # the predictions of the weights kept (the best epoch's), not of the last epoch
-    kept = _training.predict_jax(model, X[70:])
+    kept = _engine.predict_jax(model, X[70:])
     np.testing.assert_allclose(training.validation_predictions, kept, rtol=1e-6, atol=1e-7)
     best = int(np.argmin(training.history["val_loss"]))
     assert best < len(training.history["val_loss"]) - 1  # stopped after a worse epoch
     assert float(np.mean((kept - y[70:]) ** 2)) == pytest.approx(
         training.history["val_loss"][best], rel=1e-5)
-    assert _training.fit_jax(_model(), X[:70], y[:70], **FIT).validation_predictions is None
+    assert _engine.fit_jax(_model(), X[:70], y[:70], **FIT).validation_predictions is None
 
 
 # --- predict buckets ----------------------------------------------------------
@@ -164,16 +164,16 @@ def test_the_loop_hands_back_the_first_batch_loss_and_the_kept_validation_predic
 def test_predictions_do_not_depend_on_the_bucket(windows_xy):
     X, y = windows_xy
     model = _model()
-    _training.fit_jax(model, X, y[:, None], **FIT)
+    _engine.fit_jax(model, X, y[:, None], **FIT)
     many = np.concatenate([X] * 4)[:300]  # one block of 256, one padded block
-    all_at_once = _training.predict_jax(model, many)
-    one_by_one = np.concatenate([_training.predict_jax(model, many[i : i + 1]) for i in range(0, 300, 23)])
+    all_at_once = _engine.predict_jax(model, many)
+    one_by_one = np.concatenate([_engine.predict_jax(model, many[i : i + 1]) for i in range(0, 300, 23)])
     assert all_at_once.shape == (300, 1)
     np.testing.assert_allclose(one_by_one, all_at_once[::23], rtol=1e-6, atol=1e-7)
     np.testing.assert_allclose(all_at_once[:90], all_at_once[90:180], rtol=0, atol=0)
     keras_predictions = model.predict(many.astype(np.float32), batch_size=len(many), verbose=0)
     np.testing.assert_allclose(all_at_once, keras_predictions, rtol=1e-5, atol=1e-6)
-    assert _training.predict_jax(model, many[:0]).shape == (0, 1)
+    assert _engine.predict_jax(model, many[:0]).shape == (0, 1)
 
 
 # --- warm start ---------------------------------------------------------------
@@ -200,7 +200,7 @@ def test_diverging_fit_leaves_the_model_untouched(windows_xy):
     model = _model()
     before = _weights(model)
     with pytest.raises(FloatingPointError, match="diverged"):
-        _training.fit_jax(model, X, np.full((len(X), 1), 1e30, np.float32), **FIT)
+        _engine.fit_jax(model, X, np.full((len(X), 1), 1e30, np.float32), **FIT)
     for a, b in zip(before, _weights(model)):
         assert np.array_equal(a, b)
 
@@ -218,13 +218,13 @@ def test_fit_and_predict_do_not_materialise_the_windows():
     model.compile(optimizer="adam", loss="mse")
     y = series[length - 1 :, :1]
     fit = dict(FIT, epochs=1, batch_size=512)
-    _training.fit_jax(model, X[:600], y[:600], **fit)  # compiles, outside the measurement
-    _training.predict_jax(model, X[:300])
+    _engine.fit_jax(model, X[:600], y[:600], **fit)  # compiles, outside the measurement
+    _engine.predict_jax(model, X[:300])
     _programs._join_precompile_threads()  # no other thread allocating meanwhile
     tracemalloc.start()
     try:
-        _training.fit_jax(model, X, y, **fit)
-        _training.predict_jax(model, X)
+        _engine.fit_jax(model, X, y, **fit)
+        _engine.predict_jax(model, X)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -231,7 +231,7 @@ def test_unfitted_estimator_is_rejected(series):
 @pytest.fixture(scope="module")
 def sine_h3(sine_frame):
     X, y = make_supervised(sine_frame, "y", horizon=3, features=["x", "y"])
-    return LSTMForecaster(**TINY, target_column="y", epochs=3).fit(X, y)
+    return LSTMForecaster(**TINY, target_column="y", max_steps=3).fit(X, y)
 
 
 def test_lstm_forecaster_direct_with_interval(sine_frame, sine_h3):
@@ -258,7 +258,7 @@ def test_grid_search_and_its_best_estimator(sine_frame):
     series = sine_frame["y"]
     X, y = make_supervised(series, "y")
     search = GridSearchCV(
-        LSTMForecaster(**TINY, epochs=2), {"trend": ["diff"]}, cv=TimeSeriesSplit(2)
+        LSTMForecaster(**TINY, max_steps=2), {"units": [TINY["units"]]}, cv=TimeSeriesSplit(2)
     ).fit(X, y)
     direct = forecast(search, series, target="y", coverage=0.5)
     best = forecast(search.best_estimator_, series, target="y", coverage=0.5)

@@ -1,4 +1,4 @@
-"""Long panels: framing, windows per series, the panel splitter, the global model."""
+"""Long panels and the one recipe: framing, windows per series, the splitter, the model."""
 
 import pickle
 import warnings
@@ -18,7 +18,8 @@ from sklstm import (
     save_estimator,
 )
 from sklstm import _simple_forecasts as simple_forecasts
-from sklstm._long import SeriesGrid, scale_windows, time_ordinals
+from sklstm._panel import Panel, SeriesGrid
+from sklstm._recipe import _passes, scale_windows
 
 HORIZON = 3
 
@@ -77,7 +78,7 @@ def test_framing_by_hand_for_two_unaligned_series():
     (lambda d: pd.concat([d, d.iloc[[3]]]), r"series 'a' has more than one row at t=3"),
     (lambda d: d.assign(y=d["y"].astype(object).where(d.index != 6, "n/a")),
      r"column 'y' is not numeric .*series 'b' has 'n/a' at t=1"),
-    (lambda d: d[(d["id"] == "a") | (d["t"] < 2)], r"\['b'\] \(the first has 2\)"),
+    (lambda d: d[(d["id"] == "a") | (d["t"] < 2)], r"\['b'\] \(the first spans 2\)"),
 ])
 def test_framing_errors_name_the_series(change, message):
     data = pd.DataFrame({"id": ["a"] * 5 + ["b"] * 5, "t": list(range(5)) * 2,
@@ -92,7 +93,7 @@ def test_windows_never_mix_series_nor_hold_a_later_step():
     times = np.r_[np.arange(6), [3, 4, 6, 7, 8], np.arange(10, 14)]
     values = (1000.0 * codes + times)[:, None]
     L = 4
-    grid = SeriesGrid(values, codes, time_ordinals(pd.Index(times), codes, 1), L)
+    grid = SeriesGrid(Panel(values, codes, times, 3), L)
     windows = grid.windows(np.arange(len(codes)))[:, :, 0]
     for row, window in enumerate(windows):
         expected = 1000.0 * codes[row] + times[row] - np.arange(L - 1, -1, -1)
@@ -104,11 +105,15 @@ def test_windows_never_mix_series_nor_hold_a_later_step():
 
 
 def test_scale_windows_is_relative_to_the_last_value_in_units_of_changes():
-    windows = np.array([[[1.0], [3.0], [7.0]], [[np.nan], [5.0], [5.0]]], dtype=np.float32)
-    scaled, z, (last, scale) = scale_windows(windows.copy(), np.array([[9.0], [6.0]]))
-    np.testing.assert_allclose(scale, [3.0, 5.0])  # mean |change| (2, 4); flat: |last|
+    windows = np.array([[[1.0], [3.0], [7.0]], [[np.nan], [5.0], [5.0]],
+                        [[4.0], [4.0], [4.0]]])
+    # a flat window takes its series' typical change, else a millionth of its level
+    fallback = np.array([0.0, 2.0, 0.0])
+    scaled, z, (last, unit) = scale_windows(windows, fallback, np.array([[9.0], [6.0], [5.0]]))
+    assert scaled.dtype == z.dtype == np.float32 and last.dtype == unit.dtype == np.float64
+    np.testing.assert_allclose(unit, [3.0, 2.0, 4e-6])  # mean |change| (2, 4); flat
     np.testing.assert_allclose(scaled[0, :, 0], [-2.0, -4 / 3, 0.0], rtol=1e-6)
-    np.testing.assert_allclose(z[:, 0], [2 / 3, 0.2], rtol=1e-6)
+    np.testing.assert_allclose(z[:, 0], [2 / 3, 0.5, 0.25e6], rtol=1e-6)
     assert np.isnan(scaled[1, 0, 0])
 
 
@@ -153,6 +158,7 @@ def test_the_simple_forecast_is_the_best_one_on_each_series_latest_windows():
 
     chosen = choose(*_windows_and_future(ar2), None)
     assert chosen["kind"] == "linear" and chosen["coef"].shape == (12, 4)
+    assert chosen["fit"] in simple_forecasts.LINEAR_FITS
 
 
 def test_the_latest_windows_decide_not_the_earlier_ones():
@@ -201,13 +207,11 @@ def test_training_takes_max_steps_or_nearly(framed, max_steps, batch_size):
     nine passes of one batch)."""
     X, y = framed
     model = LSTMForecaster(sequence_length=8, units=2, batch_size=batch_size,
-                           max_steps=max_steps, random_state=0).fit(X, y)
+                           max_steps=max_steps, early_stopping=False, random_state=0).fit(X, y)
     assert 0.9 * max_steps <= model.n_steps_ <= max_steps
 
 
 def test_passes_take_the_most_steps_on_the_most_windows():
-    from sklstm._long import _passes
-
     assert _passes(300, 47, 256) == (300, 2, 23)  # 46 steps on all windows, not 24
     assert _passes(2112, 330, 256) == (2112, 9, 36)  # 324 steps on all, not 330 on 1536
     assert _passes(68_600, 1000, 256) == (64_000, 250, 4)
@@ -222,36 +226,29 @@ def test_the_latest_windows_leave_room_for_earlier_ones(framed, monkeypatch):
     X, y = framed
     seen = {}
     real = simple_forecasts.choose
-    monkeypatch.setattr(simple_forecasts, "choose",
-                        lambda values, z, from_end, *a, **k: seen.setdefault(
-                            "from_end", from_end) is None or real(values, z, from_end, *a, **k))
+
+    def spy(values, z, from_end, *args, **kwargs):
+        seen.update(from_end=from_end, span=kwargs["span"])
+        return real(values, z, from_end, *args, **kwargs)
+
+    monkeypatch.setattr(simple_forecasts, "choose", spy)
     LSTMForecaster(sequence_length=8, units=2, batch_size=8, max_steps=1,
                    random_state=0).fit(X, y)
-    from_end = seen["from_end"]
-    every = X.groupby(level=0).cumcount(ascending=False).to_numpy()
-    span = simple_forecasts.latest_span(every, HORIZON)  # 64 latest windows of 4 series
-    assert len(from_end) == 8
-    assert (from_end < span).sum() == 4  # 4 of the 64 latest, 4 earlier
+    # 16 latest windows per series at least (64 of 4 series); 8 windows sampled
+    assert seen["span"] >= 16 and len(seen["from_end"]) == 8
+    assert (seen["from_end"] < seen["span"]).sum() == 4  # 4 latest, 4 earlier
 
 
-@pytest.mark.parametrize("where", ["X", "y"])
-def test_values_beyond_float32_are_refused_naming_the_series(framed, where):
+def test_values_beyond_float32_are_windowed_in_float64(framed):
+    """The windows are scaled in float64 first: a value float32 cannot hold only makes the
+    windows that hold it large (clipped), it neither fails nor spoils the others."""
     X, y = framed
     X, y = X.copy(), y.copy()
     row = np.flatnonzero(X.index.get_level_values(0) == "s2")[5]
-    (X if where == "X" else y).iloc[row, 0] = 1e39
-    column = "y" if where == "X" else r"y_t\+1"
-    with pytest.raises(ValueError, match=rf"{where}'s column '{column}' holds 1e\+39 in series "
-                                         r"'s2' at time 15, beyond float32's range .* power"):
-        LSTMForecaster(sequence_length=8, max_steps=1).fit(X, y)
-
-
-def test_predict_refuses_values_beyond_float32(framed, fitted):
-    X, _ = framed
-    X = X.copy()
-    X.iloc[3, 0] = -1e39
-    with pytest.raises(ValueError, match=r"X's column 'y' holds -1e\+39 in series 's0' at time 3"):
-        fitted.predict(X)
+    X.iloc[row, 0] = 1e39
+    model = LSTMForecaster(sequence_length=8, units=2, max_steps=3, random_state=0).fit(X, y)
+    others = X.index.get_level_values(0) != "s2"
+    assert np.isfinite(model.predict(X)[others]).all()
 
 
 def test_simple_forecasts_by_hand():
@@ -277,7 +274,7 @@ def test_simple_forecasts_by_hand():
 
 def test_panel_split_tests_the_next_steps_of_every_series(framed):
     X, y = framed
-    cv = PanelSplit(n_splits=3)  # test_size and gap from y's width: 3 and 2
+    cv = PanelSplit(n_splits=3)  # test_size from y's width: 3; no gap
     series = X.index.get_level_values(0).to_numpy()
     times = X.index.get_level_values(1).to_numpy()
     ends = []
@@ -285,7 +282,7 @@ def test_panel_split_tests_the_next_steps_of_every_series(framed):
         for s in np.unique(series):
             tr, te = times[train][series[train] == s], times[test][series[test] == s]
             assert len(te) == HORIZON
-            assert tr.max() + HORIZON - 1 < te.min()  # gap: no training target in the test
+            assert tr.max() + 1 == te.min()  # the test rows continue the training rows
             ends.append(te.max())
     last = pd.Series(times).groupby(series).max()
     assert set(ends[-4:]) == set(last)  # the last fold ends at each series' end
@@ -303,25 +300,26 @@ def test_panel_split_needs_series(framed):
 # --- the global model ---------------------------------------------------------------
 
 
-def test_one_fit_validates_once_and_trains_without_another_pass(framed, monkeypatch):
-    """The long path checks X and y at its boundary (validate_data once, y once), hands
-    the network windows of checked rows, and runs no pass of it besides training."""
+def test_one_fit_validates_once_and_predicts_only_the_held_out_windows(framed, monkeypatch):
+    """A fit checks X and y at its boundary (validate_data once), hands the network
+    windows of checked rows, and runs it only on the held-out windows besides training."""
     import cProfile
     import pstats
 
-    from sklstm import LSTMRegressor
+    from sklstm import _engine
 
     X, y = framed
     passes = []
-    real = LSTMRegressor._network_output
-    monkeypatch.setattr(LSTMRegressor, "_network_output",
-                        lambda self, *a, **k: passes.append(1) or real(self, *a, **k))
+    real = _engine.predict
+    monkeypatch.setattr(_engine, "predict",
+                        lambda model, windows: passes.append(len(windows)) or real(model, windows))
     profile = cProfile.Profile()
-    profile.runcall(LSTMForecaster(sequence_length=8, units=4, max_steps=3).fit, X, y)
+    model = LSTMForecaster(sequence_length=8, units=4, max_steps=3, early_stopping=False)
+    profile.runcall(model.fit, X, y)
     calls = {function: stats[1] for (path, _, function), stats in
              pstats.Stats(profile).stats.items() if path.endswith("sklearn/utils/validation.py")}
-    assert 1 <= calls.get("validate_data", 0) <= 4
-    assert passes == []
+    assert calls.get("validate_data", 0) == 1
+    assert passes == [len(model.conformity_scores_)]  # 4 series, one held-out window each
 
 
 def test_predict_continues_the_training_rows(framed, fitted):
@@ -369,22 +367,22 @@ def test_forecast_refuses_a_missing_series(panel, fitted):
                  series="unique_id", time="ds")
 
 
-def test_fit_refuses_a_series_shorter_than_a_window(framed):
+def test_a_series_shorter_than_a_window_is_padded(framed):
     X, y = framed
-    short = X.index.get_level_values(0) != "s0"
-    keep = short | (X.index.get_level_values(1) < 5)
-    with pytest.raises(ValueError, match=r"shorter than one window .*\['s0'\], the first with 5"):
-        LSTMForecaster(sequence_length=8, max_steps=1).fit(X[keep], y[keep])
+    keep = (X.index.get_level_values(0) != "s0") | (X.index.get_level_values(1) < 5)
+    model = LSTMForecaster(sequence_length=8, units=2, max_steps=1).fit(X[keep], y[keep])
+    assert model.sequence_length_ == 8 and np.isfinite(model.predict(X[keep])).all()
 
 
-def test_wide_and_long_are_not_mixed(framed, fitted, sine_xy):
+def test_wide_and_long_are_not_mixed(framed, fitted):
     X, y = framed
-    with pytest.raises(ValueError, match="fitted on a long panel but X is wide rows"):
+    with pytest.raises(ValueError, match=r"fitted on a long panel \(X indexed by series and "
+                                         r"time\) but X is wide rows"):
         fitted.predict(X.to_numpy())
-    with pytest.raises(ValueError, match="max_steps=5 sets the training of long panels"):
-        LSTMForecaster(max_steps=5).fit(*sine_xy)
-    with pytest.raises(ValueError, match="not available yet for long panels"):
-        fitted.predict_interval(X)
+    wide = LSTMForecaster(sequence_length=4, units=2, max_steps=1).fit(
+        X.to_numpy()[:40], y.to_numpy()[:40])
+    with pytest.raises(ValueError, match="fitted on wide rows but X is a long panel"):
+        wide.predict(X)
 
 
 def test_grid_search_and_cross_validate_with_panel_split(framed):

@@ -1,10 +1,12 @@
 """In-sample and whole-series predictions did not change when the windower gained its memory.
 
 ``tests/data/predictions_before_memory.npz`` holds the predictions of the
-models below, computed by ``reference_predictions()`` at commit 9b987ca,
+README pipeline, computed by ``reference_predictions()`` at commit 9b987ca,
 before :class:`SequenceWindower` remembered the rows before: those inputs
 begin with the fitted rows' own first rows, so the memory must not touch
-them.
+them. (The file held LSTMForecaster's predictions too, until sklstm 0.3 gave
+the forecaster one recipe for every shape; its guarantee, ``predict(X_test)
+== predict(X_full)[test]``, is tested in test_one_forecaster.py.)
 """
 
 from pathlib import Path
@@ -15,7 +17,7 @@ from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from sklstm import LSTMForecaster, LSTMRegressor, SequenceWindower, make_supervised
+from sklstm import LSTMRegressor, SequenceWindower, make_supervised
 from sklstm.datasets import load_seattle_weather
 
 REFERENCE = Path(__file__).parent / "data" / "predictions_before_memory.npz"
@@ -39,14 +41,6 @@ def reference_predictions():
     models = {
         "pipeline_numpy": (_readme_pipeline(), X_train.to_numpy(), y_train.to_numpy(), X.to_numpy()),
         "pipeline_frame": (_readme_pipeline(), X_train, y_train, X),
-        "forecaster_diff": (
-            LSTMForecaster(sequence_length=7, units=4, epochs=3, random_state=0),
-            X_train, y_train, X,
-        ),
-        "forecaster_none": (
-            LSTMForecaster(sequence_length=7, units=4, epochs=3, trend="none", random_state=0),
-            X_train.to_numpy(), y_train.to_numpy(), X.to_numpy(),
-        ),
     }
     out = {}
     for name, (model, X_fit, y_fit, X_all) in models.items():

@@ -31,6 +31,7 @@ from sklstm._series import known_targets, stack_series, stack_targets, unstack_p
 
 NAN = np.nan
 TINY = dict(units=3, epochs=2, batch_size=16, random_state=0)
+FORECASTER = dict(units=3, max_steps=10, batch_size=16, random_state=0)
 
 
 def panel(n_rows=80, n_series=3, seed=0):
@@ -186,10 +187,10 @@ def readme_panel_pipeline():
 
 @pytest.mark.parametrize("make", [
     readme_panel_pipeline,
-    lambda: LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY),
-    lambda: LSTMForecaster(sequence_length=4, target_column=[0, 1, 2], trend="highway",
-                           series_embedding=2, **TINY),
-], ids=["pipeline", "forecaster-diff", "forecaster-highway-embedding"])
+    lambda: LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **FORECASTER),
+    lambda: LSTMForecaster(sequence_length=6, target_column=[0, 1, 2], units=2,
+                           max_steps=10, random_state=0),
+], ids=["pipeline", "forecaster-by-name", "forecaster-by-position"])
 def test_cv_on_a_panel_uses_each_series_memory(make):
     X, y = panel()
     cv = TimeSeriesSplit(3)
@@ -202,11 +203,12 @@ def test_cv_on_a_panel_uses_each_series_memory(make):
         assert fitted.predict(X.iloc[test]).shape == (len(test), 3)
 
 
-def test_forecaster_scales_each_series_on_its_own_training_rows():
+def test_forecaster_knows_each_series_by_its_own_training_rows():
     X, y = panel()
-    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], trend="none",
-                           **TINY).fit(X.iloc[:60], y.iloc[:60])
-    np.testing.assert_array_equal(model.scaler_y_.data_max_, y.iloc[:60].max().to_numpy())
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"],
+                           **FORECASTER).fit(X.iloc[:60], y.iloc[:60])
+    changes = np.abs(np.diff(X.iloc[:60].to_numpy()[:, :3], axis=0)).mean(axis=0)
+    np.testing.assert_allclose(model.series_scale_, changes)
     assert model.n_series_ == 3 and list(model.target_index_) == [0, 1, 2]
     lower, upper = model.predict_interval(X.iloc[60:], coverage=0.5)
     assert lower.shape == upper.shape == (20, 3) and np.all(lower <= upper)
@@ -217,7 +219,7 @@ def test_forecaster_skips_a_series_before_it_starts():
     X, y = X.copy(), y.copy()
     X.iloc[:25, 1] = NAN  # series s1 starts in row 25
     y.iloc[:24, 1] = NAN
-    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **FORECASTER)
     pred = model.fit(X, y).predict(X)
     assert np.isfinite(model.history_["loss"]).all()
     assert np.isfinite(pred[30:]).all() and np.isnan(pred[:25, 1]).all()
@@ -227,8 +229,7 @@ def test_clone_pickle_and_safe_format_keep_a_panel_model(tmp_path):
     X, y = panel()
     for model in (
         readme_panel_pipeline(),
-        LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"],
-                       series_embedding=2, **TINY),
+        LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **FORECASTER),
     ):
         model.fit(X.iloc[:60], y.iloc[:60])
         expected = model.predict(X.iloc[60:])
@@ -240,14 +241,14 @@ def test_clone_pickle_and_safe_format_keep_a_panel_model(tmp_path):
         np.testing.assert_allclose(refit.predict(X.iloc[60:]), expected, rtol=1e-6)
 
 
-def test_grid_search_over_window_units_and_embedding():
+def test_grid_search_over_window_and_units():
     X, y = panel()
     search = GridSearchCV(
-        LSTMForecaster(target_column=["s0", "s1", "s2"], **TINY),
-        {"sequence_length": [3, 5], "units": [2, 3], "series_embedding": [0, 2]},
+        LSTMForecaster(target_column=["s0", "s1", "s2"], **FORECASTER),
+        {"sequence_length": [3, 5], "units": [2, 3]},
         cv=TimeSeriesSplit(2), scoring="neg_mean_absolute_error", error_score="raise",
     ).fit(X, y)
-    assert len(search.cv_results_["params"]) == 8
+    assert len(search.cv_results_["params"]) == 4
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
     assert search.predict(X).shape == y.shape
 
@@ -259,7 +260,7 @@ def two_step_panel_model():
     from sklstm import make_supervised
 
     X2, y2 = make_supervised(history, target=["s0", "s1", "s2"], horizon=2)
-    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **FORECASTER)
     return model.fit(X2, y2), history
 
 
@@ -298,28 +299,20 @@ def test_forecast_of_a_panel_refuses_what_it_cannot_do(two_step_panel_model, kwa
         forecast(model, history, target=["s0", "nope"])
 
 
-def test_intervals_of_a_series_without_known_calibration_rows_are_nan():
+def test_a_series_that_stops_early_is_calibrated_on_its_own_last_windows():
     X, y = panel()
     X, y = X.copy(), y.copy()
-    X.iloc[70:, 2] = NAN  # series s2 stops in row 70: the held-out end never knows it
+    X.iloc[70:, 2] = NAN  # series s2 stops in row 70
     y.iloc[69:, 2] = NAN
-    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
-    model.fit(X, y)
-    with pytest.warns(UserWarning, match=r"1 output\(s\) of y have fewer than 1 known"):
-        lower, upper = model.predict_interval(X.iloc[:60], coverage=0.5)
-    assert np.isnan(lower[:, 2]).all() and np.isfinite(lower[4:, :2]).all()
-    assert np.all(lower[4:, :2] <= upper[4:, :2])
-
-
-def test_highway_trains_on_a_series_that_starts_late():
-    X, y = panel()
-    X, y = X.copy(), y.copy()
-    X.iloc[:20, 1] = NAN
-    y.iloc[:19, 1] = NAN  # row 19 knows s1's next value, not its current one
     model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"],
-                           trend="highway", **TINY).fit(X, y)
-    assert np.isfinite(model.history_["loss"]).all()
-    assert np.isfinite(model.predict(X)[25:]).all()
+                           validation_fraction=0.2, **FORECASTER).fit(X, y)
+    # every series holds out as many of its own last known windows: s2's before row 70
+    assert len(model.conformity_scores_) % 3 == 0
+    lower, upper = model.predict_interval(X.iloc[:60], coverage=0.5)
+    assert np.isfinite(lower[4:]).all() and np.all(lower[4:] <= upper[4:])
+    with pytest.warns(UserWarning, match=r"have no value of target_column \(NaN\)"):
+        pred = model.predict(X.iloc[60:])
+    assert np.isnan(pred[10:, 2]).all() and np.isfinite(pred[:, :2]).all()
 
 
 def test_series_order_must_match_between_y_target_column_and_forecast():
@@ -329,8 +322,8 @@ def test_series_order_must_match_between_y_target_column_and_forecast():
     X2, y2 = make_supervised(X, target=["s0", "s1"], horizon=1)
     with pytest.raises(ValueError, match=r"does not follow the order of the series in y's "
                                          r"columns \['s0', 's1'\]"):
-        LSTMForecaster(sequence_length=3, target_column=["s1", "s0"], **TINY).fit(X2, y2)
-    model = LSTMForecaster(sequence_length=3, target_column=["s0", "s1"], **TINY).fit(X2, y2)
+        LSTMForecaster(sequence_length=3, target_column=["s1", "s0"], **FORECASTER).fit(X2, y2)
+    model = LSTMForecaster(sequence_length=3, target_column=["s0", "s1"], **FORECASTER).fit(X2, y2)
     with pytest.raises(ValueError, match=r"Pass target=\['s0', 's1'\]"):
         forecast(model, X, target=["s1", "s0"])
 
@@ -340,7 +333,7 @@ def test_score_of_a_ragged_panel_uses_the_known_targets():
     X, y = X.copy(), y.copy()
     X.iloc[:20, 1] = NAN
     y.iloc[:19, 1] = NAN
-    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **TINY)
+    model = LSTMForecaster(sequence_length=4, target_column=["s0", "s1", "s2"], **FORECASTER)
     score = model.fit(X, y).score(X, y)
     pred = model.predict(X)
     from sklearn.metrics import r2_score
@@ -364,4 +357,4 @@ def test_an_empty_or_repeated_list_of_series_is_a_clear_error():
     X, y = panel()
     for columns in ([], ["s0", "s0"]):
         with pytest.raises(ValueError, match="must name each series once, and at least one"):
-            LSTMForecaster(sequence_length=3, target_column=columns, **TINY).fit(X, y)
+            LSTMForecaster(sequence_length=3, target_column=columns, **FORECASTER).fit(X, y)

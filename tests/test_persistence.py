@@ -140,7 +140,7 @@ def test_round_trip_of_fitted_grid_search(fitted_search, data, round_trip):
 
 @pytest.fixture(scope="module")
 def fitted_forecasters(sine_frame):
-    """Forecasters whose windowers remember dates in a time zone, and a long panel."""
+    """Forecasters whose memories hold dates in a time zone, and a long panel."""
     from sklstm import make_supervised
 
     frame = sine_frame.tz_localize("Europe/Paris")
@@ -149,16 +149,21 @@ def fitted_forecasters(sine_frame):
                          "v": np.sin(np.arange(80.0) / 5)})
     X_long, y_long = make_supervised(long, "v", series="id", time="t")
     small = {"sequence_length": 4, "units": 3, "random_state": 0}
+    two = pd.DataFrame({"a": np.sin(np.arange(60.0) / 4), "b": np.cos(np.arange(60.0) / 3)},
+                       index=pd.period_range("2000-01", periods=60, freq="M"))
+    X_two, y_two = make_supervised(two, ["a", "b"], horizon=2)
     return {
-        "forecaster_diff": (LSTMForecaster(**small, epochs=2, target_column="y").fit(X, y), X),
-        "forecaster_highway": (
-            LSTMForecaster(**small, epochs=2, target_column="y", trend="highway").fit(X, y), X),
+        "forecaster_wide": (
+            LSTMForecaster(**small, max_steps=2, target_column="y").fit(X, y), X),
+        "forecaster_panel": (
+            LSTMForecaster(**small, max_steps=2, target_column=["a", "b"]).fit(X_two, y_two),
+            X_two),
         "forecaster_long": (LSTMForecaster(**small, max_steps=2).fit(X_long, y_long), X_long),
     }
 
 
 @pytest.mark.parametrize("name", ["regressor", "pipeline", "transformed_target",
-                                  "forecaster_diff", "forecaster_highway", "forecaster_long"])
+                                  "forecaster_wide", "forecaster_panel", "forecaster_long"])
 def test_skops_round_trip_trusts_only_sklstms_types(fitted, fitted_forecasters, name):
     sio = pytest.importorskip("skops.io")
     from sklstm import skops_trusted_types
@@ -172,15 +177,15 @@ def test_skops_round_trip_trusts_only_sklstms_types(fitted, fitted_forecasters, 
         sio.loads(data)  # skops's own guarantee: nothing it does not trust is built
 
 
-def test_skops_keeps_the_windowers_memory_of_time(fitted_forecasters):
+def test_skops_keeps_the_memory_of_time(fitted_forecasters):
     sio = pytest.importorskip("skops.io")
     from sklstm import skops_trusted_types
 
-    model, X = fitted_forecasters["forecaster_diff"]
+    model, X = fitted_forecasters["forecaster_wide"]
     loaded = sio.loads(sio.dumps(model), trusted=skops_trusted_types())
-    memory = loaded.windower_.last_window_index_
-    pd.testing.assert_index_equal(memory, model.windower_.last_window_index_)
-    assert str(memory.tz) == "Europe/Paris" and memory.freqstr == "D"
+    memory = loaded.memory_["times"]
+    pd.testing.assert_index_equal(memory, model.memory_["times"])
+    assert str(memory.tz) == "Europe/Paris" and loaded.clock_ == ("date", "D", "Europe/Paris")
     # the rows after the training data still see its end
     np.testing.assert_array_equal(loaded.predict(X.iloc[-3:]), model.predict(X.iloc[-3:]))
 
@@ -218,24 +223,24 @@ def test_safe_round_trip_predicts_identically(fitted, name, layout, tmp_path):
     assert repr(clone(loaded)) == repr(clone(model))
 
 
-@pytest.mark.parametrize("trend", ["diff", "highway"])
-def test_forecaster_round_trip_keeps_predictions_and_intervals(data, trend, tmp_path):
-    X, y = data
-    forecaster = LSTMForecaster(sequence_length=4, units=3, epochs=2, trend=trend,
-                                random_state=0).fit(X, y)
+@pytest.mark.parametrize("name", ["forecaster_wide", "forecaster_panel", "forecaster_long"])
+def test_forecaster_round_trip_keeps_predictions_and_intervals(fitted_forecasters, name,
+                                                               tmp_path):
+    forecaster, X = fitted_forecasters[name]
     loaded = load_estimator(save_estimator(forecaster, tmp_path / "f.zip"))
     assert repr(loaded) == repr(forecaster)
     np.testing.assert_array_equal(loaded.predict(X), forecaster.predict(X))
-    for got, expected in zip(loaded.predict_interval(X), forecaster.predict_interval(X)):
+    for got, expected in zip(loaded.predict_interval(X, coverage=0.5),
+                             forecaster.predict_interval(X, coverage=0.5)):
         np.testing.assert_array_equal(got, expected)
 
 
 def test_loaded_forecaster_remembers_the_end_of_its_training_rows(sine_frame, tmp_path):
     X, y = sine_frame.iloc[:-1], sine_frame["y"].iloc[1:].set_axis(sine_frame.index[:-1])
-    forecaster = LSTMForecaster(sequence_length=6, units=3, epochs=1, random_state=0)
+    forecaster = LSTMForecaster(sequence_length=6, units=3, max_steps=2, random_state=0)
     forecaster.fit(X.iloc[:150], y.iloc[:150])
     loaded = load_estimator(save_estimator(forecaster, tmp_path / "f"))
-    pd.testing.assert_index_equal(loaded.windower_.last_window_index_, X.index[145:150])
+    pd.testing.assert_index_equal(loaded.memory_["times"], X.index[144:150], exact=False)
     # the first rows after the training rows are windowed with their real past
     np.testing.assert_array_equal(loaded.predict(X.iloc[150:]), forecaster.predict(X)[150:])
 
@@ -260,9 +265,12 @@ def test_forecasters_saved_by_0_2_load_and_predict_as_they_did(name, tmp_path):
         # it saves again without a function, and a refit builds today's network
         again = load_estimator(save_estimator(loaded, tmp_path / "again.zip"))
         np.testing.assert_array_equal(again.predict(X), expected[name])
+        # a refit runs today's one recipe (trend is deprecated: it warns)
         y = X["y"].shift(-1).to_numpy()[:-1]
-        refit = clone(loaded).fit(X.iloc[:-1], y)
-        assert refit.regressor_.highway == 1 and np.isfinite(refit.predict(X)).all()
+        with pytest.warns(FutureWarning, match="trend='highway' was deprecated"):
+            refit = clone(loaded).set_params(epochs="deprecated", series_embedding="deprecated",
+                                             max_steps=2).fit(X.iloc[:-1], y)
+        assert not hasattr(refit, "regressor_") and np.isfinite(refit.predict(X)).all()
 
 
 def test_only_allow_listed_functions_are_rebuilt(tmp_path):

@@ -13,7 +13,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import get_tags
 
 from sklstm import LSTMRegressor, SequenceWindower
-from sklstm import _programs, _training
+from sklstm import _engine, _programs
 from sklstm._checks import InvalidParameterError
 from sklstm._model import build_lstm_model
 
@@ -218,7 +218,7 @@ def test_verbose_shows_a_progress_bar(windows, capsys):
 
 
 def test_keras_fit_path_for_other_backends(windows, monkeypatch):
-    monkeypatch.setattr(_training, "uses_jax_engine", lambda: False)
+    monkeypatch.setattr(_engine, "uses_jax_engine", lambda: False)
     X, y = windows
     reg = LSTMRegressor(**TINY).fit(X, y)
     assert set(reg.history_) >= {"loss", "val_loss"}
@@ -436,7 +436,7 @@ def test_every_fitted_attribute_is_documented(fitted, windows):
 
     X2 = pd.DataFrame(np.nan_to_num(windows[0][:, :, 0]), columns=[f"t{i}" for i in range(5)])
     frame_fitted = LSTMRegressor(**TINY).fit(X2, windows[1])
-    forecaster = LSTMForecaster(sequence_length=3, units=2, epochs=1, random_state=0).fit(
+    forecaster = LSTMForecaster(sequence_length=3, units=2, max_steps=1, random_state=0).fit(
         pd.DataFrame({"a": windows[1]})[:-1], windows[1][1:])
     for estimator in (fitted, frame_fitted, forecaster):
         fitted_names = {k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")}
@@ -444,7 +444,7 @@ def test_every_fitted_attribute_is_documented(fitted, windows):
 
 
 def test_cosine_decay_goes_from_one_to_zero_along_half_a_cosine():
-    assert [_training.cosine_decay(step, 4) for step in range(5)] == pytest.approx(
+    assert [_engine.cosine_decay(step, 4) for step in range(5)] == pytest.approx(
         [1.0, (1 + np.sqrt(0.5)) / 2, 0.5, (1 - np.sqrt(0.5)) / 2, 0.0])
 
 
@@ -452,10 +452,10 @@ def test_cosine_decay_goes_from_one_to_zero_along_half_a_cosine():
 def test_cosine_schedule_sets_every_batch_and_keeps_the_step_size(windows, monkeypatch, engine):
     X, y = windows
     if engine == "keras":
-        monkeypatch.setattr(_training, "uses_jax_engine", lambda: False)
+        monkeypatch.setattr(_engine, "uses_jax_engine", lambda: False)
     seen = []
-    real = _training.cosine_decay
-    monkeypatch.setattr(_training, "cosine_decay", lambda s, t: seen.append((s, t)) or real(s, t))
+    real = _engine.cosine_decay
+    monkeypatch.setattr(_engine, "cosine_decay", lambda s, t: seen.append((s, t)) or real(s, t))
     params = {**TINY, "early_stopping": False, "learning_rate": 0.01}
     cosine = LSTMRegressor(**params, learning_rate_schedule="cosine").fit(X, y)
     n_batches = -(-len(X) // TINY["batch_size"])

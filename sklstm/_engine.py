@@ -1,4 +1,10 @@
-"""The training and prediction loops behind LSTMRegressor on JAX.
+"""The network engine: train a Keras network on windows and targets; predict.
+
+Both faces use it: :class:`~sklstm.LSTMRegressor` (SciKeras's hook
+``_fit_keras_model`` calls :func:`train`) and :class:`~sklstm.LSTMForecaster`
+(whose recipe builds the windows and the network and calls :func:`train` and
+:func:`predict` itself). Nothing here reads or sets an estimator's state: a
+Keras model and arrays go in, a :class:`Training` comes out.
 
 On the JAX backend, sklstm runs its own loop over Keras's pure
 ``train_step`` instead of ``keras.Model.fit``, because in a grid search the
@@ -26,6 +32,7 @@ Other backends fall back to ``Model.fit`` / ``Model.predict``.
 """
 
 import math
+import warnings
 from typing import NamedTuple
 
 import keras
@@ -198,6 +205,7 @@ def fit_jax(
     verbose,
     callbacks,
     learning_rate_schedule="constant",
+    validate_start=False,
 ):
     """Train ``model`` in place on the JAX backend; return a :class:`Training`.
 
@@ -216,6 +224,11 @@ def fit_jax(
     learning_rate_schedule : {"constant", "cosine"}
         "cosine" anneals the step size from the optimizer's own down to 0
         over ``epochs`` (:func:`cosine_decay`, one value per batch).
+    validate_start : bool
+        With ``validation``, the starting weights compete too: their
+        validation loss is computed before the first update, and if no
+        epoch beats it the starting weights are kept (a network that learns
+        a correction from a zero head then adds none).
 
     The model's variables are written only at the end (or for callbacks),
     so an exception during training leaves the model as it was.
@@ -250,6 +263,10 @@ def fit_jax(
         history["val_loss"] = []
         best = (np.inf, None, None)  # loss, weights, predictions
         stale_epochs = 0
+        if validate_start:
+            start_loss, start_predictions = _validation_loss(model, steps, state, *validation)
+            best = (start_loss, state[:2], start_predictions)
+            history["start_val_loss"] = [start_loss]
     callback_list = None
     if callbacks:
         callback_list = keras.callbacks.CallbackList(callbacks, model=model)
@@ -333,3 +350,133 @@ def fit_jax(
     if callback_list is not None:
         callback_list.on_train_end()
     return Training(history, first_loss, latest, initial[:2])
+
+
+# a final loss below this is no divergence; a recipe whose loss is in units of
+# each window's changes passes a higher floor (a correction network that starts
+# at a loss of 0 on a flat series drifts a little: JAX's |x| has gradient 1 at 0)
+LOSS_FLOOR = 1e-12
+
+
+def train(model, X, y, *, sample_weight=None, epochs, batch_size, seed, shuffle=True,
+          validation=None, n_iter_no_change=10, tol=0.0, verbose=0, callbacks=None,
+          learning_rate_schedule="constant", validate_start=False, loss_floor=LOSS_FLOOR,
+          stacklevel=2):
+    """Train the compiled ``model`` in place on windows ``X`` and targets ``y``.
+
+    The one training entry of both faces: sklstm's loop on JAX
+    (:func:`fit_jax`), ``Model.fit`` on other backends, then the divergence
+    check (:func:`warn_if_diverged`). Arguments as :func:`fit_jax`; ``seed``
+    seeds shuffling (and Keras's global seed on other backends);
+    ``stacklevel`` points the divergence warning at the user's call, counted as
+    ``warnings.warn`` counts it from this function.
+
+    Returns
+    -------
+    training : Training
+    """
+    if uses_jax_engine():
+        training = fit_jax(
+            model, X, y, sample_weight=sample_weight, epochs=epochs, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, validation=validation,
+            n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose, callbacks=callbacks,
+            learning_rate_schedule=learning_rate_schedule, validate_start=validate_start,
+        )
+    else:
+        training = _fit_with_keras(
+            model, X, y, sample_weight=sample_weight, epochs=epochs, batch_size=batch_size,
+            shuffle=shuffle, seed=seed, validation=validation,
+            n_iter_no_change=n_iter_no_change, tol=tol, verbose=verbose, callbacks=callbacks,
+            learning_rate_schedule=learning_rate_schedule, validate_start=validate_start,
+        )
+    warn_if_diverged(model, training, X, y, floor=loss_floor, stacklevel=stacklevel + 1)
+    return training
+
+
+def predict(model, X):
+    """The network's output for windows ``X`` (n, sequence_length, n_features), NaN masked."""
+    if uses_jax_engine():
+        return predict_jax(model, X)
+    return model.predict(np.asarray(X, dtype=np.float32), batch_size=1024, verbose=0)
+
+
+class _FirstBatchLoss(keras.callbacks.Callback):
+    """The loss of Model.fit's first batch: computed with the starting weights."""
+
+    loss = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.loss is None and logs and "loss" in logs:
+            self.loss = float(logs["loss"])
+
+
+def _fit_with_keras(model, X, y, *, sample_weight, epochs, batch_size, shuffle, seed,
+                    validation, n_iter_no_change, tol, verbose, callbacks,
+                    learning_rate_schedule, validate_start):
+    """Model.fit on another backend, handing back what sklstm's loop does."""
+    first = _FirstBatchLoss()
+    callbacks = [first, *(callbacks or [])]
+    if learning_rate_schedule == "cosine":
+        callbacks.append(CosineDecay(epochs * math.ceil(len(X) / batch_size)))
+    held_out = None if validation is None else validation[0]
+    if validation is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(
+            patience=n_iter_no_change, min_delta=tol, restore_best_weights=True,
+        ))
+        known = ~np.isnan(validation[1]).any(axis=1)  # Model.fit scores NaN targets as NaN
+        validation = (np.asarray(validation[0], dtype=np.float32)[known], validation[1][known])
+    start = None
+    if validate_start and validation is not None:
+        loss = _per_sample_loss(model)
+        start = (model.get_weights(), float(np.mean(keras.ops.convert_to_numpy(
+            loss(validation[1], predict(model, validation[0]))))))
+    keras.utils.set_random_seed(int(seed))
+    fit = model.fit(
+        np.asarray(X, dtype=np.float32), y, validation_data=validation,
+        sample_weight=sample_weight, epochs=epochs, batch_size=batch_size,
+        shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+    )
+    if start is not None and not min(fit.history["val_loss"]) < start[1]:
+        model.set_weights(start[0])  # no epoch beat the starting weights
+    held = None if held_out is None else predict(model, held_out)
+    return Training(fit.history, first.loss, held)
+
+
+def warn_if_diverged(model, training, X, y, *, floor=LOSS_FLOOR, stacklevel=2):
+    """Warn when the training loss ends far above the loss it started from.
+
+    The start is the first batch's loss, which the loop computed with the
+    starting weights; the first batch may not be typical (unshuffled rows of
+    a trend), so a suspicious end is confirmed with the starting weights on
+    up to 256 evenly spread rows: one small pass, only then.
+    """
+    losses = training.history.get("loss", [])
+    start = training.first_loss
+    if start is None or not losses or not losses[-1] > 10 * start + floor:
+        return
+    if training.start_weights is not None:
+        start = _loss_with(model, training.start_weights, X, y)
+        if start is None or not losses[-1] > 10 * start + floor:
+            return
+    # the step size as the user wrote it (float32 holds 0.003 as 0.0030000000260...)
+    rate = float(f"{float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)):.7g}")
+    warnings.warn(
+        f"The training loss ended at {losses[-1]:.4g}, more than 10 times the "
+        f"{start:.4g} it started from: training went the wrong way. Lower "
+        f"learning_rate (now {rate}) or scale X and y.",
+        RuntimeWarning, stacklevel=stacklevel,
+    )
+
+
+def _loss_with(model, weights, X, y, max_rows=256):
+    """The mean loss of the network with ``weights`` on up to ``max_rows`` spread rows."""
+    loss = _per_sample_loss(model)
+    if not callable(loss) or not len(X):
+        return None
+    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(int))
+    try:
+        pred = predict_jax(model, X[rows], None, *weights)
+        return float(np.mean(np.asarray(loss(np.asarray(y[rows], dtype=np.float32),
+                                             pred.reshape(np.shape(y[rows]))))))
+    except Exception:  # a custom loss that needs more than (y_true, y_pred)
+        return None

@@ -1,0 +1,512 @@
+"""The one recipe: how LSTMForecaster turns a panel into a trained network and forecasts.
+
+Every shape of data reaches here as a :class:`~sklstm._panel.Panel`, and
+one recipe serves them all (measured lever by lever in ``benchmarks/m4.md``):
+
+- **Window scaling.** Each window is scaled by itself: its values relative
+  to its last value, in units of its mean absolute one-step change (the
+  scaling that made NHITS and N-BEATS beat seasonal naive on M4), in
+  float64, then handed to the float32 network. A flat window takes its
+  series' typical change as its unit, or a millionth of its level for a
+  constant series, so that no unit can blow a forecast up.
+- **A simple forecast plus a learned correction.** The network learns the
+  correction to the best simple forecast of the training windows
+  (``_simple_forecasts``: the last value, seasonal means or medians, a
+  robust linear autoregression), from a zero head: untrained, it *is* the
+  simple forecast.
+- **A season per LSTM step** for windows of whole seasons of 96 steps or
+  more.
+- **A budget of gradient steps** on sampled windows (``max_steps``), with a
+  cosine-annealed step size: the cost follows the steps, not the panel.
+- **Held-out last steps.** Each series' latest windows are never trained
+  on: they stop training early (the untrained network, the simple forecast
+  alone, competes) and calibrate split-conformal intervals.
+- **Honest targets.** A target whose time lies after the step that follows
+  a series' last training row is never trained on (it would be a test
+  fold's target in cross-validation): so a splitter needs no gap, and the
+  test rows continue the training rows.
+"""
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _simple_forecasts as simple_forecasts
+from ._panel import SeriesGrid
+
+# The engine (Keras, JAX) loads when a network is built or run, not on import:
+# the command line reads its defaults here before it decides to fit.
+
+# sequence_length="auto": this many seasons, or this many horizons, or
+# MIN_AUTO_LENGTH steps, whichever is longest (measured on M4 Weekly, hourly
+# panels and the single-series bench: benchmarks/m4.md)
+AUTO_SEASONS = 2
+AUTO_HORIZONS = 4
+MIN_AUTO_LENGTH = 14
+AUTO_UNITS = 64  # units="auto"
+AUTO_BATCH_SIZE = 256  # batch_size="auto"
+AUTO_STEPS = 1000  # max_steps="auto", or ...
+AUTO_PASSES = 40  # ... at most this many passes over the windows of a small panel
+FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM step
+MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
+PASS_TOLERANCE = 0.95  # whole passes may take 5% fewer steps than max_steps, for more windows
+SCALE_CHUNK = 8192  # windows scaled at a time
+PREDICT_CHUNK = 65_536  # windows predicted at a time
+LOSS_FLOOR = 0.01  # of the divergence warning, in scaled units (flat windows drift)
+MAX_SCALED = 1e6  # scaled values are clipped here: a jump after a flat window stays finite
+FLAT_UNIT = 1e-6  # the unit of a constant series' window, relative to its level
+SERIES_DRIFT = True  # the linear simple forecast reads each series' drift (benchmarks/m4.md)
+CORRECTION_CHECK = False  # a correction worse than none on the held-out windows is dropped
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the recipe takes from the forecaster's parameters, resolved.
+
+    ``sequence_length`` and ``max_steps`` may be ``"auto"``; ``passes`` is
+    the deprecated ``epochs`` (passes over the training windows), or None.
+    """
+
+    sequence_length: object
+    units: tuple
+    season_length: object
+    max_steps: object
+    batch_size: int
+    learning_rate: float
+    dropout: float
+    early_stopping: bool
+    validation_fraction: float
+    n_iter_no_change: int
+    seed: int
+    verbose: int
+    passes: object = None
+
+
+def auto_sequence_length(horizon, season_length):
+    """sequence_length="auto": two seasons, four horizons or 14 steps, in whole seasons."""
+    m = season_length or 1
+    longest = max(AUTO_SEASONS * m, AUTO_HORIZONS * horizon, MIN_AUTO_LENGTH)
+    return m * -(-longest // m)
+
+
+def lstm_fold(sequence_length, season_length):
+    """Steps of the window the LSTM reads at once: a season for long windows, else 1.
+
+    A window of ``FOLD_FROM`` steps or more, in whole seasons, is read a
+    season per LSTM step (the hourly panels' 192 hours: 8 steps; fits about
+    10 times faster, as well or better: benchmarks/m4.md); a shorter one
+    step by step (on monthly US employment, 48 months read as 4 seasons
+    fitted worse than as 48 steps).
+    """
+    m = season_length or 1
+    long_enough = sequence_length >= FOLD_FROM and sequence_length % m == 0
+    return m if m > 1 and long_enough else 1
+
+
+def fold_windows(windows, fold):
+    """Windows (n, L, F) read ``fold`` steps at a time: (n, L / fold, fold * F)."""
+    n, L, F = windows.shape
+    return windows.reshape(n, L // fold, fold * F)
+
+
+def resolve_sequence_length(sequence_length, horizon, season_length, spans, *, owner):
+    """The window length: the parameter, or "auto" cut to the shortest series.
+
+    ``spans`` are the steps each series covers. "auto" shrinks to the
+    shortest series (in whole seasons where it holds one), down to one
+    horizon; a series shorter than an explicit length is refused by name
+    elsewhere (its windows would be mostly padding, which is allowed).
+    """
+    if sequence_length != "auto":
+        return int(sequence_length)
+    L = auto_sequence_length(horizon, season_length)
+    shortest = int(spans[spans > 0].min()) if (spans > 0).any() else L
+    if L > shortest:
+        m = season_length or 1
+        L = max(shortest // m * m if shortest >= m else shortest, horizon, 1)
+    return L
+
+
+@contextmanager
+def _quiet_nan_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows (masked steps)
+        yield
+
+
+def window_units(values, fallback):
+    """Each window's unit: its mean absolute one-step change, or ``fallback`` where flat.
+
+    ``values`` (n, L) are the windows' own values, ``fallback`` (n,) the unit
+    of a flat window: its series' typical change, else a millionth of its
+    level (:data:`FLAT_UNIT`), else :data:`FLAT_UNIT` itself (a series of zeros).
+    """
+    unit = np.empty(len(values))
+    with _quiet_nan_warnings():
+        for start in range(0, len(values), SCALE_CHUNK):  # bounded temporaries
+            chunk = values[start:start + SCALE_CHUNK]
+            unit[start:start + SCALE_CHUNK] = np.nanmean(np.abs(np.diff(chunk, axis=1)), axis=1)
+    last = values[:, -1]
+    level = np.where(np.isfinite(last) & (np.abs(last) > 0), np.abs(last), 1.0)
+    flat = np.where(np.isfinite(fallback) & (fallback > 0), fallback, FLAT_UNIT * level)
+    return np.where(np.isfinite(unit) & (unit > 0), unit, flat)
+
+
+def scale_windows(windows, fallback, targets=None, *, last=None, unit=None):
+    """Windows relative to their last value, in units of their own changes: float32 for the net.
+
+    ``windows`` (n, L, F) are float64, the series' own values first;
+    ``fallback`` (n,) the units of flat windows (:func:`window_units`). The
+    series' values become ``(value - last) / unit``; the other features are
+    standardised within the window. ``last`` and ``unit``, when given, are
+    those already computed for these windows. Returns the scaled windows
+    (float32), the scaled ``targets`` (float32, or None) and ``(last, unit)``
+    to undo it.
+    """
+    values = windows[:, :, 0]
+    if last is None:
+        last, unit = values[:, -1].copy(), window_units(values, fallback)
+    out = np.empty(windows.shape, dtype=np.float32)
+    with np.errstate(invalid="ignore", over="ignore"):
+        out[:, :, 0] = np.clip((values - last[:, None]) / unit[:, None], -MAX_SCALED, MAX_SCALED)
+        if windows.shape[2] > 1:
+            others = windows[:, :, 1:]
+            with _quiet_nan_warnings():
+                mean = np.nanmean(others, axis=1, keepdims=True)
+                std = np.nanstd(others, axis=1, keepdims=True)
+            std = np.where(np.isfinite(std) & (std > 0), std, 1.0)
+            out[:, :, 1:] = np.clip((others - np.nan_to_num(mean)) / std, -MAX_SCALED, MAX_SCALED)
+    z = None
+    if targets is not None:
+        with np.errstate(invalid="ignore", over="ignore"):
+            z = np.clip((targets - last[:, None]) / unit[:, None], -MAX_SCALED, MAX_SCALED)
+        z = z.astype(np.float32)
+    return out, z, (last, unit)
+
+
+class ScaledWindows:
+    """The scaled windows of ``rows`` of a grid, made a batch at a time, never all at once.
+
+    The training loop indexes it with a batch's rows (and predictions slice
+    it block by block): each time, only those windows are read from the
+    grid, scaled (with the ``last`` and ``unit`` computed once for every
+    row) and folded a season per step. ``numpy.asarray`` makes them all.
+    """
+
+    ndim = 3
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, grid, rows, last, unit, fold):
+        self.grid, self.rows, self.last, self.unit, self.fold = grid, rows, last, unit, fold
+        L, n_features = grid.sequence_length, grid.n_features
+        self.shape = (len(rows), L // fold, fold * n_features)
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, rows):
+        if isinstance(rows, slice):
+            return ScaledWindows(self.grid, self.rows[rows], self.last[rows], self.unit[rows],
+                                 self.fold)
+        windows, _, _ = scale_windows(self.grid.windows(self.rows[rows]), None,
+                                      last=self.last[rows], unit=self.unit[rows])
+        return fold_windows(windows, self.fold)
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[np.arange(len(self))]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def window_stats(grid, rows, fallback):
+    """For ``rows``' windows: their last values, units and scaled own values, chunk by chunk.
+
+    Returns ``(last, unit, values)``: float64 (n,), float64 (n,) and the
+    series' own scaled values (n, sequence_length) in float32, which the
+    simple forecasts read; no more than a chunk of whole windows exists at once.
+    """
+    n, L = len(rows), grid.sequence_length
+    last, unit = np.empty(n), np.empty(n)
+    values = np.empty((n, L), dtype=np.float32)
+    for start in range(0, n, SCALE_CHUNK):
+        chunk = slice(start, start + SCALE_CHUNK)
+        own = grid.windows(rows[chunk], features=[0])[:, :, 0]
+        last[chunk], unit[chunk] = own[:, -1], window_units(own, fallback[chunk])
+        with np.errstate(invalid="ignore", over="ignore"):
+            values[chunk] = np.clip((own - last[chunk, None]) / unit[chunk, None],
+                                    -MAX_SCALED, MAX_SCALED)
+    return last, unit, values
+
+
+def scaled_targets(targets, last, unit):
+    """Targets relative to their window's last value, in its units (float32, clipped)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        z = np.clip((targets - last[:, None]) / unit[:, None], -MAX_SCALED, MAX_SCALED)
+    return z.astype(np.float32)
+
+
+def drift_in_units(drift, unit):
+    """Each window's series drift (mean one-step change) in the window's unit, or None."""
+    if not SERIES_DRIFT:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        return np.clip(np.nan_to_num(drift / unit), -MAX_SCALED, MAX_SCALED)
+
+
+def honest_targets(panel, y):
+    """``y`` with every target after the step that follows its series' last row unknown (NaN).
+
+    Row ``t``'s targets are the values at ``t+1 .. t+h``. In cross-validation
+    the training rows' last targets reach into the test block, whose own
+    targets they then are; the value at ``t+1`` after the last row is the
+    first test row's input, never a test target. So no target later than it
+    is trained on, whatever the splitter: this is what makes a fold's score
+    honest without a gap.
+    """
+    horizon = y.shape[1]
+    end = panel.last_steps()[panel.codes] + 1
+    target_steps = panel.steps[:, None] + np.arange(1, horizon + 1)
+    return np.where(target_steps <= end[:, None], y, np.nan)
+
+
+def held_out_count(n_known, validation_fraction, n_series=1):
+    """Windows each series holds out: ``validation_fraction`` of a typical series' ``n_known``
+    scorable windows, spread over the ``n_series`` series, at least one (none of a series
+    with fewer than two)."""
+    if not validation_fraction or n_known < 2:
+        return 0
+    total = round(validation_fraction * n_known)
+    return int(min(max(1, -(-total // n_series)), n_known - 1))
+
+
+def hold_out(panel, known, validation_fraction):
+    """Each series' latest windows to hold out: ``(held, first_held_step)``.
+
+    ``known`` marks the rows that can be scored (a known value, fully known
+    targets, a weight above 0). ``validation_fraction`` of a typical
+    series' known rows (the median number) are held out in all, spread over
+    the series: the same number from the end of every series, at least one
+    (where a series has two known rows). A single series of 1,300 rows holds
+    out its last 130; a panel of 400 series of 700 rows one window each (the
+    latest data is worth the most to train on: ``benchmarks/m4.md``).
+    ``first_held_step`` is each series' first held-out step (int64 max
+    where none): training targets stop there.
+    """
+    n_series = panel.n_series
+    first = np.full(n_series, np.iinfo(np.int64).max)
+    held = np.zeros(len(panel), dtype=bool)
+    rows = np.flatnonzero(known)
+    if not validation_fraction or len(rows) < 2:
+        return held, first
+    per_series = np.bincount(panel.codes[rows], minlength=n_series)
+    with_rows = int((per_series > 0).sum())
+    typical = int(np.median(per_series[per_series > 0]))
+    # the last `count` known rows of each series, never all of them
+    count = np.minimum(held_out_count(typical, validation_fraction, with_rows),
+                       np.maximum(per_series - 1, 0))
+    codes = panel.codes[rows]
+    starts = np.r_[0, np.cumsum(per_series)[:-1]]
+    rank_from_end = per_series[codes] - 1 - (np.arange(len(rows)) - starts[codes])
+    chosen = rows[rank_from_end < count[codes]]
+    held[chosen] = True
+    np.minimum.at(first, panel.codes[chosen], panel.steps[chosen])
+    return held, first
+
+
+def _passes(n_candidates, steps, batch_size):
+    """``(n_windows, batches per pass, passes)``: whole passes within ``steps``.
+
+    The training loop runs ``ceil(n_windows / batch_size)`` batches a pass.
+    Of the pass lengths that fit the candidate windows (and MAX_WINDOWS),
+    the longest whose whole passes take within 5% of the most steps any
+    takes: all of a small panel's windows, rather than a few more steps on
+    fewer of them.
+    """
+    most = min(steps * batch_size, MAX_WINDOWS, n_candidates)
+    batches = np.arange(1, -(-most // batch_size) + 1)
+    taken = batches * (steps // batches)
+    n_batches = int(batches[taken >= PASS_TOLERANCE * taken.max()].max())
+    return min(most, n_batches * batch_size), n_batches, steps // n_batches
+
+
+def _budget(settings, n_candidates):
+    """``(n_windows, batches per pass, passes)`` the settings allow on these windows."""
+    batch_size = min(settings.batch_size, n_candidates)
+    if settings.passes is not None:  # the deprecated epochs: whole passes
+        n_windows = min(n_candidates, MAX_WINDOWS)
+        n_batches = -(-n_windows // batch_size)
+        return n_windows, n_batches, int(settings.passes)
+    steps = AUTO_STEPS if settings.max_steps == "auto" else int(settings.max_steps)
+    if settings.max_steps == "auto":
+        # a small panel stops at AUTO_PASSES passes over its windows (more overfits)
+        steps = min(steps, max(1, int(np.ceil(AUTO_PASSES * n_candidates / batch_size))))
+    return _passes(n_candidates, steps, batch_size)
+
+
+@dataclass
+class Fitted:
+    """What a fit of the recipe hands back; the forecaster keeps it as its attributes."""
+
+    model: object
+    history: dict
+    n_steps: int
+    sequence_length: int
+    fold: int
+    simple_forecast: dict
+    conformity_scores: np.ndarray
+    series_scale: np.ndarray
+    series_drift: np.ndarray
+
+
+def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
+    """Train the recipe on ``panel`` and its targets ``y`` (n_rows, horizon); a :class:`Fitted`.
+
+    ``y`` holds NaN where a target is unknown; ``weights`` (n_rows,) or None
+    weigh each row's loss (0 leaves a row out).
+    """
+    rng = np.random.default_rng(settings.seed)
+    horizon = y.shape[1]
+    m = settings.season_length or 1
+    L = resolve_sequence_length(settings.sequence_length, horizon, settings.season_length,
+                                panel.spans(), owner=owner)
+    y = honest_targets(panel, y)
+    weight = np.ones(len(panel)) if weights is None else weights
+    known = np.isfinite(y).all(axis=1) & np.isfinite(panel.values[:, 0]) & (weight > 0)
+    held, first_held = hold_out(panel, known, settings.validation_fraction)
+    # training targets stop at each series' first held-out step, as at its end
+    target_steps = panel.steps[:, None] + np.arange(1, horizon + 1)
+    y_train = np.where(target_steps <= first_held[panel.codes][:, None], y, np.nan)
+    candidates = np.flatnonzero(np.isfinite(y_train).all(axis=1) & known & ~held)
+    if not len(candidates):
+        raise ValueError(
+            f"{owner}: no row has a known value and fully known targets to train on "
+            f"(horizon={horizon}); give longer series, or more rows with values."
+        )
+    series_drift, series_scale = panel.series_changes()
+    grid = SeriesGrid(panel, L)
+    n_windows, n_batches, passes = _budget(settings, len(candidates))
+    # sampled windows, the same ones each pass: the cost follows the steps, the
+    # memory at most MAX_WINDOWS; each series' latest windows, which choose the
+    # simple forecast, are among them (at most half of them)
+    # each candidate's steps before its series' latest candidate: the latest
+    # windows choose the simple forecast, as a forecast would be judged
+    latest_step = np.full(panel.n_series, np.iinfo(np.int64).min)
+    np.maximum.at(latest_step, panel.codes[candidates], panel.steps[candidates])
+    offset = latest_step[panel.codes] - panel.steps
+    span = simple_forecasts.latest_span(offset[candidates], horizon)
+    is_latest = offset[candidates] < span
+    latest, others = candidates[is_latest], candidates[~is_latest]
+    n_latest = min(len(latest), simple_forecasts.SAMPLE,
+                   max(n_windows // 2, n_windows - len(others)))
+    if len(latest) > n_latest:
+        latest = np.sort(rng.choice(latest, n_latest, replace=False))
+    if len(others) > n_windows - len(latest):
+        others = rng.choice(others, n_windows - len(latest), replace=False)
+    rows = np.union1d(latest, others)
+    fold = lstm_fold(L, m)
+    # the sampled windows: their scale and own values now, the windows a batch at a time
+    codes = panel.codes[rows]
+    last, unit, values = window_stats(grid, rows, series_scale[codes])
+    z = scaled_targets(y_train[rows], last, unit)
+    drift = drift_in_units(series_drift[codes], unit)
+    simple = simple_forecasts.choose(values, z, offset[rows], settings.season_length,
+                                     span=span, drift=drift)
+    z -= simple_forecasts.forecast(simple, values, horizon, drift)
+    windows = ScaledWindows(grid, rows, last, unit, fold)
+    del values
+
+    validation = None
+    held_rows = np.flatnonzero(held)
+    if len(held_rows):
+        codes = panel.codes[held_rows]
+        last, unit, values = window_stats(grid, held_rows, series_scale[codes])
+        z_val = scaled_targets(y[held_rows], last, unit)
+        z_val -= simple_forecasts.forecast(simple, values, horizon,
+                                           drift_in_units(series_drift[codes], unit))
+        validation = (ScaledWindows(grid, held_rows, last, unit, fold), z_val)
+
+    from . import _engine
+
+    model = build_network(windows.shape[1:], horizon, settings)
+    batch_size = min(settings.batch_size, len(rows))
+    training = _engine.train(
+        model, windows, z,
+        sample_weight=None if weights is None else weights[rows].astype(np.float32),
+        epochs=passes, batch_size=batch_size, seed=settings.seed,
+        validation=validation if settings.early_stopping else None,
+        n_iter_no_change=settings.n_iter_no_change, verbose=settings.verbose,
+        learning_rate_schedule="cosine", validate_start=True,
+        loss_floor=LOSS_FLOOR, stacklevel=5,
+    )
+    history = dict(training.history)
+    if validation is None:
+        scores = np.empty((0, horizon))
+    else:
+        kept = training.validation_predictions
+        if kept is None:  # early stopping off: the held-out rows are predicted once
+            kept = np.asarray(_engine.predict(model, validation[0])).reshape(
+                validation[1].shape)
+            if CORRECTION_CHECK and np.abs(validation[1] - kept).mean() >= np.abs(
+                    validation[1]).mean():
+                # the correction does worse than none on the held-out windows: drop it
+                _zero_head(model)
+                kept = np.zeros_like(kept)
+                history["correction_dropped"] = [1.0]
+        scores = np.abs(validation[1] - np.asarray(kept).reshape(validation[1].shape))
+    return Fitted(
+        model=model, history=history, n_steps=len(history["loss"]) * n_batches, sequence_length=L,
+        fold=fold, simple_forecast=simple, conformity_scores=scores.astype(np.float64),
+        series_scale=series_scale, series_drift=series_drift,
+    )
+
+
+def _zero_head(model):
+    """Set the network's head to zero: it then adds no correction to the simple forecast."""
+    for variable in model.get_layer("head").weights:
+        variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+
+
+def build_network(input_shape, horizon, settings):
+    """The compiled LSTM whose zero head starts it at the simple forecast."""
+    import keras
+
+    from ._backend import enable_compilation_cache
+    from ._model import build_lstm_model
+
+    enable_compilation_cache()
+    sequence_length, n_features = input_shape
+    model = build_lstm_model(
+        sequence_length=sequence_length, n_features=n_features, n_outputs=horizon,
+        units=settings.units, dropout=float(settings.dropout), seed=settings.seed,
+        head_initializer="zeros",
+    )
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate),
+                  loss="mae")
+    return model
+
+
+def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, series_scale,
+            series_drift):
+    """Forecasts for ``rows`` of ``panel`` (n, horizon) in the series' units, and their units.
+
+    ``series_scale`` and ``series_drift`` give each of ``rows`` its series'
+    typical change (the unit of flat windows) and mean change (read by a
+    linear simple forecast); both 0 for a series the model never saw.
+    """
+    from . import _engine
+
+    grid = SeriesGrid(panel, sequence_length)
+    out, units = [], []
+    for start in range(0, len(rows), PREDICT_CHUNK):  # bounded memory whatever the rows
+        chunk = slice(start, start + PREDICT_CHUNK)
+        last, unit, values = window_stats(grid, rows[chunk], series_scale[chunk])
+        windows = ScaledWindows(grid, rows[chunk], last, unit, fold)
+        z = np.asarray(_engine.predict(model, windows), dtype=np.float64).reshape(len(last), -1)
+        z += simple_forecasts.forecast(simple_forecast, values, z.shape[1],
+                                       drift_in_units(series_drift[chunk], unit))
+        out.append(last[:, None] + unit[:, None] * z)
+        units.append(unit)
+    if not out:
+        return np.empty((0, model.outputs[0].shape[-1])), np.empty(0)
+    return np.concatenate(out), np.concatenate(units)
