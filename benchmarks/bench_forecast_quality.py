@@ -15,8 +15,9 @@ Three studies, each printing a table (results and the exact commands are in
     - ``SequenceWindower(flatten=True, padding="edge") + Ridge`` over
       ``sequence_length`` in {7, 14} and ``alpha`` in {0.1, 1, 10},
     - ``LSTMForecaster(random_state=0)`` with its defaults over
-      ``sequence_length`` in {7, 14}, ``units`` in {16, 32} and ``trend`` in
-      {"none", "diff", "highway"},
+      ``sequence_length`` in {7, 14} and ``units`` in {16, 32} (the grid both
+      sklstm 0.2's wide recipe and 0.3's one recipe take: run it with
+      ``PYTHONPATH`` on a checkout of either),
 
     and, for reference, ``LSTMForecaster(random_state=0)`` with its defaults
     and no search ("lstm defaults").
@@ -31,8 +32,9 @@ Three studies, each printing a table (results and the exact commands are in
     persistence and the empirical coverage on the test folds.
 
 ``defaults``
-    How the defaults of LSTMForecaster (learning rate, batch size, early
-    stopping patience, trend) were chosen, on six *other* synthetic series
+    How the defaults of LSTMForecaster's one recipe (learning rate, batch
+    size, budget of steps, units, early stopping) compare with their
+    neighbours, on six *other* synthetic series
     (three shapes, 500 and 5000 points); Seattle and the quality series are
     not used. Each candidate is fitted on the first 80% of a series and
     scored on the last 20%, as MAE relative to persistence, with fit time;
@@ -155,17 +157,22 @@ def predict_with_history(model, X, test_idx):
     return model.predict(X[test_idx])
 
 
+def tiny_budget(fast):
+    """A smoke test's training budget, in the words of the sklstm that runs (0.3: max_steps;
+    0.2, whose wide recipe trained by epochs: epochs); nothing for a real run."""
+    if not fast:
+        return {}
+    one_recipe = LSTMForecaster().get_params()["trend"] == "deprecated"
+    return {"max_steps": 3} if one_recipe else {"epochs": 3}
+
+
 def make_models(fast):
-    lstm_grid = {
-        "sequence_length": [7, 14],
-        "units": [16, 32],
-        "trend": ["none", "diff", "highway"],
-    }
+    # the grid both recipes take: sklstm 0.2 and 0.3 run this same study
+    lstm_grid = {"sequence_length": [7, 14], "units": [16, 32]}
     ridge_grid = {"window__sequence_length": [7, 14], "ridge__alpha": [0.1, 1.0, 10.0]}
-    lstm = LSTMForecaster(random_state=0)
+    lstm = LSTMForecaster(random_state=0, **tiny_budget(fast))
     if fast:
-        lstm_grid = {"sequence_length": [7], "units": [8], "trend": ["none", "diff"]}
-        lstm = LSTMForecaster(random_state=0, epochs=3)
+        lstm_grid = {"sequence_length": [7], "units": [8]}
     ridge = Pipeline([
         ("window", SequenceWindower(padding="edge", flatten=True)),
         ("ridge", Ridge()),
@@ -177,7 +184,7 @@ def make_models(fast):
         "ridge": GridSearchCV(ridge, ridge_grid, cv=inner, scoring=scoring),
         "lstm": GridSearchCV(lstm, lstm_grid, cv=inner, scoring=scoring),
         # no search: what a user gets from the defaults alone
-        "lstm defaults": LSTMForecaster(random_state=0, epochs=3 if fast else 200),
+        "lstm defaults": LSTMForecaster(random_state=0, **tiny_budget(fast)),
     }
 
 
@@ -222,7 +229,7 @@ def multistep_seattle(fast):
     X, y = X.to_numpy(), y.to_numpy()
     lstm_mae, pers_mae, covered = [], [], []
     for train, test in TimeSeriesSplit(2 if fast else 5).split(X):
-        model = LSTMForecaster(trend="diff", random_state=0, epochs=3 if fast else 200)
+        model = LSTMForecaster(random_state=0, **tiny_budget(fast))
         model.fit(X[train], y[train])
         pred = predict_with_history(model, X, test)
         lower, upper = model.predict_interval(X[test], coverage=0.9)
@@ -265,7 +272,7 @@ def run_quality(fast):
           .to_string(index=False, float_format="%.3f"))
     print("\nMean MAE over the outer folds, one step ahead:")
     print(summary.to_string(float_format="%.3f"))
-    print("\nSeattle temp_max, direct 7-step head (trend='diff', defaults), 90% intervals:")
+    print("\nSeattle temp_max, direct 7-step head (the defaults), 90% intervals:")
     print(multistep_seattle(fast).to_string(float_format="%.3f"))
 
 
@@ -329,13 +336,16 @@ def run_defaults(fast):
     series = defaults_series()
     if fast:
         series = dict(itertools.islice(series.items(), 2))
-    base = {"learning_rate": 0.003, "batch_size": 32, "n_iter_no_change": 10, "trend": "diff"}
+    # the one recipe's defaults (sklstm 0.3), and each changed alone
+    base = {"learning_rate": 0.003, "batch_size": 256, "max_steps": "auto", "units": 64,
+            "early_stopping": False}
     candidates = [base]
     for key, values in [
-        ("trend", ["none", "last", "highway"]),
         ("learning_rate", [0.001, 0.01]),
-        ("batch_size", [64, 128]),
-        ("n_iter_no_change", [5, 20]),
+        ("batch_size", [32, 64]),
+        ("max_steps", [300, 3000]),
+        ("units", [32]),
+        ("early_stopping", [True]),
     ]:
         candidates += [{**base, key: v} for v in values]
     seeds = (0, 1, 2)
@@ -351,7 +361,8 @@ def run_defaults(fast):
         pers = mae(X[test, 0], y[test])
         for params, seed in itertools.product(candidates, seeds):
             start = time.perf_counter()
-            model = LSTMForecaster(random_state=seed, epochs=3 if fast else 200, **params)
+            params = {**params, **tiny_budget(fast)}
+            model = LSTMForecaster(random_state=seed, **params)
             model.fit(X[:split], y[:split])
             seconds = time.perf_counter() - start
             rel = mae(predict_with_history(model, X, test), y[test]) / pers
@@ -361,18 +372,18 @@ def run_defaults(fast):
                 or "base",
                 "seed": seed,
                 "MAE / persistence": rel,
-                "epochs run": len(model.history_["loss"]),
+                "steps": model.n_steps_,
                 "fit s": seconds,
             })
             print(f"  {name:40s} {rows[-1]['candidate']:22s} seed {seed} {rel:.3f} "
-                  f"{rows[-1]['epochs run']:4d} ep {seconds:6.1f} s", flush=True)
+                  f"{rows[-1]['steps']:5d} steps {seconds:6.1f} s", flush=True)
     frame = pd.DataFrame(rows)
     pd.set_option("display.width", 250)
     print(f"\nMAE relative to persistence (lower is better), mean over seeds {seeds}:")
     print(frame.pivot_table(index="candidate", columns="series", values="MAE / persistence")
           .to_string(float_format="%.3f"))
     per_seed = frame.groupby(["candidate", "seed"])["MAE / persistence"].mean().unstack()
-    summary = frame.groupby("candidate")[["MAE / persistence", "epochs run", "fit s"]].mean()
+    summary = frame.groupby("candidate")[["MAE / persistence", "steps", "fit s"]].mean()
     summary["sd over seeds"] = per_seed.std(axis=1)
     print("\nMean over the six series and the seeds (sd: of the per-seed means):")
     print(summary.sort_values("MAE / persistence").to_string(float_format="%.3f"))
@@ -402,7 +413,7 @@ def run_ensemble(fast):
             predictions = []
             for k in seeds:
                 start = time.perf_counter()
-                model = LSTMForecaster(random_state=k, epochs=3 if fast else 200)
+                model = LSTMForecaster(random_state=k, **tiny_budget(fast))
                 predictions.append(model.fit(X[train], y[train]).predict(X[test]))
                 seconds.append(time.perf_counter() - start)
                 single[k].append(mae(predictions[-1], y[test]))

@@ -272,7 +272,7 @@ def panel_clock(times, codes, labels, *, what="time"):
                "(add format='%d/%m/%Y' for day-first dates)" if text
                else "use integers, dates (pandas.to_datetime) or periods")
         raise ValueError(
-            f"{what}={what!r} holds {'text' if text else f'{times.dtype} values'} "
+            f"time={what!r} holds {'text' if text else f'{times.dtype} values'} "
             f"(e.g. {example!r}), which is not a time: "
             f"{'it sorts as text, not as time' if text else 'it has no step'}; {fix}."
         )

@@ -10,7 +10,10 @@ small.
 """
 
 import math
+import warnings
 from fractions import Fraction
+
+import numpy as np
 
 # Warn when, in one calibration out of 20, the interval would cover 10
 # percentage points (or more) less than it claims.
@@ -74,3 +77,32 @@ def few_rows_warning(n_calibration, coverage):
         f"coverage lies between {low:.0%} and {high:.0%} in 9 cases out of 10, so treat "
         "it as a rough guide or add data"
     )
+
+
+def half_widths(scores, coverage, *, held_out="held-out rows", fix="fit on more rows"):
+    """Split-conformal half-widths, one per column of ``scores`` (absolute held-out errors).
+
+    A column's unknown (NaN) scores are left out; a column with too few
+    known scores for ``coverage`` gets NaN and a warning, and ``scores``
+    with too few rows in every column are refused, saying how many it takes.
+    """
+    scores = np.asarray(scores, dtype=float)
+    scores = scores.reshape(len(scores), -1) if scores.size else np.empty((0, 1))
+    n_known = np.isfinite(scores).sum(axis=0) if scores.size else np.zeros(1, dtype=int)
+    n_cal = int(n_known.max())
+    if conformal_rank(n_cal, coverage) > n_cal:
+        raise ValueError(
+            f"predict_interval(coverage={coverage}) needs at least {calibration_size(coverage)} "
+            f"{held_out} to calibrate on, but fit kept {n_cal}; {fix}, or lower coverage."
+        )
+    ranks = np.array([conformal_rank(int(n), coverage) for n in n_known])
+    enough = ranks <= n_known
+    if not enough.all():
+        warnings.warn(
+            f"{int((~enough).sum())} output(s) of y have fewer than {calibration_size(coverage)} "
+            f"known {held_out} for coverage={coverage}: their bounds are NaN.",
+            UserWarning, stacklevel=3,
+        )
+    ordered = np.sort(scores, axis=0)  # NaN last
+    return np.where(enough, ordered[np.minimum(ranks, len(scores)) - 1,
+                                    np.arange(scores.shape[1])], np.nan)

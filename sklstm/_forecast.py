@@ -198,6 +198,15 @@ def forecast(
             fix="e.g. coverage=0.9 for a 90% interval, or None for no interval",
         )
     check_is_fitted(estimator)
+    model = getattr(estimator, "best_estimator_", estimator)
+    if getattr(model, "layout_", None) == "long" and series is None and time is None:
+        target_name = model.feature_names_in_[model.target_index_]
+        raise ValueError(
+            f"{type(model).__name__} was fitted on a long panel (one row per series and time), "
+            "so forecast needs the columns of data that hold them: pass series= and time=, "
+            f"e.g. forecast(model, data, target={target_name!r}, "
+            f"series={model.series_name_!r}, time={model.time_name_!r})."
+        )
     if series is not None or time is not None:
         if series is None or time is None or method != "direct":
             raise ValueError(
@@ -221,7 +230,7 @@ def forecast(
             )
         return _direct_panel(estimator, frame, target, features, horizon, coverage, layout)
     if method == "direct":
-        out = _direct(estimator, frame, features, horizon, coverage)
+        out = _direct(estimator, frame, features, horizon, coverage, target=target)
     else:
         out = _recursive(estimator, frame, target, features, horizon, coverage)
     out.index = future_index(frame.index, len(out))
@@ -233,7 +242,13 @@ def _width(y_pred):
     return 1 if y_pred.ndim == 1 else y_pred.shape[1]
 
 
-def _direct(estimator, frame, features, horizon, coverage):
+def _direct(estimator, frame, features, horizon, coverage, target=None):
+    if target is not None and pd.isna(frame[target].iloc[-1]):
+        raise ValueError(
+            f"data ends on an unknown value (NaN in {target!r} at {str(frame.index[-1])!r}), "
+            "so there is nothing to forecast from; fill it (e.g. data.ffill()) or drop the "
+            "rows after the last known value."
+        )
     X = _model_input(estimator, frame, features)
     y_pred = np.asarray(estimator.predict(X))
     width = _width(y_pred)
@@ -247,17 +262,42 @@ def _direct(estimator, frame, features, horizon, coverage):
         )
     out = pd.DataFrame({"forecast": y_pred.reshape(len(y_pred), -1)[-1, :horizon]})
     if coverage is not None:
-        interval_owner = getattr(estimator, "best_estimator_", estimator)
-        if not hasattr(interval_owner, "predict_interval"):
-            raise TypeError(
-                f"coverage={coverage} needs an estimator with predict_interval "
-                f"(such as LSTMForecaster), but {type(interval_owner).__name__} has "
-                "none; pass coverage=None."
-            )
-        lower, upper = interval_owner.predict_interval(X, coverage=coverage)
+        lower, upper = predict_interval(getattr(estimator, "best_estimator_", estimator), X,
+                                        coverage)
         out["lower"] = np.asarray(lower).reshape(len(y_pred), -1)[-1, :horizon]
         out["upper"] = np.asarray(upper).reshape(len(y_pred), -1)[-1, :horizon]
     return out
+
+
+def predict_interval(estimator, X, coverage):
+    """``estimator``'s interval bounds for X, looking through the sklearn compositions.
+
+    An estimator with ``predict_interval`` answers itself; a
+    :class:`~sklearn.pipeline.Pipeline` asks its last step on the rows its
+    other steps make; a :class:`~sklearn.compose.TransformedTargetRegressor`
+    asks its regressor and maps the bounds back through its transformer (an
+    increasing one, as scalers are: the bounds keep their order).
+    """
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.pipeline import Pipeline
+
+    if hasattr(estimator, "predict_interval"):
+        return estimator.predict_interval(X, coverage=coverage)
+    if isinstance(estimator, Pipeline):
+        return predict_interval(estimator[-1], estimator[:-1].transform(X), coverage)
+    if isinstance(estimator, TransformedTargetRegressor):
+        lower, upper = predict_interval(estimator.regressor_, X, coverage)
+        shape = np.shape(lower)
+        back = [estimator.transformer_.inverse_transform(
+            np.asarray(bound, dtype=float).reshape(shape[0], -1)) for bound in (lower, upper)]
+        lower, upper = np.minimum(*back), np.maximum(*back)
+        return lower.reshape(shape), upper.reshape(shape)
+    raise TypeError(
+        f"coverage={coverage} needs an estimator with predict_interval (LSTMForecaster, or "
+        f"LSTMRegressor with early_stopping=True, alone or in a Pipeline or a "
+        f"TransformedTargetRegressor), but {type(estimator).__name__} has none; pass "
+        "coverage=None."
+    )
 
 
 def _direct_panel(estimator, frame, targets, features, horizon, coverage, layout):
@@ -382,6 +422,17 @@ def _forecast_long(estimator, data, *, target, series, time, features, horizon, 
             "(its last sequence_length values), or drop those series and refit."
         )
     frame = data.sort_values([series, time], kind="stable")
+    last = frame.groupby(series, sort=False).tail(1)
+    unknown = last[last[target].isna()]
+    if len(unknown):
+        first = unknown.iloc[0]
+        raise ValueError(
+            f"{len(unknown)} series end on an unknown value (NaN in {target!r}), so there is "
+            f"nothing to forecast from: series {first[series]!r} at {time}="
+            f"{str(first[time])!r}, the first; fill the last values (e.g. "
+            f"data[{target!r}] = data.groupby({series!r})[{target!r}].ffill()) or drop the rows "
+            "after each series' last known value."
+        )
     tail = frame.groupby(series, sort=False).tail(model.sequence_length_)
     X = tail.set_index([series, time])[names]
     out = model.predict_last(X, coverage)

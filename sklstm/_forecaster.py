@@ -5,6 +5,7 @@ import warnings
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -379,6 +380,14 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             )
         if is_long(X):
             panel, y, weights, times, facts = self._long_input(X, y, sample_weight)
+        elif isinstance(getattr(y, "index", None), pd.MultiIndex):
+            raise ValueError(
+                f"{type(self).__name__}: y is indexed by {list(y.index.names)} (a long panel) "
+                f"but X is {type(X).__name__}, without that index: a step before the forecaster "
+                "turned the long panel into an array, whose rows would read as one series. Keep "
+                "the index, e.g. pipeline.set_output(transform='pandas'), or pass X as "
+                "make_supervised(..., series=, time=) gave it."
+            )
         else:
             panel, y, weights, times, facts = self._wide_input(X, y, sample_weight)
         fitted = _recipe.fit(panel, y, weights, self._settings(), owner=type(self).__name__)

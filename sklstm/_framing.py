@@ -5,6 +5,7 @@ scikit-learn's splitters split time, never a series. ``long_to_wide`` and
 ``wide_to_long`` convert from and to the long layout (time, series, value).
 """
 
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -12,7 +13,7 @@ import pandas as pd
 
 from ._checks import check_positive_int, check_time_order, closest
 from ._clock import inferred_freq, panel_clock
-from ._panel import Panel, series_name
+from ._panel import Panel, check_one_kind_of_ids, series_name
 from ._series import is_series_list
 
 
@@ -157,8 +158,9 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     panel = is_series_list(target, frame.columns)
     if isinstance(data, pd.Series):
         panel, target = False, frame.columns[0]
-    check_time_order(frame.index, "the index of data")
     _check_unique_columns(frame)
+    _refuse_long_data(frame)
+    check_time_order(frame.index, "the index of data")
     targets = list(target) if panel else [target]
     if not targets:
         raise ValueError(
@@ -206,6 +208,46 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
 
 def _plain(label):
     return label.item() if isinstance(label, np.generic) else label
+
+
+def _time_columns(frame):
+    """Columns holding times: dates, or text whose first values read as dates."""
+    found = []
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values.dtype):
+            found.append(column)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            head = values.dropna().astype(str).head(20)
+            # written as dates (2024-03-17, 17/03/2024, 10:00), not ids that pandas could read
+            if len(head) and head.str.contains(r"\d{1,4}[-/.]\d{1,2}|\d{1,2}:\d{2}").all():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    if pd.to_datetime(head, errors="coerce").notna().all():
+                        found.append(column)
+    return found
+
+
+def _refuse_long_data(frame):
+    """Refuse long data framed as one series: a time column that repeats, once per series.
+
+    ``make_supervised(df, target="kwh")`` on meters' rows (meter, timestamp,
+    kwh) would frame every meter as one series whose windows cross meters.
+    """
+    for time in _time_columns(frame):
+        if not frame[time].duplicated().any():
+            continue
+        ids = [c for c in frame.columns if c != time
+               and not pd.api.types.is_numeric_dtype(frame[c])
+               and not frame.duplicated([c, time]).any()]
+        if ids:
+            repeated = frame[time][frame[time].duplicated()].iloc[0]
+            raise ValueError(
+                f"data looks long: its column {time!r} repeats times (e.g. {str(repeated)!r}), "
+                f"once per value of "
+                f"{ids[0]!r}; framed as one series, every {ids[0]!r} would run into the next. "
+                f"Pass series={ids[0]!r}, time={time!r} to frame each series on its own."
+            )
 
 
 def _make_supervised_long(data, target, *, series, time, horizon, features):
@@ -263,7 +305,7 @@ def _make_supervised_long(data, target, *, series, time, horizon, features):
             f"series={series!r} is missing (NaN) on data row {row}; every row needs a "
             f"series id: drop those rows first, e.g. data.dropna(subset=[{series!r}])."
         )
-    _check_mixed_ids(pd.unique(ids), series)
+    check_one_kind_of_ids(pd.unique(ids), series)
     codes, labels = pd.factorize(ids, sort=True)
     times = pd.Index(frame[time])
     _, steps = panel_clock(times, codes, labels, what=time)
@@ -296,18 +338,6 @@ def _make_supervised_long(data, target, *, series, time, horizon, features):
     names = [f"{target}_t+{k}" for k in range(1, horizon + 1)]
     y = pd.DataFrame(future, index=X.index, columns=names)
     return X, y
-
-
-def _check_mixed_ids(labels, series):
-    """Series ids of several kinds (1 and "1") are refused: they read alike and save apart."""
-    kinds = {type(_plain(label)).__name__ for label in labels}
-    if len(kinds) > 1:
-        raise ValueError(
-            f"series={series!r} mixes ids of several kinds ({', '.join(sorted(kinds))}), e.g. "
-            f"{_shown([_plain(label) for label in labels], limit=4)}; ids 1 and '1' would be "
-            f"two series that print alike. Make them one kind, e.g. data[{series!r}] = "
-            f"data[{series!r}].astype(str)."
-        )
 
 
 def _check_time_values(values, time):

@@ -22,7 +22,9 @@ import pandas as pd
 from ._clock import (
     clock_mismatch, clock_of, ordered_last_label, panel_clock, steps_on, time_kind,
 )
-from ._panel import Panel, after_memory, memory_rows, place_after, sort_rows
+from ._panel import (
+    Panel, after_memory, check_one_kind_of_ids, memory_rows, place_after, sort_rows,
+)
 
 
 def is_long(X):
@@ -213,6 +215,7 @@ def _series_codes(index, owner, known=None):
         )
     if known is None:
         codes, labels = pd.factorize(ids)
+        check_one_kind_of_ids(labels, index.names[0] or "series")
         return codes.astype(np.int64), labels
     known = pd.Index(known)
     codes = known.get_indexer(ids)

@@ -8,13 +8,11 @@ recipe). A forecaster it fitted on a **long panel** holds the one recipe's
 parts under older names: :func:`upgraded` renames them once, on load.
 """
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from ._checks import check_same_as_fitted
-from ._conformal import calibration_size, conformal_rank
+from ._conformal import half_widths as conformal_half_widths
 from ._state import same_value
 
 
@@ -133,26 +131,9 @@ def update(forecaster, X, index):
 
 def half_widths(forecaster, coverage):
     """0.2's split-conformal half-widths, one per output (NaN where too few rows are known)."""
-    scores = forecaster.conformity_scores_
-    n_known = np.isfinite(scores).sum(axis=0) if scores.size else np.zeros(1, dtype=int)
-    n_cal = int(n_known.max())
-    if conformal_rank(n_cal, coverage) > n_cal:
-        raise ValueError(
-            f"predict_interval(coverage={coverage}) needs at least "
-            f"{calibration_size(coverage)} held-out calibration rows, but fit kept {n_cal}; "
-            "refit on more rows, or lower coverage."
-        )
-    ranks = np.array([conformal_rank(int(n), coverage) for n in n_known])
-    enough = ranks <= n_known
-    if not enough.all():
-        warnings.warn(
-            f"{int((~enough).sum())} output(s) of y have fewer than "
-            f"{calibration_size(coverage)} known calibration rows for coverage={coverage}: "
-            "their bounds are NaN.", UserWarning, stacklevel=3,
-        )
-    ordered = np.sort(scores, axis=0)
-    return np.where(enough, ordered[np.minimum(ranks, len(scores)) - 1,
-                                    np.arange(scores.shape[1])], np.nan)
+    return conformal_half_widths(forecaster.conformity_scores_, coverage,
+                                 held_out="held-out calibration rows",
+                                 fix="refit on more rows")
 
 
 def check_loaded(forecaster):

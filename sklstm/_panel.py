@@ -110,6 +110,18 @@ class Panel:
         return Panel(self.values[rows], self.codes[rows], self.steps[rows], self.n_series)
 
 
+def check_one_kind_of_ids(labels, series="series"):
+    """Series ids of several kinds (1 and "1") are refused: they read alike and save apart."""
+    kinds = {type(_plain(label)).__name__ for label in labels}
+    if len(kinds) > 1:
+        shown = [_plain(label) for label in labels[:4]]
+        raise ValueError(
+            f"series={series!r} mixes ids of several kinds ({', '.join(sorted(kinds))}), e.g. "
+            f"{shown}; ids 1 and '1' would be two series that print alike. Make them one "
+            f"kind, e.g. data[{series!r}] = data[{series!r}].astype(str)."
+        )
+
+
 def sort_rows(codes, steps, label_of, *, owner, what="time"):
     """Row order by (series, step); a series with two rows at one step is refused by name.
 

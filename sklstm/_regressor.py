@@ -3,7 +3,6 @@
 import inspect
 import numbers
 import threading
-import warnings
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -19,10 +18,11 @@ from . import _engine
 from ._backend import enable_compilation_cache
 from ._checks import (
     BOOLEAN, CALLABLE, FLOAT32_MAX, FLOAT_DTYPES, NONE, InstanceOf, InvalidParameterError, Interval,
-    Options, as_units, check_array, check_numeric, check_same_as_fitted, check_sample_weight,
-    largest_magnitude, shared_constraints, unknown_parameter_error, validate_data,
-    validate_params, validation_size,
+    Options, as_units, check_array, check_fraction, check_numeric, check_same_as_fitted,
+    check_sample_weight, largest_magnitude, shared_constraints, unknown_parameter_error,
+    validate_data, validate_params, validation_size,
 )
+from ._conformal import half_widths
 from ._model import build_lstm_model
 from ._series import (
     check_panel_shapes,
@@ -218,6 +218,10 @@ class LSTMRegressor(PlainState, KerasRegressor):
         the best epoch), from the training loop, which computes them anyway
         to stop early; shaped like :meth:`predict`'s output (NaN when no
         held-out target was known, so that nothing was evaluated).
+
+    conformity_scores_ : ndarray of shape (n_validation, n_outputs)
+        Absolute errors of ``validation_predictions_``, for
+        :meth:`predict_interval` (empty without early stopping).
 
     input_shape_ : tuple of int
         ``(sequence_length, n_features)`` of one training window.
@@ -694,10 +698,11 @@ class LSTMRegressor(PlainState, KerasRegressor):
             self.history_ = defaultdict(list)
         for key, values in training.history.items():
             self.history_[key] += values
-        self._keep_validation_predictions(held, training.validation_predictions)
+        self._keep_validation_predictions(held, training.validation_predictions, y)
 
-    def _keep_validation_predictions(self, held, predictions):
-        """``validation_rows_`` and the kept weights' predictions on them, shaped like predict's."""
+    def _keep_validation_predictions(self, held, predictions, y):
+        """``validation_rows_``, the kept weights' predictions on them (shaped like predict's),
+        and their absolute errors, which calibrate :meth:`predict_interval`."""
         self.validation_rows_ = held
         if predictions is None:  # no held-out rows, or none with a known target
             predictions = np.full((len(held) * (self.n_series or 1), self.network_n_outputs_),
@@ -706,6 +711,9 @@ class LSTMRegressor(PlainState, KerasRegressor):
             predictions = unstack_predictions(predictions, self.n_series)
         self.validation_predictions_ = self.target_encoder_.inverse_transform(
             predictions).astype(np.float64)
+        truth = np.asarray(y[held], dtype=float).reshape(len(held), self.n_outputs_)
+        self.conformity_scores_ = np.abs(
+            truth - self.validation_predictions_.reshape(len(held), self.n_outputs_))
 
     # --- public API -------------------------------------------------------
 
@@ -817,6 +825,39 @@ class LSTMRegressor(PlainState, KerasRegressor):
         check_is_fitted(self, "model_")
         X, _ = self._validate_data(X)
         return self._predict_checked(X)
+
+    def predict_interval(self, X, coverage=0.9):
+        """Split-conformal prediction intervals around :meth:`predict`.
+
+        Calibrated on the rows held out for early stopping (the last
+        ``validation_fraction`` of the training rows, never trained on):
+        each output's half-width covers ``coverage`` of their absolute
+        errors, with the finite-sample correction. Inside a
+        :class:`~sklearn.compose.TransformedTargetRegressor`, :func:`forecast`
+        maps the bounds back to ``y``'s units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, sequence_length, n_features)
+            Windows, as for :meth:`predict`.
+
+        coverage : float, default=0.9
+            Target fraction of future values inside the interval, in (0, 1).
+
+        Returns
+        -------
+        lower, upper : ndarray, each shaped like :meth:`predict`'s output
+        """
+        check_is_fitted(self, "model_")
+        check_fraction("coverage", coverage, low_inclusive=False,
+                       fix="e.g. coverage=0.9 for a 90% interval")
+        half = half_widths(
+            getattr(self, "conformity_scores_", np.empty((0, 1))), coverage,
+            fix="fit with early_stopping=True (its held-out rows calibrate the interval), "
+                "on more rows or with a larger validation_fraction")
+        y = self.predict(X)
+        shaped = half if y.ndim == 2 else half[0]
+        return y - shaped, y + shaped
 
     def _network_output(self, X):
         """The Keras model's output for validated 3-D windows."""

@@ -54,7 +54,8 @@ MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row
 MAX_PRINTED_SERIES = 6  # printed lists of a panel's series
 DEFAULT_HORIZON = 7
 DEFAULT_SEQUENCE_LENGTHS = ("auto",)
-DEFAULT_UNITS = (32, "auto")
+DEFAULT_UNITS = ("auto",)
+MAX_PRINTED_STEPS = 12  # printed forecast rows; every step is in forecast.csv
 DEFAULT_SPLITS = 5
 DEFAULT_COVERAGE = 0.9
 VALIDATION_FRACTION = 0.1  # rows held out for early stopping and interval calibration
@@ -78,7 +79,17 @@ class _CLIError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        raise _CLIError(f"{message} (see '{self.prog} --help')")
+        unknown = [word for word in message.partition("unrecognized arguments: ")[2].split()
+                   if word.startswith("--")]
+        # this parser's options and its commands' (the top parser reports their typos)
+        parsers = [self, *(parser for action in self._actions
+                           if isinstance(getattr(action, "choices", None), dict)
+                           for parser in action.choices.values())]
+        options = [option for parser in parsers for action in parser._actions
+                   for option in action.option_strings]
+        close = closest(unknown[0].partition("=")[0], options) if unknown else None
+        hint = f"; did you mean {close}?" if close else ""
+        raise _CLIError(f"{message}{hint} (see '{self.prog} --help')")
 
 
 def _argument(convert, is_valid, rule):
@@ -128,7 +139,8 @@ def _build_parser():
         ),
     )
     fc.add_argument("data", nargs="?", metavar="DATA.csv", type=os.path.expanduser,
-                    help="CSV file with one row per time step, in time order")
+                    help="CSV file: one row per time step (wide: one column per series), "
+                         "or one row per series and time step with --series (long)")
     fc.add_argument("--target", nargs="+", metavar="COLUMN",
                     help="column(s) to forecast; several make a panel that one shared "
                          "network learns, and 'all' takes every numeric column but the "
@@ -165,7 +177,7 @@ def _build_parser():
                     help="window lengths to search (default: auto, the longest of two "
                          "seasons, four horizons and 14 steps)")
     fc.add_argument("--units", type=_auto_or_positive_int, nargs="+", default=None,
-                    metavar="U", help="LSTM sizes to search (default: 32 auto; auto is 64)")
+                    metavar="U", help="LSTM sizes to search (default: auto, which is 64)")
     fc.add_argument("--splits", type=_positive_int, default=None,
                     help=f"number of cross-validation folds (TimeSeriesSplit, or PanelSplit "
                          f"with --series; default: {DEFAULT_SPLITS}; 3 with --dataset "
@@ -374,7 +386,13 @@ def _parse_dates(frame, column, date_format=None):
     try:  # the rule forecast() and make_supervised apply, with the file's words
         check_time_order(index, what, fix="sort the file")
     except ValueError as error:
-        raise _CLIError(str(error).replace("(row ", "(data row ")) from None
+        message = str(error).replace("(row ", "(data row ")
+        ids = [c for c in frame.columns if c != column and _is_text(frame[c])
+               and not frame.duplicated([c, column]).any()]
+        if index.has_duplicates and ids:  # long data: one row per series and time
+            message += (f"; or, if the file holds one row per series and time, name the "
+                        f"column of series with --series (e.g. --series {shlex.quote(ids[0])})")
+        raise _CLIError(message) from None
     if len(index) < 3:  # too few rows to show a step: the count of rows speaks first
         regular = index
     elif steps:
@@ -1062,6 +1080,31 @@ def _save_plots(out, job, X, y, cv, search, oof, fc, horizon, coverage, score_la
     fig.savefig(out / "training_history.png", dpi=110)
 
 
+def _print_next_steps(args, job, search, best_row):
+    """What to try next, given what this run found."""
+    model = search.best_estimator_
+    lines = []
+    if best_row["mae_vs_persistence"] >= 0:
+        lines.append("the LSTM did not beat persistence here: "
+                     + ("give the data's cycle with --season-length, " if not args.season_length
+                        else "") + "try longer windows (--sequence-length "
+                     f"{model.sequence_length_} {2 * model.sequence_length_}) or more data")
+    if len(search.cv_results_["params"]) == 1:
+        longer = 2 * model.sequence_length_
+        lines.append(f"to tune: --sequence-length auto {longer} --units 32 64 grid-searches 4 "
+                     f"candidates ({4 * args.splits + 1} fits)")
+    season = f"season_length={args.season_length}, " if args.season_length else ""
+    lines.append(f"in Python: LSTMForecaster({season}random_state={args.seed}) on "
+                 "make_supervised(...) is this model; sklstm.save_estimator(model, 'model.zip') "
+                 "keeps it")
+    print("\nnext:\n" + "\n".join(f"  {line}" for line in lines))
+
+
+def _first_steps(table):
+    """At most MAX_PRINTED_STEPS rows of a printed forecast."""
+    return table.iloc[:MAX_PRINTED_STEPS]
+
+
 def _print_panel_forecast(fc, job, horizon, coverage):
     """The point forecast of the first few series, one column each."""
     names = job.names
@@ -1076,8 +1119,10 @@ def _print_panel_forecast(fc, job, horizon, coverage):
     which = (f"the first {len(shown)} of the {len(names)} series" if len(shown) < len(names)
              else f"the {len(names)} series")
     print(f"\nforecast of {which} for the next {horizon} step(s):")
-    print(wide.round(2).to_string())
-    print(f"(every series, with its {coverage:.0%} interval, is in forecast.csv)")
+    print(_first_steps(wide.round(2)).to_string())
+    steps = f", the first {MAX_PRINTED_STEPS} steps" if horizon > MAX_PRINTED_STEPS else ""
+    print(f"(every series and step, with its {coverage:.0%} interval, is in forecast.csv"
+          f"{steps and '; shown' + steps})")
 
 
 def _run_forecast(args):
@@ -1094,6 +1139,8 @@ def _run_forecast(args):
                         f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
     job = _load_long(args) if args.series is not None else _load_data(args)
+    season = (f"{args.season_length} steps (--season-length)" if args.season_length is not None
+              else _find_season(args, job))
     if not job.long:
         _check_enough_rows(args, job.frame)
     out = _output_directory(args.out)
@@ -1109,7 +1156,7 @@ def _run_forecast(args):
     grid = {"sequence_length": sorted(set(args.sequence_length), key=str),
             "units": sorted(set(args.units), key=str)}
     errors, labels, score_label = _metrics(job)
-    _say_plan(say, job, X, cv, grid, args)
+    _say_plan(say, job, X, cv, grid, args, season)
     started = time.perf_counter()
     search, scorer = _grid_search(args, X, y, job, cv, grid, errors)
     elapsed = time.perf_counter() - started
@@ -1132,6 +1179,64 @@ def _window_lengths(args):
     'auto' binds nothing: it shortens to the rows a fold trains on.
     """
     return sorted({length for length in args.sequence_length if length != "auto"}) or [1]
+
+
+# the cycle a step of each frequency repeats: a day of hours, a week of days, a year
+NATURAL_SEASONS = {"h": (24, "hourly data: a day"), "D": (7, "daily data: a week"),
+                   "B": (5, "business days: a week"), "W": (52, "weekly data: a year"),
+                   "M": (12, "monthly data: a year"), "Q": (4, "quarterly data: a year"),
+                   "min": (60, "minutely data: an hour")}
+SEASONS_TO_TRY = (24, 7, 12, 52, 4)  # for whole-number time steps: the common cycles
+
+
+def _seasonal(values, m):
+    """Whether ``values`` repeat every ``m`` steps: M4's autocorrelation test at lag ``m``,
+    at 99% (it sets the model, so it must not fire on noise: 0 of 200 random walks), on the
+    one-step changes (a persistent series is autocorrelated at every lag, its changes only
+    where a cycle brings them back)."""
+    values = np.diff(values[np.isfinite(values)])
+    if m < 2 or len(values) < 3 * m:
+        return False
+    x = values - values.mean()
+    denominator = float(x @ x)
+    if not denominator:
+        return False
+    acf = np.array([float(x[k:] @ x[:-k]) / denominator for k in range(1, m + 1)])
+    limit = 2.576 * np.sqrt((1 + 2 * np.sum(acf[:-1] ** 2)) / len(values))
+    return bool(acf[-1] > limit)
+
+
+def _find_season(args, job):
+    """--season-length when the user gave none: the data's frequency's cycle, if the data
+    repeat on it (then it is used), or a common cycle they repeat on (then it is suggested).
+
+    Returns what to say of it, or None.
+    """
+    from ._clock import inferred_freq
+
+    name = job.names[0]
+    history = job.history(name)
+    if job.long:  # the longest series tells best
+        sizes = job.frame.groupby(job.series).size()
+        history = job.history(sizes.idxmax())
+    values = pd.to_numeric(history, errors="coerce").to_numpy(dtype=float)
+    index = history.index
+    freq = inferred_freq(pd.DatetimeIndex(index)) if (
+        isinstance(index, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(index)) \
+        else None
+    if freq is not None:
+        base = freq.rule_code.split("-")[0].lstrip("0123456789").rstrip("SE")  # QS-JAN: Q
+        season = NATURAL_SEASONS.get(base)
+        if season is not None and freq.n == 1 and _seasonal(values, season[0]):
+            args.season_length = season[0]
+            return (f"{season[0]} steps ({season[1]}, a cycle the data repeat; "
+                    "--season-length changes it)")
+        return None
+    found = [m for m in SEASONS_TO_TRY if _seasonal(values, m)]
+    if found:
+        return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
+                f"--season-length {found[0]}")
+    return None
 
 
 def _check_long_calibration(args, X):
@@ -1187,17 +1292,16 @@ def _candidates(n):
     return f"{n} candidate" if n == 1 else f"{n} candidates"
 
 
-def _say_plan(say, job, X, cv, grid, args):
-    """The preamble: the data, the target(s), the folds and the grid."""
-    frame, target, features, horizon = job.frame, job.target, job.features, args.horizon
+def _say_plan(say, job, X, cv, grid, args, season):
+    """The preamble: the data, the season, the target(s), the folds and the grid."""
+    _say_data(say, job)
+    if season:
+        say(f"season:   {season}")
+    target, features, horizon = job.target, job.features, args.horizon
     n_splits = cv.get_n_splits()
     if job.long:
-        say(f"data:     {job.source}: {len(frame)} rows, {len(job.names)} series (long, by "
-            f"{job.series!r} and {job.time!r})")
         say(f"target:   {target}, forecast {horizon} step(s) ahead by one network for every "
             "series" + (f", from {', '.join(map(str, features))} too" if features else ""))
-    else:
-        say(f"data:     {job.source}: {len(frame)} rows, {_describe_index(frame.index)}")
     if not job.long and job.panel:
         named = ", ".join(target[:MAX_PRINTED_SERIES]) + (
             f" and {len(target) - MAX_PRINTED_SERIES} more" if len(target) > MAX_PRINTED_SERIES
@@ -1209,8 +1313,6 @@ def _say_plan(say, job, X, cv, grid, args):
     elif not job.long:
         say(f"target:   {target}, forecast {horizon} step(s) ahead from "
             f"{', '.join(map(str, features))}")
-    if args.season_length:
-        say(f"season:   {args.season_length} steps")
     if job.long:
         say(f"CV:       PanelSplit(n_splits={n_splits}): the next {horizon} step(s) of every "
             "series, right after its training rows")
@@ -1222,6 +1324,16 @@ def _say_plan(say, job, X, cv, grid, args):
     say(f"grid:     sequence_length {grid['sequence_length']} x units {grid['units']} = "
         f"{_candidates(n_candidates)}; {n_candidates * n_splits + 1} fits in all "
         f"({n_candidates} x {n_splits} folds, then the best refitted on all rows)")
+
+
+def _say_data(say, job):
+    """The preamble's first line: the data read."""
+    frame = job.frame
+    if job.long:
+        say(f"data:     {job.source}: {len(frame)} rows, {len(job.names)} series (long, by "
+            f"{job.series!r} and {job.time!r})")
+    else:
+        say(f"data:     {job.source}: {len(frame)} rows, {_describe_index(frame.index)}")
 
 
 def _grid_search(args, X, y, job, cv, grid, errors):
@@ -1324,11 +1436,15 @@ def _print_results(out, job, search, table, metrics, labels, by_series, fc, args
     else:
         print(f"\nforecast of {target} for the next {horizon} step(s), "
               f"{args.coverage:.0%} interval:")
-        print(fc.round(2).to_string())
+        print(_first_steps(fc.round(2)).to_string())
+        if horizon > MAX_PRINTED_STEPS:
+            print(f"(the first {MAX_PRINTED_STEPS} of the {horizon} steps: every step is in "
+                  "forecast.csv)")
     warning = few_rows_warning(len(search.best_estimator_.conformity_scores_), args.coverage)
     if warning:
         sys.stdout.flush()  # the warning follows the interval it is about
         print(f"sklstm: warning: {warning}", file=sys.stderr)
+    _print_next_steps(args, job, search, best_row)
     print(f"\nwrote to {out}/:")
     files = {name: what for name, what in FILES.items()
              if panel or name != "cv_series.csv"}

@@ -88,7 +88,7 @@ def _with_unit(label, unit):
 
 
 def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, label=None,
-                  unit=None, ax=None):
+                  unit=None, ax=None, series=None):
     """Plot the observed series, out-of-fold predictions and a future forecast.
 
     Parameters
@@ -125,6 +125,13 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, lab
     ax : matplotlib.axes.Axes or None, default=None
         Axes to draw on; None makes a new figure.
 
+    series : object or None, default=None
+        For long data: the id of the series to draw. ``history`` is then the
+        long frame (one row per series and time) and ``forecast`` the long
+        frame :func:`sklstm.forecast` made from it (its first two columns
+        name the series and the time); the target is ``label``, or the one
+        numeric column of ``history`` besides them.
+
     Returns
     -------
     ax : matplotlib.axes.Axes
@@ -158,10 +165,16 @@ def plot_forecast(history, *, cv_predictions=None, forecast=None, tail=None, lab
         isinstance(tail, numbers.Integral) and not isinstance(tail, bool) and tail >= 1
     ):
         raise ValueError(f"tail must be a positive int or None, got {tail!r}; e.g. tail=90.")
+    if series is not None:
+        history, forecast, label = _one_long_series(history, forecast, series, label)
     if isinstance(history, pd.DataFrame) and history.shape[1] != 1:
+        numeric = [c for c in history.columns if pd.api.types.is_numeric_dtype(history[c])]
+        column = numeric[0] if numeric else history.columns[0]
         raise ValueError(
             f"history must be one series, got a DataFrame with columns "
-            f"{list(history.columns)}; pass the target column, e.g. frame['temp_max']."
+            f"{list(history.columns)}; pass the target column, e.g. history[{column!r}], or, "
+            "for long data (one row per series and time), the long frame with series=<the "
+            "id to draw>."
         )
     history = _as_series(history, "history")
     _check_numeric_series(history, "history")
@@ -556,12 +569,11 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
         grid[ys.index(row.y), xs.index(row.x)] = row.mean
         spread[ys.index(row.y), xs.index(row.x)] = row.std
 
-    # colour span: at least the folds' typical spread, so it does not overstate
+    # the colours span the cells; where the cells differ by less than the folds'
+    # typical spread, the title says that no cell is reliably better
     low, high = np.nanmin(grid), np.nanmax(grid)
     noise = np.nanmedian(spread) if np.isfinite(spread).any() else 0.0
-    widened = high - low < noise
-    if widened:
-        low, high = (low, low + noise) if negated else (high - noise, high)
+    within_noise = high - low < noise
     # tall enough for the colour bar's label, even for one row
     ax = _get_ax(ax, (max(4.5, 1.6 + 1.3 * len(xs)), max(3.0, 1.4 + 0.75 * len(ys))))
     image = ax.imshow(grid, origin="lower", aspect="auto", vmin=low, vmax=high,
@@ -588,12 +600,51 @@ def plot_grid_search(search_or_cv_results, *, x="sequence_length", y="units",
     colorbar = ax.figure.colorbar(image, ax=ax)
     colorbar.set_label(
         f"{_with_unit(label, unit)}\n{summary} over {folds}"
-        + ("\neach cell: its best of the other parameters" if shared else "")
-        + ("\nalike colours: within the spread" if widened else ""))
+        + ("\neach cell: its best of the other parameters" if shared else ""))
     best_is = "lowest error" if negated else "highest score"
-    ax.set_title(f"Best: {x}={xs[best[1]]}, {y}={ys[best[0]]} (red box: {best_is})",
-                 fontsize="medium")
+    title = f"Best: {x}={xs[best[1]]}, {y}={ys[best[0]]} (red box: {best_is})"
+    if within_noise:
+        title += (f"\nthe cells differ by {high - low:.3g}, less than the folds' spread "
+                  f"({noise:.3g}): none is reliably best")
+    ax.set_title(title, fontsize="medium")
     return ax
+
+
+def _one_long_series(data, forecast, series, label):
+    """One series of long data and of its long forecast, indexed by time; and its name."""
+    if not (isinstance(forecast, pd.DataFrame) and len(forecast.columns) >= 3
+            and "forecast" in forecast.columns and isinstance(data, pd.DataFrame)):
+        raise ValueError(
+            "series= draws one series of long data: pass the long frame as history and the "
+            "long frame of forecast(..., series=, time=) as forecast."
+        )
+    id_column, time_column = forecast.columns[:2]
+    missing = [c for c in (id_column, time_column) if c not in data.columns]
+    if missing:
+        raise ValueError(
+            f"the forecast names its series and times by {id_column!r} and {time_column!r}, "
+            f"but history has no column {missing[0]!r}; pass the long frame the forecast "
+            "was made from."
+        )
+    target = label
+    if target is None:
+        numeric = [c for c in data.columns if c not in (id_column, time_column)
+                   and pd.api.types.is_numeric_dtype(data[c])]
+        if len(numeric) != 1:
+            raise ValueError(
+                f"history has the numeric columns {numeric}: name the one forecast with "
+                "label=..."
+            )
+        target = numeric[0]
+    rows = data[data[id_column] == series]
+    if rows.empty:
+        ids = list(pd.unique(data[id_column]))[:5]
+        raise ValueError(f"series={series!r} is not in history's {id_column!r} (e.g. {ids}).")
+    history = rows.sort_values(time_column).set_index(time_column)[target]
+    future = forecast[forecast[id_column] == series].drop(columns=id_column)
+    future = future.set_index(time_column)
+    future.attrs = dict(forecast.attrs)
+    return history.rename(f"{target} ({id_column} {series})"), future, None
 
 
 # --- plot_history ------------------------------------------------------------

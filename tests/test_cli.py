@@ -488,7 +488,7 @@ def test_panel_run_reports_scale_free_scores_and_every_series(panel_run):
     forecast = stdout[stdout.index("forecast of the 3 series for the next 2 step(s):"):]
     header = forecast.splitlines()[1].split()
     assert header == ["s2", "s0", "s1"]  # in --target order
-    assert "(every series, with its 90% interval, is in forecast.csv)" in stdout
+    assert "(every series and step, with its 90% interval, is in forecast.csv)" in stdout
     assert re.search(r"MAE/persistence per series, .*: below 1 on \d of the 3\n"
                      r"  s\d  \d\.\d{3}\n  s\d  \d\.\d{3}\n  s\d  \d\.\d{3}\n", stdout)
     assert "cv_series.csv" in stdout
@@ -601,7 +601,7 @@ def test_dataset_defaults_fit_the_embedded_panel(monkeypatch):
     given = cli._build_parser().parse_args(["forecast", "--horizon", "3"])
     cli._fill_defaults(given)
     assert (given.horizon, given.sequence_length, given.units, given.splits) == (
-        3, ["auto"], [32, "auto"], 5)
+        3, ["auto"], ["auto"], 5)
 
 
 # --- long data (--series) --------------------------------------------------------

@@ -283,23 +283,24 @@ def test_plot_grid_search_heatmap_from_a_fitted_search(ridge_search):
     assert f"sequence_length={best['window__sequence_length']}" in ax.get_title()
 
 
-def test_plot_grid_search_colours_do_not_overstate_small_differences(ridge_search):
+def test_plot_grid_search_says_when_the_cells_differ_less_than_the_folds(ridge_search):
     results = pd.DataFrame(ridge_search.cv_results_)
-    # means 0.01 apart, folds 0.2 apart: the colour range widens to the folds' spread
+    # means 0.01 apart, folds 0.2 apart: the colours span the cells, the title warns
     results["mean_test_score"] = -1.0 - 0.002 * np.arange(len(results))
     results["std_test_score"] = 0.2
     ax = plot_grid_search(results, x="sequence_length", y="alpha", score="score",
                           unit="°C")
     (image,) = ax.images
-    low, high = image.norm.vmin, image.norm.vmax
-    assert high - low == pytest.approx(0.2)
-    assert "alike colours: within the spread" in ax.figure.axes[-1].get_ylabel()
+    grid = image.get_array()
+    assert (image.norm.vmin, image.norm.vmax) == (grid.min(), grid.max())
+    assert "less than the folds' spread (0.2): none is reliably best" in ax.get_title()
     # the real search's means differ by more than its folds: the colours span the means
     ax = plot_grid_search(ridge_search, x="sequence_length", y="alpha", unit="°C")
     grid = ax.images[0].get_array()
     assert (ax.images[0].norm.vmin, ax.images[0].norm.vmax) == (grid.min(), grid.max())
     assert ax.figure.axes[-1].get_ylabel() == (
         "mean absolute error (°C)\nmean ± spread over the 3 test folds")
+    assert "reliably" not in ax.get_title()
 
 
 def test_plot_grid_search_shows_a_callable_scorers_error_when_told(ridge_search):

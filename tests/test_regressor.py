@@ -9,7 +9,6 @@ import pytest
 from sklearn.base import clone, is_regressor
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import get_tags
 
 from sklstm import LSTMRegressor, SequenceWindower

@@ -4,8 +4,9 @@
 this directory first on ``PYTHONPATH``, so Python imports this file at the
 start of that process and of every process it starts (Dask's workers too).
 It caps training and nothing else: each ``LSTMRegressor`` fit runs at most
-``EPOCHS`` epochs, and each ``LSTMForecaster`` fit on long data at most
-``MAX_STEPS`` steps. The data, grids and folds stay the example's own, so
+``EPOCHS`` epochs, and each ``LSTMForecaster`` fit at most ``MAX_STEPS``
+steps (or ``EPOCHS`` passes where an example still sets the deprecated
+``epochs``). The data, grids and folds stay the example's own, so
 the test checks that the example runs against the current code, not what it
 scores; the gallery shows what it scores (``docs/gallery.py``). The code a
 user reads carries no test branch.
@@ -36,15 +37,15 @@ def _cap_forecaster(module):
     fit = cls.fit
 
     def fit_briefly(self, X, y, **kwargs):  # kwargs: sample_weight, as fit takes it
-        index = getattr(X, "index", None)
-        if getattr(index, "nlevels", 1) == 1:  # wide data: LSTMRegressor's cap applies
-            return fit(self, X, y, **kwargs)
-        saved = self.max_steps
-        self.max_steps = MAX_STEPS if saved == "auto" else min(saved, MAX_STEPS)
+        saved = self.max_steps, self.epochs
+        if self.epochs != "deprecated":
+            self.epochs = min(self.epochs, EPOCHS)
+        else:
+            self.max_steps = MAX_STEPS if saved[0] == "auto" else min(saved[0], MAX_STEPS)
         try:
             return fit(self, X, y, **kwargs)
         finally:
-            self.max_steps = saved
+            self.max_steps, self.epochs = saved
 
     cls.fit = fit_briefly
 
