@@ -48,10 +48,16 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   (the head starts at random weights, not at zero), ``early-stopping``
   (``early_stopping=True``), ``no-honest-cutoff`` (targets after the step
   that follows a series' last row are trained on too, as before sklstm
-  0.3: what honest cross-validation costs a final fit), ``units-32``,
-  ``no-season`` (``season_length=None``), ``steps-300`` / ``steps-3000``
+  0.3: what honest cross-validation costs a final fit), ``log-positive``
+  (series whose values are all above 0 learned and forecast in logs),
+  ``no-refit`` (the model trained without the held-out last steps is the
+  final one; by default it is trained again on all windows),
+  ``units-32`` / ``units-128``,
+  ``no-season`` (``season_length=None``), ``seasons-24-168`` (several
+  seasons: ``season_length=(24, 168)``), ``steps-300`` / ``steps-3000``
   (``max_steps``), ``length-96`` (any ``sequence_length``), ``ensemble-3``
-  (the mean forecast of three seeds).
+  (the mean forecast of three seeds). Levers joined by ``+`` apply together
+  (``seasons-24-168+length-192``).
 - ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
   (e.g. ``at-26ccb5b``: sklstm before the one forecaster, whose long-panel
   recipe this was).
@@ -304,10 +310,22 @@ def _simple_forecast_alone():
     engine.train = lambda model, X, y, **kwargs: engine.Training({"loss": [0.0]}, None, None)
 
 
+def _log_positive():
+    import sklstm._recipe as recipe
+
+    recipe.LOG_POSITIVE = True
+
+
+def _no_refit():
+    import sklstm._recipe as recipe
+
+    recipe.REFIT_FROM = 1.0  # the model that chose the stopping point is the final one
+
+
 def _no_honest_cutoff():
     import sklstm._recipe as recipe
 
-    recipe.honest_targets = lambda panel, y: y
+    recipe.honest_rows = lambda panel, horizon: np.ones(len(panel), dtype=bool)
 
 
 _LEVERS = {
@@ -322,25 +340,33 @@ _LEVERS = {
     "constant-lr": lambda: _train_with(learning_rate_schedule="constant"),
     "random-head": _random_head,
     "no-honest-cutoff": _no_honest_cutoff,
+    "log-positive": _log_positive,
+    "no-refit": _no_refit,
 }
+
+
+def _lever_params(name):
+    """The LSTMForecaster parameters one lever ``name`` changes."""
+    if name.split("-")[0] in ("steps", "length", "units"):
+        key = {"steps": "max_steps", "length": "sequence_length"}.get(name.split("-")[0], "units")
+        return {key: int(name.split("-")[1])}
+    if name == "no-season":
+        return {"season_length": None}
+    if name.startswith("seasons-"):  # e.g. seasons-24-168: a day and a week of hours
+        return {"season_length": tuple(int(m) for m in name.split("-")[1:])}
+    if name == "early-stopping":
+        return {"early_stopping": True}
+    return {}
 
 
 def _lstm_forecast(long, horizon, season, name):
     from sklstm import LSTMForecaster, forecast, make_supervised
 
     params = dict(season_length=season, random_state=0)
-    if name.startswith("steps-"):
-        params["max_steps"] = int(name.split("-")[1])
-    if name.startswith("length-"):
-        params["sequence_length"] = int(name.split("-")[1])
-    if name.startswith("units-"):
-        params["units"] = int(name.split("-")[1])
-    if name == "no-season":
-        params["season_length"] = None
-    if name == "early-stopping":
-        params["early_stopping"] = True
-    if name in _LEVERS:
-        _LEVERS[name]()
+    for part in name.split("+"):  # levers combine: seasons-24-168+length-192
+        params.update(_lever_params(part))
+        if part in _LEVERS:
+            _LEVERS[part]()
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
     seeds = [0, 1, 2] if name == "ensemble-3" else [0]
     runs, bounds = [], None

@@ -121,21 +121,28 @@ class _Callable:
         return "a callable"
 
 
-class _Units:
+class _OneOrTuple:
+    """A value ``interval`` accepts, or a non-empty tuple (list) of such values."""
+
+    def __init__(self, interval, words):
+        self.interval, self.words = interval, words
+
     def is_satisfied_by(self, value):
-        positive = Interval(numbers.Integral, 1, None)
         if isinstance(value, (tuple, list)):
-            return bool(value) and all(positive.is_satisfied_by(u) for u in value)
-        return positive.is_satisfied_by(value)
+            return bool(value) and all(self.interval.is_satisfied_by(v) for v in value)
+        return self.interval.is_satisfied_by(value)
 
     def __str__(self):
-        return "a positive int (>= 1) or a non-empty tuple of them"
+        return self.words
 
 
 BOOLEAN = _Boolean()
 NONE = _NoneValue()
 CALLABLE = _Callable()
-UNITS = _Units()
+UNITS = _OneOrTuple(Interval(numbers.Integral, 1, None),
+                    "a positive int (>= 1) or a non-empty tuple of them")
+SEASONS = _OneOrTuple(Interval(numbers.Real, 1, None),
+                      "a number >= 1 or a non-empty tuple of them (several seasons)")
 #: the seeds NumPy and Keras accept: an int in [0, 2**32 - 1], a RandomState or None
 RANDOM_STATE = [
     Interval(numbers.Integral, 0, 2**32 - 1),

@@ -13,7 +13,8 @@ from sklearn.utils.validation import check_is_fitted
 from . import _legacy, _recipe
 from ._baselines import resolve_target_column, resolve_target_columns
 from ._checks import (
-    FLOAT_DTYPES, _when, NONE, SHARED_CONSTRAINTS, Interval, Options, as_units, check_array,
+    FLOAT_DTYPES, _when, NONE, SEASONS, SHARED_CONSTRAINTS, Interval, Options, as_units,
+    check_array,
     check_fraction, check_numeric, check_same_as_fitted, check_sample_weight, check_spans,
     check_time_order, shared_constraints, validate_data, validate_params,
 )
@@ -80,13 +81,15 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     units : int, tuple of int or "auto", default="auto"
         LSTM state size; a tuple stacks LSTM layers. "auto": 64.
 
-    season_length : int or None, default=None
+    season_length : int, tuple of int or None, default=None
         Steps per season (24 for hourly data with a daily cycle, 12 for
-        monthly, 52 for weekly), as statsforecast's ``season_length``. It
-        sets the window's length ("auto"), offers seasonal simple forecasts
-        (the last season, the mean or median of the last few) for the
-        network to correct, and lets the LSTM read long windows a season per
-        step. None for no season.
+        monthly, 52 for weekly), as statsforecast's ``season_length``; a
+        tuple gives several, e.g. ``(24, 168)`` for a day and a week of
+        hours (``365.25`` is read as 365 steps). It sets the window's length
+        ("auto": two of the longest season), offers seasonal simple forecasts
+        (the last season, the mean or median of the last few, for each
+        season) for the network to correct, and lets the LSTM read long
+        windows a season (the shortest) per step. None for no season.
 
     target_column : int, str or list of them, default=0
         Column of X holding the series being forecast (its value at ``t``):
@@ -129,6 +132,11 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         a typical series' windows, taken from the end of every series, the
         same number from each and at least one (a single series of 1,300
         rows holds out its last 130; a panel of 400 series one window each).
+        Where that costs more than 8% of the windows (short series, whose
+        held-out targets take a horizon of the latest data) and
+        ``early_stopping`` is off, the network that forecasts is trained
+        again, on every window, after the first one has calibrated the
+        intervals: twice the steps, for the newest data.
 
     n_iter_no_change : int, default=10
         Patience of early stopping, in passes over the training windows.
@@ -160,11 +168,12 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         The trained network.
 
     history_ : dict of str to list of float
-        Loss per pass over the training windows (``"loss"``, and
-        ``"val_loss"`` on the held-out windows).
+        Loss per pass over the training windows (``"loss"``; with
+        ``early_stopping``, ``"val_loss"`` on the held-out windows too).
 
     n_steps_ : int
-        The gradient steps trained.
+        The gradient steps trained (both trainings, where the network is
+        trained again on every window; see ``validation_fraction``).
 
     sequence_length_ : int
         The window length used (``sequence_length`` resolved).
@@ -178,7 +187,8 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         on the latest training windows of: the last value, the mean or
         median of the last few seasons, a robust linear autoregression):
         ``{"kind": "last"}``, ``{"kind": "mean" or "median", "season": m,
-        "n_seasons": k}`` or ``{"kind": "linear", "coef": array}``.
+        "n_seasons": k}`` or ``{"kind": "linear", "fit": "robust" or "least
+        squares", "coef": array}``.
 
     conformity_scores_ : ndarray of shape (n_calibration, horizon)
         Absolute errors on the held-out windows, in units of each window's
@@ -192,6 +202,11 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     series_drift_ : ndarray of shape (n_series,)
         Each series' mean one-step change in training, which the linear
         simple forecast reads (in each window's unit).
+
+    series_log_ : ndarray of bool of shape (n_series,)
+        The series learned and forecast in logs (positive series, where the
+        recipe does so; ``series_scale_`` and ``series_drift_`` are then of
+        their logs).
 
     series_ : ndarray
         The series: ids of a long panel, or the target column(s) of wide rows.
@@ -286,7 +301,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         "n_iter_no_change", "random_state", "verbose",
         sequence_length=[Interval(numbers.Integral, 1, None), Options("auto")],
         units=[*SHARED_CONSTRAINTS["units"], Options("auto")],
-        season_length=[NONE, Interval(numbers.Integral, 1, None)],
+        season_length=[NONE, SEASONS],
         max_steps=[Options("auto"), Interval(numbers.Integral, 1, None)],
         batch_size=[*SHARED_CONSTRAINTS["batch_size"], Options("auto")],
         trend=[Options(DEPRECATED, *TRENDS)],
@@ -296,6 +311,8 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     _nan_hint = None
     _parameter_hints = {
         "sequence_length": "pass the number of past time steps per window, e.g. 14, or 'auto'",
+        "season_length": "e.g. season_length=24 for hourly data, or (24, 168) for a day and a "
+                         "week, or None",
         "epochs": "pass max_steps=... instead (epochs is deprecated)",
         "trend": "remove it (trend is deprecated and has no effect)",
         "series_embedding": "remove it (series_embedding is deprecated and has no effect)",
@@ -400,6 +417,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         self.conformity_scores_ = fitted.conformity_scores
         self.series_scale_ = fitted.series_scale
         self.series_drift_ = fitted.series_drift
+        self.series_log_ = fitted.series_log
         self.memory_ = memory_of(panel, times, self.sequence_length_, facts)
         return self
 
@@ -468,7 +486,18 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         return y.reshape(len(y), -1)
 
     def _check_spans(self, values, y):
-        """Refuse finite data whose changes overflow float64 (scaling would give inf or NaN)."""
+        """Refuse finite data whose changes overflow float64 (scaling would give inf or NaN).
+
+        A difference of two values overflows only where one of them exceeds half of
+        float64's largest value: below that, nothing is computed (y is the largest array).
+        """
+        half = np.finfo(np.float64).max / 2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+            largest = max(max(np.nanmax(a, initial=0.0), -np.nanmin(a, initial=0.0))
+                          for a in (values, y))  # without a copy of y
+            if not largest > half:
+                return
         with np.errstate(over="ignore", invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             changes = y - values[:, :1]
@@ -601,14 +630,17 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
                 "framed as in fit (make_supervised with or without series= and time=)."
             )
 
-    def _forecast_rows(self, panel, rows):
-        """The forecasts of ``rows`` of ``panel`` and their windows' units."""
+    def _forecast_rows(self, panel, rows, half=None):
+        """The forecasts of ``rows`` of ``panel``, and with ``half`` (a half-width per step, in
+        units of a window's changes) their bounds: ``(pred, lower, upper)``."""
+        codes = panel.codes[rows]
         return _recipe.predict(
             self.model_, panel, rows, sequence_length=self.sequence_length_, fold=self.fold_,
             simple_forecast=self.simple_forecast_,
-            series_scale=self._of_series(self.series_scale_, panel.codes[rows]),
-            series_drift=self._of_series(getattr(self, "series_drift_", None),
-                                         panel.codes[rows]),
+            series_scale=self._of_series(self.series_scale_, codes),
+            series_drift=self._of_series(getattr(self, "series_drift_", None), codes),
+            series_log=self._of_series(getattr(self, "series_log_", None), codes) > 0,
+            half=half,
         )
 
     @staticmethod
@@ -650,7 +682,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             return self._shape_like_y(_legacy.predict(self, values, index))
         panel, _, rows = self._rows(X)
         self._warn_of_unknown_values(X, panel, rows)
-        pred, _ = self._forecast_rows(panel, rows)
+        pred, _, _ = self._forecast_rows(panel, rows)
         return self._shape_like_y(self._outputs(pred))
 
     def _legacy_X(self, X):
@@ -686,10 +718,8 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             return self._shape_like_y(y - half), self._shape_like_y(y + half)
         half = self._half_width(coverage)
         panel, _, rows = self._rows(X)
-        pred, unit = self._forecast_rows(panel, rows)
-        width = unit[:, None] * half[None, :]
-        lower, upper = self._outputs(pred - width), self._outputs(pred + width)
-        return self._shape_like_y(lower), self._shape_like_y(upper)
+        _, lower, upper = self._forecast_rows(panel, rows, half)
+        return self._shape_like_y(self._outputs(lower)), self._shape_like_y(self._outputs(upper))
 
     def predict_last(self, X, coverage=None):
         """Forecast from the last row of each series of X only; the other rows are its past.
@@ -744,11 +774,8 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             rows = rows[n - 1::n]
             names = self.series_
         self._warn_of_unknown_last_values(panel, rows, names)
-        pred, unit = self._forecast_rows(panel, rows)
-        if half is None:
-            return pred
-        width = unit[:, None] * half[None, :]
-        return pred, pred - width, pred + width
+        pred, lower, upper = self._forecast_rows(panel, rows, half)
+        return pred if half is None else (pred, lower, upper)
 
     def _warn_of_unknown_values(self, X, panel, rows):
         """Say which rows have no forecast: their own value of the target is unknown (NaN)."""

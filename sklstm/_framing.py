@@ -92,9 +92,10 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     Parameters
     ----------
     data : pandas.Series or pandas.DataFrame
-        Observations in time order, one row per time point. An index of dates,
-        periods or numbers must be strictly increasing (no repeated or earlier
-        label).
+        Observations in time order, one row per time point (wide), or, with
+        ``series=``, one row per series and time (long). A wide index of
+        dates, periods or numbers must be strictly increasing (no repeated
+        or earlier label).
     target : str or list of str or None
         Column to forecast, or a list of series columns to forecast together;
         ignored (may be None) for a Series.

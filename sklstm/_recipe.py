@@ -59,6 +59,8 @@ MAX_SCALED = 1e6  # scaled values are clipped here: a jump after a flat window s
 FLAT_UNIT = 1e-6  # the unit of a constant series' window, relative to its level
 SERIES_DRIFT = True  # the linear simple forecast reads each series' drift (benchmarks/m4.md)
 CORRECTION_CHECK = False  # a correction worse than none on the held-out windows is dropped
+LOG_POSITIVE = False  # positive series are learned and forecast in logs (benchmarks/m4.md)
+REFIT_FROM = 0.08  # holding out more of the windows than this: train again on all of them
 
 
 @dataclass(frozen=True)
@@ -84,10 +86,18 @@ class Settings:
     passes: object = None
 
 
+def _base_season(season_length):
+    """The smallest season (the window's unit and the fold), or 1 without one."""
+    found = simple_forecasts.seasons(season_length)
+    return found[0] if found else 1
+
+
 def auto_sequence_length(horizon, season_length):
-    """sequence_length="auto": two seasons, four horizons or 14 steps, in whole seasons."""
-    m = season_length or 1
-    longest = max(AUTO_SEASONS * m, AUTO_HORIZONS * horizon, MIN_AUTO_LENGTH)
+    """sequence_length="auto": two seasons (of the longest), four horizons or 14 steps, in whole
+    seasons (of the smallest)."""
+    found = simple_forecasts.seasons(season_length)
+    m, longest_season = (found[0], found[-1]) if found else (1, 1)
+    longest = max(AUTO_SEASONS * longest_season, AUTO_HORIZONS * horizon, MIN_AUTO_LENGTH)
     return m * -(-longest // m)
 
 
@@ -100,7 +110,7 @@ def lstm_fold(sequence_length, season_length):
     step by step (on monthly US employment, 48 months read as 4 seasons
     fitted worse than as 48 steps).
     """
-    m = season_length or 1
+    m = _base_season(season_length)
     long_enough = sequence_length >= FOLD_FROM and sequence_length % m == 0
     return m if m > 1 and long_enough else 1
 
@@ -124,7 +134,7 @@ def resolve_sequence_length(sequence_length, horizon, season_length, spans, *, o
     L = auto_sequence_length(horizon, season_length)
     shortest = int(spans[spans > 0].min()) if (spans > 0).any() else L
     if L > shortest:
-        m = season_length or 1
+        m = _base_season(season_length)
         L = max(shortest // m * m if shortest >= m else shortest, horizon, 1)
     return L
 
@@ -254,20 +264,46 @@ def drift_in_units(drift, unit):
         return np.clip(np.nan_to_num(drift / unit), -MAX_SCALED, MAX_SCALED)
 
 
-def honest_targets(panel, y):
-    """``y`` with every target after the step that follows its series' last row unknown (NaN).
+def positive_series(panel, y):
+    """The series whose every known value and target is above 0 (LOG_POSITIVE: in logs)."""
+    n = panel.n_series
+    if not LOG_POSITIVE:
+        return np.zeros(n, dtype=bool)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows of unknown targets only
+        low = np.fmin(panel.values[:, 0], np.nanmin(y, axis=1))
+    lowest = np.full(n, np.inf)
+    np.fmin.at(lowest, panel.codes, low)
+    return np.isfinite(lowest) & (lowest > 0)
+
+
+def in_logs(panel, rows_log, y=None):
+    """``panel`` (and ``y``) with the values of the rows marked ``rows_log`` in logs."""
+    from ._panel import Panel
+
+    if not rows_log.any():
+        return panel, y
+    values = panel.values.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values[rows_log, 0] = np.log(np.where(values[rows_log, 0] > 0, values[rows_log, 0],
+                                              np.nan))
+        if y is not None:
+            y = y.copy()
+            y[rows_log] = np.log(np.where(y[rows_log] > 0, y[rows_log], np.nan))
+    return Panel(values, panel.codes, panel.steps, panel.n_series), y
+
+
+def honest_rows(panel, horizon):
+    """The rows whose ``horizon`` targets all lie by the step after their series' last row.
 
     Row ``t``'s targets are the values at ``t+1 .. t+h``. In cross-validation
     the training rows' last targets reach into the test block, whose own
     targets they then are; the value at ``t+1`` after the last row is the
     first test row's input, never a test target. So no target later than it
-    is trained on, whatever the splitter: this is what makes a fold's score
-    honest without a gap.
+    is trained on (nor holds out), whatever the splitter: this is what makes
+    a fold's score honest without a gap.
     """
-    horizon = y.shape[1]
-    end = panel.last_steps()[panel.codes] + 1
-    target_steps = panel.steps[:, None] + np.arange(1, horizon + 1)
-    return np.where(target_steps <= end[:, None], y, np.nan)
+    return panel.steps + horizon <= panel.last_steps()[panel.codes] + 1
 
 
 def held_out_count(n_known, validation_fraction, n_series=1):
@@ -357,6 +393,7 @@ class Fitted:
     conformity_scores: np.ndarray
     series_scale: np.ndarray
     series_drift: np.ndarray
+    series_log: np.ndarray
 
 
 def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
@@ -367,17 +404,18 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
     """
     rng = np.random.default_rng(settings.seed)
     horizon = y.shape[1]
-    m = settings.season_length or 1
     L = resolve_sequence_length(settings.sequence_length, horizon, settings.season_length,
                                 panel.spans(), owner=owner)
-    y = honest_targets(panel, y)
+    series_log = positive_series(panel, y)
+    panel, y = in_logs(panel, series_log[panel.codes], y)
     weight = np.ones(len(panel)) if weights is None else weights
-    known = np.isfinite(y).all(axis=1) & np.isfinite(panel.values[:, 0]) & (weight > 0)
+    # rows (no (rows, horizon) copies of y: a long panel's y is its largest array)
+    known = (honest_rows(panel, horizon) & np.isfinite(y).all(axis=1)
+             & np.isfinite(panel.values[:, 0]) & (weight > 0))
     held, first_held = hold_out(panel, known, settings.validation_fraction)
     # training targets stop at each series' first held-out step, as at its end
-    target_steps = panel.steps[:, None] + np.arange(1, horizon + 1)
-    y_train = np.where(target_steps <= first_held[panel.codes][:, None], y, np.nan)
-    candidates = np.flatnonzero(np.isfinite(y_train).all(axis=1) & known & ~held)
+    before_held = panel.steps + horizon <= first_held[panel.codes]
+    candidates = np.flatnonzero(known & ~held & before_held)
     if not len(candidates):
         raise ValueError(
             f"{owner}: no row has a known value and fully known targets to train on "
@@ -385,12 +423,69 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
         )
     series_drift, series_scale = panel.series_changes()
     grid = SeriesGrid(panel, L)
+    fold = lstm_fold(L, settings.season_length)
+    context = _Context(panel, y, weights, grid, fold, horizon, series_scale, series_drift,
+                       settings)
+    held_rows = np.flatnonzero(held)
+    model, simple, history, n_steps = _train(
+        context, candidates, rng, validation_rows=held_rows if settings.early_stopping else None)
+
+    scores = np.empty((0, horizon))
+    if len(held_rows):
+        from . import _engine
+
+        windows, z_val = _held_out_windows(context, held_rows, simple)
+        kept = history.pop("_validation_predictions", None)
+        if kept is None:  # early stopping off: the held-out windows are predicted once
+            kept = np.asarray(_engine.predict(model, windows)).reshape(z_val.shape)
+            if CORRECTION_CHECK and np.abs(z_val - kept).mean() >= np.abs(z_val).mean():
+                # the correction does worse than none on the held-out windows: drop it
+                _zero_head(model)
+                kept = np.zeros_like(kept)
+                history["correction_dropped"] = [1.0]
+        scores = np.abs(z_val - np.asarray(kept).reshape(z_val.shape))
+        # where holding out cost a large share of the windows (short series: the held-out
+        # windows' targets take a horizon of the latest data), the network that forecasts
+        # is trained again on every window; the first one calibrated the intervals (and
+        # a correction that did worse than none there is not trained again)
+        if (len(candidates) < (1 - REFIT_FROM) * known.sum() and not settings.early_stopping
+                and "correction_dropped" not in history):
+            # history_ shows the forecasting network's curve; n_steps_ counts both trainings
+            model, simple, history, more = _train(context, np.flatnonzero(known), rng)
+            n_steps += more
+    return Fitted(
+        model=model, history=history, n_steps=n_steps, sequence_length=L,
+        fold=fold, simple_forecast=simple, conformity_scores=scores.astype(np.float64),
+        series_scale=series_scale, series_drift=series_drift, series_log=series_log,
+    )
+
+
+@dataclass
+class _Context:
+    """What both trainings of a fit share: the panel, its targets and grid, the settings."""
+
+    panel: object
+    y: np.ndarray
+    weights: object
+    grid: SeriesGrid
+    fold: int
+    horizon: int
+    series_scale: np.ndarray
+    series_drift: np.ndarray
+    settings: Settings
+
+
+def _train(context, candidates, rng, validation_rows=None):
+    """The network trained on windows of ``candidates`` (sampled for the budget), and the
+    simple forecast it corrects: ``(model, simple, history, n_steps)``; early stopping
+    watches the windows of ``validation_rows`` when given."""
+    from . import _engine
+
+    panel, settings, horizon = context.panel, context.settings, context.horizon
     n_windows, n_batches, passes = _budget(settings, len(candidates))
     # sampled windows, the same ones each pass: the cost follows the steps, the
     # memory at most MAX_WINDOWS; each series' latest windows, which choose the
-    # simple forecast, are among them (at most half of them)
-    # each candidate's steps before its series' latest candidate: the latest
-    # windows choose the simple forecast, as a forecast would be judged
+    # simple forecast as a forecast would be judged, are among them (at most half)
     latest_step = np.full(panel.n_series, np.iinfo(np.int64).min)
     np.maximum.at(latest_step, panel.codes[candidates], panel.steps[candidates])
     offset = latest_step[panel.codes] - panel.steps
@@ -404,61 +499,44 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
     if len(others) > n_windows - len(latest):
         others = rng.choice(others, n_windows - len(latest), replace=False)
     rows = np.union1d(latest, others)
-    fold = lstm_fold(L, m)
     # the sampled windows: their scale and own values now, the windows a batch at a time
     codes = panel.codes[rows]
-    last, unit, values = window_stats(grid, rows, series_scale[codes])
-    z = scaled_targets(y_train[rows], last, unit)
-    drift = drift_in_units(series_drift[codes], unit)
+    last, unit, values = window_stats(context.grid, rows, context.series_scale[codes])
+    z = scaled_targets(context.y[rows], last, unit)
+    drift = drift_in_units(context.series_drift[codes], unit)
     simple = simple_forecasts.choose(values, z, offset[rows], settings.season_length,
                                      span=span, drift=drift)
     z -= simple_forecasts.forecast(simple, values, horizon, drift)
-    windows = ScaledWindows(grid, rows, last, unit, fold)
+    windows = ScaledWindows(context.grid, rows, last, unit, context.fold)
     del values
 
-    validation = None
-    held_rows = np.flatnonzero(held)
-    if len(held_rows):
-        codes = panel.codes[held_rows]
-        last, unit, values = window_stats(grid, held_rows, series_scale[codes])
-        z_val = scaled_targets(y[held_rows], last, unit)
-        z_val -= simple_forecasts.forecast(simple, values, horizon,
-                                           drift_in_units(series_drift[codes], unit))
-        validation = (ScaledWindows(grid, held_rows, last, unit, fold), z_val)
-
-    from . import _engine
-
     model = build_network(windows.shape[1:], horizon, settings)
-    batch_size = min(settings.batch_size, len(rows))
+    validation = None
+    if validation_rows is not None and len(validation_rows):
+        validation = _held_out_windows(context, validation_rows, simple)
     training = _engine.train(
         model, windows, z,
-        sample_weight=None if weights is None else weights[rows].astype(np.float32),
-        epochs=passes, batch_size=batch_size, seed=settings.seed,
-        validation=validation if settings.early_stopping else None,
-        n_iter_no_change=settings.n_iter_no_change, verbose=settings.verbose,
-        learning_rate_schedule="cosine", validate_start=True,
-        loss_floor=LOSS_FLOOR, stacklevel=5,
+        sample_weight=(None if context.weights is None
+                       else context.weights[rows].astype(np.float32)),
+        epochs=passes, batch_size=min(settings.batch_size, len(rows)), seed=settings.seed,
+        validation=validation, n_iter_no_change=settings.n_iter_no_change,
+        verbose=settings.verbose, learning_rate_schedule="cosine", validate_start=True,
+        loss_floor=LOSS_FLOOR, stacklevel=6,
     )
     history = dict(training.history)
-    if validation is None:
-        scores = np.empty((0, horizon))
-    else:
-        kept = training.validation_predictions
-        if kept is None:  # early stopping off: the held-out rows are predicted once
-            kept = np.asarray(_engine.predict(model, validation[0])).reshape(
-                validation[1].shape)
-            if CORRECTION_CHECK and np.abs(validation[1] - kept).mean() >= np.abs(
-                    validation[1]).mean():
-                # the correction does worse than none on the held-out windows: drop it
-                _zero_head(model)
-                kept = np.zeros_like(kept)
-                history["correction_dropped"] = [1.0]
-        scores = np.abs(validation[1] - np.asarray(kept).reshape(validation[1].shape))
-    return Fitted(
-        model=model, history=history, n_steps=len(history["loss"]) * n_batches, sequence_length=L,
-        fold=fold, simple_forecast=simple, conformity_scores=scores.astype(np.float64),
-        series_scale=series_scale, series_drift=series_drift,
-    )
+    if training.validation_predictions is not None:
+        history["_validation_predictions"] = training.validation_predictions
+    return model, simple, history, len(history["loss"]) * n_batches
+
+
+def _held_out_windows(context, held_rows, simple):
+    """The held-out windows (a batch at a time) and their targets less the simple forecast."""
+    codes = context.panel.codes[held_rows]
+    last, unit, values = window_stats(context.grid, held_rows, context.series_scale[codes])
+    z = scaled_targets(context.y[held_rows], last, unit)
+    z -= simple_forecasts.forecast(simple, values, context.horizon,
+                                   drift_in_units(context.series_drift[codes], unit))
+    return ScaledWindows(context.grid, held_rows, last, unit, context.fold), z
 
 
 def _zero_head(model):
@@ -487,15 +565,22 @@ def build_network(input_shape, horizon, settings):
 
 
 def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, series_scale,
-            series_drift):
-    """Forecasts for ``rows`` of ``panel`` (n, horizon) in the series' units, and their units.
+            series_drift, series_log, half=None):
+    """Forecasts for ``rows`` of ``panel`` (n, horizon) in the series' units, and their bounds.
 
-    ``series_scale`` and ``series_drift`` give each of ``rows`` its series'
-    typical change (the unit of flat windows) and mean change (read by a
-    linear simple forecast); both 0 for a series the model never saw.
+    ``series_scale``, ``series_drift`` and ``series_log`` give each of
+    ``rows`` its series' typical change (the unit of flat windows), mean
+    change (read by a linear simple forecast) and whether it is learned in
+    logs; 0 and False for a series the model never saw. With ``half`` (one
+    half-width per step, in units of a window's changes) returns ``(pred,
+    lower, upper)``, else ``(pred, None, None)``.
     """
     from . import _engine
 
+    if series_log.any():  # the rows of the series learned in logs, their past included
+        logged = np.zeros(panel.n_series, dtype=bool)
+        logged[panel.codes[rows][series_log]] = True
+        panel, _ = in_logs(panel, logged[panel.codes])
     grid = SeriesGrid(panel, sequence_length)
     out, units = [], []
     for start in range(0, len(rows), PREDICT_CHUNK):  # bounded memory whatever the rows
@@ -507,6 +592,14 @@ def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, serie
                                        drift_in_units(series_drift[chunk], unit))
         out.append(last[:, None] + unit[:, None] * z)
         units.append(unit)
-    if not out:
-        return np.empty((0, model.outputs[0].shape[-1])), np.empty(0)
-    return np.concatenate(out), np.concatenate(units)
+    horizon = model.outputs[0].shape[-1]
+    pred = np.concatenate(out) if out else np.empty((0, horizon))
+    unit = np.concatenate(units) if units else np.empty(0)
+    bounds = [None, None]
+    if half is not None:
+        width = unit[:, None] * np.asarray(half)[None, :]
+        bounds = [pred - width, pred + width]
+    if series_log.any():  # back from logs: the bounds keep their order
+        for values in (pred, *(b for b in bounds if b is not None)):
+            values[series_log] = np.exp(values[series_log])
+    return pred, bounds[0], bounds[1]

@@ -1,6 +1,6 @@
-"""The simple forecast a long panel's network corrects.
+"""The simple forecast the network corrects, for every shape of data.
 
-The global network of a long panel does not forecast from nothing: each
+The network does not forecast from nothing: each
 window first gets a simple forecast, the best of a few classical ones on the
 training windows, and the LSTM learns the correction (ES-RNN's "statistical
 model plus a learned residual"; benchmarks/m4.md measures what it buys).
@@ -15,9 +15,10 @@ A simple forecast is a plain dict, so that saved models stay readable:
   of the values 1 .. k seasons before it, at the same phase of the season;
 - ``{"kind": "median", ...}``: the same with the median (robust to one odd
   day, as a holiday);
-- ``{"kind": "linear", "coef": (L, h) or (L + 1, h) array}``: a robust
-  linear autoregression on the window, fitted to the training windows of
-  every series at once; with ``L + 1`` rows it also reads the series' drift
+- ``{"kind": "linear", "fit": name, "coef": (L, h) or (L + 1, h) array}``:
+  a linear autoregression on the window (``fit``: a key of ``LINEAR_FITS``,
+  robust or least squares), fitted to the training windows of every series
+  at once; with ``L + 1`` rows it also reads the series' drift
   (its mean one-step change in training, in the window's units), which a
   window alone cannot tell from noise.
 """
@@ -94,13 +95,22 @@ def _forecast(simple, values, horizon, drift=None):
         return np.nan_to_num(np.nanmedian(seasons, axis=0))
 
 
+def seasons(season_length):
+    """The seasons of ``season_length`` (None, one period or several) as whole steps, smallest
+    first: a season of 365.25 days is read as 365."""
+    if season_length is None:
+        return ()
+    periods = season_length if isinstance(season_length, (tuple, list)) else [season_length]
+    return tuple(sorted({int(round(m)) for m in periods if round(m) > 1}))
+
+
 def _candidates(L, season_length):
     yield {"kind": "last"}
-    if season_length and 1 < season_length <= L:
-        for k in range(1, L // season_length + 1):
-            yield {"kind": "mean", "season": int(season_length), "n_seasons": k}
+    for m in seasons(season_length):
+        for k in range(1, L // m + 1):
+            yield {"kind": "mean", "season": m, "n_seasons": k}
             if k >= MIN_MEDIAN_SEASONS:
-                yield {"kind": "median", "season": int(season_length), "n_seasons": k}
+                yield {"kind": "median", "season": m, "n_seasons": k}
 
 
 def robust_linear(values, z, fit="robust"):

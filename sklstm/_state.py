@@ -46,6 +46,8 @@ def model_from_bytes(data):
     """The Keras model of a ``.keras`` file's bytes, loaded in Keras's safe mode."""
     import keras
 
+    from . import _model  # noqa: F401  registers NaNMask, which a fresh process has not seen
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "model.keras")
         Path(path).write_bytes(bytes(data))

@@ -2,7 +2,8 @@
 
 ``sklstm forecast [data.csv] --target COLUMN`` frames a series with
 :func:`sklstm.make_supervised`, grid-searches an :class:`sklstm.LSTMForecaster`
-with ``GridSearchCV(cv=TimeSeriesSplit(...))``, compares every candidate with
+with ``GridSearchCV(cv=TimeSeriesSplit(...))`` (``PanelSplit`` for long data,
+``--series``), compares every candidate with
 the persistence baseline on the same folds, refits the best one, forecasts
 the next ``--horizon`` steps and writes CSV files and plots. Without a CSV it
 runs on embedded data (``--dataset``; by default the Seattle weather, target
@@ -47,7 +48,7 @@ EMBEDDED = {
 }
 # options whose default depends on --dataset: 120 months need a year ahead and shorter folds
 DATASET_DEFAULTS = {
-    "us-employment": {"horizon": 12, "season_length": 12, "sequence_length": ["auto"],
+    "us-employment": {"horizon": 12, "season_length": [12], "sequence_length": ["auto"],
                       "splits": 3},
 }
 MAX_PLOTTED_SERIES = 3  # forecast.png of a panel: the first few series, one row each
@@ -130,7 +131,8 @@ def _build_parser():
         description=(
             "Frame the series (X at t, target at t+1..t+horizon), grid-search "
             "LSTMForecaster over --sequence-length x --units with "
-            "TimeSeriesSplit(--splits), compare each candidate with persistence on "
+            "TimeSeriesSplit(--splits) (PanelSplit for long data, --series), compare "
+            "each candidate with persistence on "
             "the same folds, refit the best on all rows and forecast the next "
             "--horizon steps. Several --target columns make a panel: one shared "
             "network learns every series, and errors are scored relative to "
@@ -161,9 +163,10 @@ def _build_parser():
                     help="long data: the column of series ids (one row per series and "
                          "time, e.g. unique_id, ds, y); one global network learns every "
                          "series, cross-validated on the next steps of each (PanelSplit)")
-    fc.add_argument("--season-length", type=_positive_int, default=None, metavar="M",
-                    help="steps per season (24 for hourly data, 12 for monthly, 7 for daily "
-                         "data with a weekly cycle; default: none)")
+    fc.add_argument("--season-length", type=_positive_int, nargs="+", default=None, metavar="M",
+                    help="steps per season, one or several (24 for hourly data, 24 168 for a "
+                         "day and a week of hours, 12 for monthly; default: the cycles of the "
+                         "data's frequency that the data repeat, if any)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
                     help="gradient steps per fit, at most (default: 1000, or at most 40 "
                          "passes over the windows of data too small for that)")
@@ -681,22 +684,68 @@ def _held_out(n_rows, horizon, validation_fraction):
     return held_out_count(max(framed - (horizon - 1), 0), validation_fraction)
 
 
+def _fold_windows(n_rows, horizon, validation_fraction):
+    """``(trained, held)``: the windows LSTMForecaster trains on and holds out when it fits
+    ``n_rows`` framed rows of one series with ``horizon`` targets each.
+
+    The last ``horizon - 1`` rows' targets reach past the rows (honest: never
+    trained on), the latest of the rest are held out, and the ``horizon - 1``
+    rows before those have targets that reach the held-out ones.
+    """
+    from ._recipe import held_out_count  # numpy only: Keras loads when a fit starts
+
+    known = max(n_rows - (horizon - 1), 0)
+    held = held_out_count(known, validation_fraction)
+    return max(known - held - (horizon - 1), 0), held
+
+
+def _first_fold(n_rows, n_splits, horizon):
+    """``(framed, first)``: the rows framed from ``n_rows`` and the first fold's training
+    rows, or None where TimeSeriesSplit cannot cut ``n_splits`` folds of them."""
+    framed = n_rows - horizon
+    test = framed // (n_splits + 1)
+    return (framed, framed - n_splits * test) if test >= 1 else None
+
+
 def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction, n_rows=None):
     """Fewest rows for the splits, windows and interval calibration; why, and the fix.
 
-    Returns ``(rows, reason, fix)``: ``reason`` names the constraint that binds
-    and ``fix`` the options that relax it (given ``n_rows``, every constraint
-    those rows miss, and the coverage they support).
+    ``sequence_length`` is the longest number given (None for 'auto', which
+    shortens to the rows). Returns ``(rows, reason, fix)``: ``reason`` names
+    the constraint that binds and ``fix`` the options that relax it (given
+    ``n_rows``, every constraint those rows miss, and the coverage they support).
     """
     from ._conformal import calibration_size, max_coverage
 
     future = f"plus --horizon {horizon} row(s) of future targets"
-    blocks = (n_splits + 1) * sequence_length
+
+    def trains(first):  # the first fold's rows hold a window and one to train on
+        return first >= (sequence_length or 1) and \
+            _fold_windows(first, horizon, validation_fraction)[0] >= 1
+
+    def fold_fits(n):
+        fold = _first_fold(n, n_splits, horizon)
+        return fold is not None and trains(fold[1])
+
+    # the first fold's size is not monotone in the rows (TimeSeriesSplit gives the
+    # remainder to it), but never below a test block: from where a test block would
+    # train, every larger count fits; walk down to the fewest rows from which all do
+    split_rows = next(n for n in itertools.count(horizon + n_splits + 1)
+                      if trains((n - horizon) // (n_splits + 1)))
+    while fold_fits(split_rows - 1):
+        split_rows -= 1
+    framed, first = _first_fold(split_rows, n_splits, horizon)
+    held = _fold_windows(first, horizon, validation_fraction)[1]
+    window = f", and hold a --sequence-length {sequence_length} window" \
+        if sequence_length else ""
     split_need = (
-        blocks + horizon,
-        f"--splits {n_splits} cuts {n_splits + 1} TimeSeriesSplit blocks that must each hold "
-        f"a --sequence-length {sequence_length} window, {future}",
-        "use fewer --splits, a shorter --sequence-length, a smaller --horizon or more data")
+        split_rows,
+        (f"the first of --splits {n_splits} TimeSeriesSplit folds trains on the first {first} "
+         f"of {framed} framed rows, which must keep a window to train on after the "
+         f"{horizon - 1} whose --horizon {horizon} targets reach past them, {held} held out "
+         f"and the {horizon - 1} whose targets reach those{window}; {future}"),
+        "use fewer --splits, a smaller --horizon"
+        + (", a shorter --sequence-length" if sequence_length else "") + " or more data")
     # LSTMForecaster.predict_interval needs ceil((n + 1) * coverage) <= n held-out windows
     calibration = calibration_size(coverage)
     # start just below round(n * fraction) = calibration and step up (no long count)
@@ -711,9 +760,10 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
                  "add data (these rows hold out none to calibrate an interval on)")
     interval_need = (
         framed + horizon,
-        f"the --coverage {coverage:.12g} interval is calibrated on at least {calibration} "
-        f"held-out rows, the last {validation_fraction:.0%} of the {framed} framed rows "
-        f"whose {horizon} future steps are known, {future}",
+        (f"the --coverage {coverage:.12g} interval is calibrated on at least {calibration} "
+         f"held-out rows, the last {validation_fraction:.0%} of the {framed - (horizon - 1)} "
+         f"framed rows it may train on (those whose {horizon} targets lie in the data), "
+         f"{future}"),
         lever)
     needs = sorted([split_need, interval_need], key=lambda need: need[0], reverse=True)
     rows, reason, fix = needs[0]
@@ -727,9 +777,13 @@ def _job_that_fits(n_rows, n_splits, lengths, horizon, coverage):
 
     Keeps the horizon if it can, then the coverage (else the highest the
     held-out rows support), then the most splits that still take one of the
-    window lengths (else two splits and the longest window that fits).
+    window ``lengths`` (numbers; none for 'auto'), else 'auto', which
+    shortens the window to the rows.
     """
     from ._conformal import calibration_size, max_coverage
+
+    def runs(splits, length, h, cover):
+        return _min_rows(splits, length, h, cover, VALIDATION_FRACTION)[0] <= n_rows
 
     for h in range(horizon, 0, -1):
         held = _held_out(n_rows, h, VALIDATION_FRACTION)
@@ -739,14 +793,14 @@ def _job_that_fits(n_rows, n_splits, lengths, horizon, coverage):
                 continue
             cover = math.floor(100 * max_coverage(held)) / 100
         for splits in range(n_splits, 1, -1):
-            fits = [n for n in lengths if (splits + 1) * n + h <= n_rows]
+            fits = [n for n in lengths if runs(splits, n, h, cover)]
+            if not lengths and runs(splits, None, h, cover):
+                fits = ["auto"]
             if fits:
-                break
-        else:
-            splits, fits = 2, [(n_rows - h) // 3]
-        if fits[0] >= 1 and _min_rows(splits, max(fits), h, cover,
-                                      VALIDATION_FRACTION)[0] <= n_rows:
-            return {"splits": splits, "sequence_length": fits, "horizon": h, "coverage": cover}
+                return {"splits": splits, "sequence_length": fits, "horizon": h,
+                        "coverage": cover}
+        if lengths and runs(2, None, h, cover):
+            return {"splits": 2, "sequence_length": ["auto"], "horizon": h, "coverage": cover}
     return None
 
 
@@ -764,7 +818,9 @@ def _command(args, **changes):
     if list(values["units"]) != list(DEFAULT_UNITS):
         words += ["--units", *values["units"]]
     words += ["--splits", values["splits"]]
-    for name, default in (("season_length", None), ("max_steps", None), ("epochs", None),
+    if values["season_length"]:
+        words += ["--season-length", *values["season_length"]]
+    for name, default in (("max_steps", None), ("epochs", None),
                           ("coverage", DEFAULT_COVERAGE), ("out", "sklstm-out"), ("seed", 0),
                           ("n_jobs", 1)):
         if values[name] != default:
@@ -780,9 +836,9 @@ def _what_fits(args, n_rows):
     job = _job_that_fits(n_rows, args.splits, lengths, args.horizon, args.coverage)
     if job is not None:
         return f"with {n_rows} rows, this runs: {_command(args, **job)}"
-    smallest = _min_rows(2, 1, 1, min(args.coverage, 0.5), VALIDATION_FRACTION)[0]
-    return (f"no job fits in {n_rows} row(s): the smallest (--splits 2 --sequence-length 1 "
-            f"--horizon 1 --coverage {min(args.coverage, 0.5):g}) needs {smallest}; add data")
+    smallest = _min_rows(2, None, 1, min(args.coverage, 0.5), VALIDATION_FRACTION)[0]
+    return (f"no job fits in {n_rows} row(s): the smallest (--splits 2 --horizon 1 "
+            f"--coverage {min(args.coverage, 0.5):g}) needs {smallest}; add data")
 
 
 # --- the forecast command ---------------------------------------------------
@@ -1093,7 +1149,8 @@ def _print_next_steps(args, job, search, best_row):
         longer = 2 * model.sequence_length_
         lines.append(f"to tune: --sequence-length auto {longer} --units 32 64 grid-searches 4 "
                      f"candidates ({4 * args.splits + 1} fits)")
-    season = f"season_length={args.season_length}, " if args.season_length else ""
+    season = (f"season_length={_seasons(args.season_length)!r}, " if args.season_length
+              else "")
     lines.append(f"in Python: LSTMForecaster({season}random_state={args.seed}) on "
                  "make_supervised(...) is this model; sklstm.save_estimator(model, 'model.zip') "
                  "keeps it")
@@ -1109,9 +1166,12 @@ def _print_panel_forecast(fc, job, horizon, coverage):
     """The point forecast of the first few series, one column each."""
     names = job.names
     shown = names[:MAX_PRINTED_SERIES]
-    if job.long:  # series end at their own times: one row per step ahead
+    if job.long:
         steps = fc.groupby(job.series, sort=False).cumcount() + 1
-        wide = fc.assign(step=steps.to_numpy()).pivot(index="step", columns=job.series,
+        times = fc.groupby(steps.to_numpy())[job.time].nunique()
+        # series that end together share the future times: one row per time, else per step
+        index = job.time if (times == 1).all() else "step"
+        wide = fc.assign(step=steps.to_numpy()).pivot(index=index, columns=job.series,
                                                       values="forecast")[shown]
     else:
         wide = fc.pivot(columns="series", values="forecast")[shown]
@@ -1139,8 +1199,8 @@ def _run_forecast(args):
                         f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
     job = _load_long(args) if args.series is not None else _load_data(args)
-    season = (f"{args.season_length} steps (--season-length)" if args.season_length is not None
-              else _find_season(args, job))
+    season = (f"{' and '.join(map(str, args.season_length))} steps (--season-length)"
+              if args.season_length is not None else _find_season(args, job))
     if not job.long:
         _check_enough_rows(args, job.frame)
     out = _output_directory(args.out)
@@ -1178,14 +1238,18 @@ def _window_lengths(args):
 
     'auto' binds nothing: it shortens to the rows a fold trains on.
     """
-    return sorted({length for length in args.sequence_length if length != "auto"}) or [1]
+    return sorted({length for length in args.sequence_length if length != "auto"})
+
+
+def _longest_window(args):
+    """The longest --sequence-length number given, or None (only 'auto')."""
+    return max(_window_lengths(args), default=None)
 
 
 # the cycle a step of each frequency repeats: a day of hours, a week of days, a year
-NATURAL_SEASONS = {"h": (24, "hourly data: a day"), "D": (7, "daily data: a week"),
-                   "B": (5, "business days: a week"), "W": (52, "weekly data: a year"),
-                   "M": (12, "monthly data: a year"), "Q": (4, "quarterly data: a year"),
-                   "min": (60, "minutely data: an hour")}
+NATURAL_SEASONS = {"h": [(24, "a day"), (168, "a week")], "D": [(7, "a week"), (365, "a year")],
+                   "B": [(5, "a week")], "W": [(52, "a year")], "M": [(12, "a year")],
+                   "Q": [(4, "a year")], "min": [(60, "an hour"), (1440, "a day")]}
 SEASONS_TO_TRY = (24, 7, 12, 52, 4)  # for whole-number time steps: the common cycles
 
 
@@ -1204,6 +1268,13 @@ def _seasonal(values, m):
     acf = np.array([float(x[k:] @ x[:-k]) / denominator for k in range(1, m + 1)])
     limit = 2.576 * np.sqrt((1 + 2 * np.sum(acf[:-1] ** 2)) / len(values))
     return bool(acf[-1] > limit)
+
+
+def _seasons(season_length):
+    """--season-length as LSTMForecaster takes it: None, one season, or a tuple of them."""
+    if not season_length:
+        return None
+    return season_length[0] if len(season_length) == 1 else tuple(season_length)
 
 
 def _find_season(args, job):
@@ -1226,12 +1297,14 @@ def _find_season(args, job):
         else None
     if freq is not None:
         base = freq.rule_code.split("-")[0].lstrip("0123456789").rstrip("SE")  # QS-JAN: Q
-        season = NATURAL_SEASONS.get(base)
-        if season is not None and freq.n == 1 and _seasonal(values, season[0]):
-            args.season_length = season[0]
-            return (f"{season[0]} steps ({season[1]}, a cycle the data repeat; "
-                    "--season-length changes it)")
-        return None
+        cycles = [(m, what) for m, what in NATURAL_SEASONS.get(base, []) if freq.n == 1
+                  and _seasonal(values, m)]
+        if not cycles:
+            return None
+        args.season_length = [m for m, _ in cycles]
+        steps = " and ".join(f"{m} steps ({what})" for m, what in cycles)
+        return (f"{steps}: the cycle(s) of {freq.freqstr} data that these data repeat "
+                "(--season-length changes it)")
     found = [m for m in SEASONS_TO_TRY if _seasonal(values, m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
@@ -1265,7 +1338,7 @@ def _check_long_calibration(args, X):
 
 def _check_enough_rows(args, frame):
     """Refuse a frame too short for the folds, windows and interval calibration."""
-    needed, reason, _ = _min_rows(args.splits, max(_window_lengths(args)), args.horizon,
+    needed, reason, _ = _min_rows(args.splits, _longest_window(args), args.horizon,
                                   args.coverage, VALIDATION_FRACTION, n_rows=len(frame))
     if len(frame) < needed:
         raise _CLIError(f"too few rows: {len(frame)}, but this job needs at least {needed} "
@@ -1350,7 +1423,7 @@ def _grid_search(args, X, y, job, cv, grid, errors):
 
     params = {} if args.epochs is None else {"epochs": args.epochs}
     model = LSTMForecaster(target_column=0 if job.long else job.target,
-                           season_length=args.season_length,
+                           season_length=_seasons(args.season_length),
                            max_steps=args.max_steps or "auto", random_state=args.seed,
                            validation_fraction=VALIDATION_FRACTION, **params)
     scorer = _FoldScorer(errors, candidate=tuple(grid))

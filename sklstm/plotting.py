@@ -664,17 +664,19 @@ def _nested(obj, depth=0):
 
 
 def _find_history(obj):
-    """The loss history held by ``obj`` or by an estimator inside it."""
+    """``(history, unit)``: the loss history held by ``obj`` or by an estimator inside
+    it, and what one of its entries is (None, None where there is none)."""
     if isinstance(obj, dict):
-        return obj if "loss" in obj else None
+        return (obj, "epoch") if "loss" in obj else (None, None)
     for inner in _nested(obj):
         history = getattr(inner, "history_", None)
         if history is not None:
-            return history
+            # LSTMForecaster trains for a budget of steps on sampled windows (n_steps_)
+            return history, "pass" if hasattr(inner, "n_steps_") else "epoch"
         keras_history = getattr(inner, "history", None)  # keras.callbacks.History
         if isinstance(keras_history, dict) and "loss" in keras_history:
-            return keras_history
-    return None
+            return keras_history, "epoch"
+    return None, None
 
 
 LOSS_NAMES = {"mse": "mean squared error", "mean_squared_error": "mean squared error",
@@ -696,6 +698,10 @@ def _find_loss_name(obj):
 
 def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     """Plot the training loss and validation loss per epoch.
+
+    An :class:`~sklstm.LSTMForecaster` logs its loss per pass over the
+    windows it trains on (a budget of gradient steps, not epochs): its
+    x-axis says "pass".
 
     Parameters
     ----------
@@ -729,7 +735,7 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     ['training loss', 'validation loss']
     >>> plt.close(ax.figure)
     """
-    history = _find_history(estimator_or_history)
+    history, unit = _find_history(estimator_or_history)
     if history is None:
         kind = type(estimator_or_history).__name__
         if isinstance(estimator_or_history, dict):
@@ -752,7 +758,7 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
     loss = np.asarray(history["loss"], dtype=float)
     if not np.isfinite(loss).any():
         raise ValueError(
-            f"the training history's 'loss' has no finite value ({len(loss)} epoch(s), all "
+            f"the training history's 'loss' has no finite value ({len(loss)} {unit}(s), all "
             "NaN or infinite): the training diverged and there is no curve to plot."
         )
     ax = _get_ax(ax, (6, 3.5))
@@ -768,17 +774,17 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
         ax.plot(np.arange(1, len(val) + 1), val, color="C1", label="validation loss")
         best = int(np.nanargmin(val))
         ax.scatter([best + 1], [val[best]], color="C1", zorder=3, edgecolor="black",
-                   label=f"lowest validation loss (epoch {best + 1}): weights kept")
+                   label=f"lowest validation loss ({unit} {best + 1}): weights kept")
     values = np.r_[loss, val if val is not None else []]
     values = values[np.isfinite(values)]
     if values.size and values.min() > 0 and values.max() / values.min() > 30:
         ax.set_yscale("log")
-    ax.set_xlabel("epoch")
+    ax.set_xlabel(unit if unit == "epoch" else "pass over the training windows")
     if ylabel is None:
         name = _find_loss_name(estimator_or_history)
         ylabel = f"loss: {LOSS_NAMES.get(name, name)}" if name else "loss"
     ax.set_ylabel(ylabel)
-    ax.set_title("Training: loss per epoch (lower is better)", fontsize="medium")
+    ax.set_title(f"Training: loss per {unit} (lower is better)", fontsize="medium")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small")

@@ -218,10 +218,11 @@ BAD_INPUT = [
                  id="missing-value"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "5", "--sequence-length", "7", "28",
                               "--horizon", "3"],
-                 r"too few rows: 40, but this job needs at least 171 \(--splits 5 cuts 6 "
-                 r"TimeSeriesSplit blocks .* window, plus --horizon 3 row\(s\) of future "
+                 r"too few rows: 40, but this job needs at least 166 \(the first of --splits 5 "
+                 r"TimeSeriesSplit folds trains on the first 28 of 163 framed rows, .* and "
+                 r"hold a --sequence-length 28 window; plus --horizon 3 row\(s\) of future "
                  r"targets\); with 40 rows, this runs: sklstm forecast .*data.csv --target y "
-                 r"--horizon 3 --sequence-length 7 --splits 4 --coverage 0.8$",
+                 r"--horizon 3 --sequence-length 7 --splits 5 --coverage 0.8$",
                  id="too-few-rows-for-splits"),
     pytest.param(_frame(40), ["--target", "y", "--splits", "2", "--sequence-length", "3",
                               "--horizon", "1"],
@@ -265,7 +266,9 @@ BAD_INPUT = [
                  r"give DATA.csv or --dataset, not both \(got '.*data.csv' and --dataset "
                  "us-employment", id="data-and-dataset"),
     pytest.param(None, ["--dataset", "us-employment", "--splits", "5", "--sequence-length", "28"],
-                 r"too few rows: 120, but this job needs at least \d+ \(--splits 5",
+                 r"too few rows: 120, but this job needs at least \d+ \(the first of --splits 5 "
+                 r"TimeSeriesSplit folds .*; with 120 rows, this runs: .* --sequence-length 28 "
+                 r"--splits 2",
                  id="embedded-panel-with-long-windows"),
     pytest.param(None, ["--dataset", "us-employment", "--target", "nonfarm", "temp_max"],
                  "unknown column 'temp_max' for --target", id="embedded-panel-unknown-target"),
@@ -348,19 +351,50 @@ def test_help_exits_zero_and_lists_options(capsys):
 
 
 @pytest.mark.parametrize(
-    "n_splits, sequence_length, horizon", [(2, 30, 1), (5, 28, 7), (3, 12, 4)])
-def test_min_rows_is_the_fewest_rows_timeseriessplit_accepts(
+    "n_splits, sequence_length, horizon", [(2, 30, 1), (5, None, 7), (3, 2, 4)])
+def test_min_rows_is_the_fewest_rows_whose_first_fold_trains(
         n_splits, sequence_length, horizon):
+    from sklstm import LSTMForecaster
+
     coverage = 0.5  # a small calibration need, so the split rule decides
     needed, reason, fix = _min_rows(n_splits, sequence_length, horizon, coverage, 0.1)
     assert "TimeSeriesSplit" in reason and "--splits" in fix
 
-    def block_sizes(n_rows):
-        splits = list(TimeSeriesSplit(n_splits=n_splits).split(np.zeros(n_rows - horizon)))
-        return [len(splits[0][0])] + [len(test) for _, test in splits]
+    def first_fold_trains(n_rows):
+        """The CLI's first fit: TimeSeriesSplit's first block holds a full window and a fit."""
+        series = pd.Series(np.sin(np.arange(n_rows, dtype=float)), name="y")
+        X, y = make_supervised(series, target="y", horizon=horizon)
+        try:
+            train, _ = next(TimeSeriesSplit(n_splits=n_splits).split(X))
+        except ValueError:  # too few rows for the folds
+            return False
+        if len(train) < (sequence_length or 1):
+            return False
+        model = LSTMForecaster(sequence_length=sequence_length or "auto", units=4, max_steps=1,
+                               validation_fraction=0.1)
+        try:
+            model.fit(X.iloc[train], y.iloc[train])
+        except ValueError as error:  # no window left to train on
+            assert "to train on" in str(error)
+            return False
+        return True
 
-    assert min(block_sizes(needed)) >= sequence_length
-    assert min(block_sizes(needed - 1)) < sequence_length
+    assert first_fold_trains(needed)
+    assert not first_fold_trains(needed - 1)
+
+
+def test_every_row_count_from_min_rows_on_runs_though_the_first_fold_is_not_monotone():
+    # TimeSeriesSplit gives the remainder to the first fold: 24 rows give it 8 training
+    # rows, 25 only 7; a job accepted at n rows must run at n + 1 too
+    from sklstm._recipe import held_out_count
+
+    for n_splits, horizon, length in [(2, 4, None), (3, 7, 12), (5, 1, 3)]:
+        needed = _min_rows(n_splits, length, horizon, 0.5, 0.1)[0]
+        for n_rows in range(needed, needed + 3 * (n_splits + 1)):
+            train, _ = next(TimeSeriesSplit(n_splits=n_splits).split(np.zeros(n_rows - horizon)))
+            known = len(train) - (horizon - 1)
+            trained = known - held_out_count(known, 0.1) - (horizon - 1)
+            assert len(train) >= (length or 1) and trained >= 1, (n_splits, horizon, n_rows)
 
 
 def test_console_entry_point_exit_code_in_a_subprocess(tmp_path):
@@ -593,9 +627,9 @@ def test_dataset_defaults_fit_the_embedded_panel(monkeypatch):
     args = cli._build_parser().parse_args(["forecast", "--dataset", "us-employment"])
     cli._fill_defaults(args)
     assert (args.horizon, args.season_length, args.sequence_length, args.splits) == (
-        12, 12, ["auto"], 3)
+        12, [12], ["auto"], 3)
     # the rows check passes for the 120 months with these defaults
-    rows, _, _ = cli._min_rows(args.splits, max(cli._window_lengths(args)), args.horizon,
+    rows, _, _ = cli._min_rows(args.splits, cli._longest_window(args), args.horizon,
                                args.coverage, 0.1)
     assert rows <= 120
     given = cli._build_parser().parse_args(["forecast", "--horizon", "3"])
@@ -634,6 +668,23 @@ def test_long_run_forecasts_every_series_from_the_long_csv(long_run):
         "east": [46, 47], "north": [40, 41], "south": [43, 44]}
     cv = pd.read_csv(out / "cv_results.csv")
     assert np.isfinite(cv["mae_ratio_mean"]).all()
+
+
+@pytest.mark.parametrize("ends, index", [((10, 10), "week"), ((10, 12), "step")])
+def test_long_forecast_prints_by_time_when_the_series_end_together(ends, index, capsys):
+    from types import SimpleNamespace
+
+    from sklstm import cli
+
+    fc = pd.DataFrame({"store": ["a", "a", "b", "b"],
+                       "week": [ends[0] + 1, ends[0] + 2, ends[1] + 1, ends[1] + 2],
+                       "forecast": [1.0, 2.0, 3.0, 4.0]})
+    job = SimpleNamespace(names=["a", "b"], long=True, series="store", time="week")
+    cli._print_panel_forecast(fc, job, 2, 0.9)
+    table = capsys.readouterr().out.splitlines()
+    assert table[2].split() == ["a", "b"] and table[3].split() == [index]
+    first = [11, 1.0, 3.0] if index == "week" else [1, 1.0, 3.0]
+    assert [float(v) for v in table[4].split()] == first
 
 
 def test_long_run_plots_the_first_series(long_run):

@@ -254,7 +254,7 @@ def test_the_cli_finds_the_daily_season_of_hourly_data_and_writes_intervals(mete
                            "--splits", "2", "--max-steps", "3", "--units", "4",
                            "--coverage", "0.5", "--out", str(tmp_path)])
     assert code == 0, err
-    assert "season:   24 steps (hourly data: a day" in out
+    assert "season:   24 steps (a day): the cycle(s) of h data that these data repeat" in out
     fc = pd.read_csv(tmp_path / "forecast.csv")
     assert fc[["lower", "upper"]].notna().all().all()
     assert "next:" in out and "save_estimator" in out

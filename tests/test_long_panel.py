@@ -405,3 +405,25 @@ def test_save_load_pickle_and_clone_keep_predictions(framed, fitted, tmp_path):
                                rtol=1e-6)
     assert clone(fitted).get_params() == fitted.get_params()
     assert not hasattr(clone(fitted), "series_")
+
+
+def test_several_seasons_set_the_window_the_fold_and_the_candidates():
+    from sklstm._recipe import auto_sequence_length, lstm_fold
+
+    # a day and a week of hours: two weeks of window, read a day per LSTM step
+    assert auto_sequence_length(48, (24, 168)) == 336
+    assert lstm_fold(336, (168, 24)) == 24
+    assert auto_sequence_length(1, 365.25) == 730 and simple_forecasts.seasons(365.25) == (365,)
+    candidates = list(simple_forecasts._candidates(336, (24, 168)))
+    assert {c.get("season") for c in candidates} == {None, 24, 168}
+    assert {"kind": "median", "season": 24, "n_seasons": 14} in candidates
+    # a week-long pattern the daily season cannot tell: the weekly mean wins
+    t = np.arange(24 * 7 * 8)
+    values = np.where((t // 24) % 7 >= 5, 5.0, 0.0) + np.sin(2 * np.pi * t / 24)
+    data = pd.DataFrame({"id": "a", "t": t, "y": values})
+    X, y = make_supervised(data, "y", series="id", time="t", horizon=24)
+    model = LSTMForecaster(season_length=(24, 168), units=2, max_steps=1).fit(X, y)
+    assert model.simple_forecast_["season"] == 168
+    with pytest.raises(ValueError, match=r"season_length must be None or a number >= 1 or a "
+                                         r"non-empty tuple of them"):
+        LSTMForecaster(season_length=(24, 0)).fit(X, y)

@@ -221,3 +221,20 @@ def test_update_moves_a_long_panels_memory_forward(long):
     np.testing.assert_allclose(model.predict(second), expected[1::2], rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="after the remembered ones"):
         model.update(first)
+
+
+def test_short_series_train_the_forecasting_network_again_on_every_window():
+    # holding out the last windows of 30-row series costs a large share of them (and
+    # the newest data): the network is trained a second time, on all of them
+    rng = np.random.default_rng(0)
+
+    def fitted(n_rows):
+        frame = pd.DataFrame({"id": np.repeat(["a", "b"], n_rows),
+                              "t": np.tile(np.arange(n_rows), 2),
+                              "y": rng.normal(size=2 * n_rows).cumsum()})
+        X, y = make_supervised(frame, target="y", series="id", time="t", horizon=3)
+        return LSTMForecaster(units=4, max_steps=7, random_state=0).fit(X, y)
+
+    short, long_ = fitted(30), fitted(400)
+    assert (short.n_steps_, len(short.history_["loss"])) == (14, 7)
+    assert (long_.n_steps_, len(long_.history_["loss"])) == (7, 7)

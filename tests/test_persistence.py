@@ -235,6 +235,24 @@ def test_forecaster_round_trip_keeps_predictions_and_intervals(fitted_forecaster
         np.testing.assert_array_equal(got, expected)
 
 
+@pytest.mark.parametrize("name", ["regressor", "forecaster_long"])
+def test_pickle_loads_in_a_fresh_process(fitted, fitted_forecasters, name, tmp_path):
+    # a fresh process has not imported sklstm's Keras layers before unpickling
+    import subprocess
+    import sys
+
+    estimator, X = {**fitted, **fitted_forecasters}[name]
+    expected = estimator.predict(X)
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps((estimator, X)))
+    script = (
+        "import pickle, sys, numpy as np\n"
+        "model, X = pickle.loads(open(sys.argv[1] + '/model.pkl', 'rb').read())\n"
+        "np.save(sys.argv[1] + '/pred.npy', model.predict(X))\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True)
+    np.testing.assert_allclose(np.load(tmp_path / "pred.npy"), expected, rtol=1e-6)
+
+
 def test_loaded_forecaster_remembers_the_end_of_its_training_rows(sine_frame, tmp_path):
     X, y = sine_frame.iloc[:-1], sine_frame["y"].iloc[1:].set_axis(sine_frame.index[:-1])
     forecaster = LSTMForecaster(sequence_length=6, units=3, max_steps=2, random_state=0)

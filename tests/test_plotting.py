@@ -486,3 +486,17 @@ def test_cli_forecast_figure_speaks_plain_words(history, future, horizon):
     texts = _texts(fig)
     assert "cross-validation" in top.get_title()
     assert not [t for t in texts if JARGON.search(t)], texts
+
+
+def test_plot_history_of_a_forecaster_counts_passes_not_epochs():
+    # LSTMForecaster trains for a budget of steps; its history has a loss per pass
+    from sklstm import LSTMForecaster, make_supervised
+
+    series = pd.Series(np.sin(np.arange(60) / 3), name="y")
+    X, y = make_supervised(series, target="y")
+    model = LSTMForecaster(sequence_length=5, units=4, max_steps=6, random_state=0).fit(X, y)
+    ax = plot_history(model)
+    assert ax.get_xlabel() == "pass over the training windows"
+    assert ax.get_title() == "Training: loss per pass (lower is better)"
+    assert len(ax.lines[0].get_xdata()) == len(model.history_["loss"])
+    plt.close(ax.figure)
