@@ -1250,6 +1250,8 @@ def _longest_window(args):
 NATURAL_SEASONS = {"h": [(24, "a day"), (168, "a week")], "D": [(7, "a week"), (365, "a year")],
                    "B": [(5, "a week")], "W": [(52, "a year")], "M": [(12, "a year")],
                    "Q": [(4, "a year")], "min": [(60, "an hour"), (1440, "a day")]}
+FREQUENCY_NAMES = {"h": "hourly", "D": "daily", "B": "business-day", "W": "weekly",
+                   "M": "monthly", "Q": "quarterly", "min": "minute"}
 SEASONS_TO_TRY = (24, 7, 12, 52, 4)  # for whole-number time steps: the common cycles
 
 
@@ -1297,14 +1299,20 @@ def _find_season(args, job):
         else None
     if freq is not None:
         base = freq.rule_code.split("-")[0].lstrip("0123456789").rstrip("SE")  # QS-JAN: Q
-        cycles = [(m, what) for m, what in NATURAL_SEASONS.get(base, []) if freq.n == 1
-                  and _seasonal(values, m)]
+        natural = NATURAL_SEASONS.get(base, []) if freq.n == 1 else []
+        cycles = [(m, what) for m, what in natural if _seasonal(values, m)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]
         steps = " and ".join(f"{m} steps ({what})" for m, what in cycles)
-        return (f"{steps}: the cycle(s) of {freq.freqstr} data that these data repeat "
+        said = (f"{steps}: these {FREQUENCY_NAMES.get(base, base)} data repeat on it "
                 "(--season-length changes it)")
+        missed = [(m, what) for m, what in natural if (m, what) not in cycles]
+        if missed:  # a cycle the test did not pass may still be there (a few weeks of hours)
+            more = " ".join(str(m) for m in args.season_length + [m for m, _ in missed])
+            said += (f"; not found: {' and '.join(f'{m} ({what})' for m, what in missed)}, "
+                     f"which --season-length {more} adds if the data have it")
+        return said
     found = [m for m in SEASONS_TO_TRY if _seasonal(values, m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "

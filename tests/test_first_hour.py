@@ -254,7 +254,10 @@ def test_the_cli_finds_the_daily_season_of_hourly_data_and_writes_intervals(mete
                            "--splits", "2", "--max-steps", "3", "--units", "4",
                            "--coverage", "0.5", "--out", str(tmp_path)])
     assert code == 0, err
-    assert "season:   24 steps (a day): the cycle(s) of h data that these data repeat" in out
+    assert "season:   24 steps (a day): these hourly data repeat on it" in out
+    # the weekly cycle, not found in a few weeks of hours, is named with the option that adds it
+    assert "not found: 168 (a week), which --season-length 24 168 adds if the data have it" \
+        in out
     fc = pd.read_csv(tmp_path / "forecast.csv")
     assert fc[["lower", "upper"]].notna().all().all()
     assert "next:" in out and "save_estimator" in out
