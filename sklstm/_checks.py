@@ -495,14 +495,20 @@ def check_time_order(index, what, *, fix="sort it, e.g. data.sort_index()"):
     if not (isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))
             or pd.api.types.is_numeric_dtype(index.dtype)):
         return
-    if index.has_duplicates:
-        raise ValueError(f"{what} repeats {_when(index[index.duplicated()][0])}; "
-                         "keep one row per time step")
-    if not index.is_monotonic_increasing:
-        order = index.asi8 if hasattr(index, "asi8") else np.asarray(index)
-        row = int(np.flatnonzero(np.diff(order) < 0)[0]) + 1
-        raise ValueError(f"{what} is not in time order (row {row + 1}: "
-                         f"{_when(index[row])} after {_when(index[row - 1])}); {fix}")
+    # numpy, not Index.has_duplicates / is_monotonic_increasing: pandas' cached index
+    # engine is not thread-safe, and searches fit in threads (dask-ml) saw it disagree
+    order = index.asi8 if hasattr(index, "asi8") else np.asarray(index)
+    steps = np.diff(order)
+    wrong = np.flatnonzero(~(steps > 0))  # a repeat, a step back, or NaN
+    if not len(wrong):
+        return
+    firsts = np.unique(order, return_index=True)[1]
+    if len(firsts) < len(order):  # the first row that repeats an earlier label
+        repeat = int(np.setdiff1d(np.arange(len(order)), firsts)[0])
+        raise ValueError(f"{what} repeats {_when(index[repeat])}; keep one row per time step")
+    row = int(wrong[0]) + 1
+    raise ValueError(f"{what} is not in time order (row {row + 1}: "
+                     f"{_when(index[row])} after {_when(index[row - 1])}); {fix}")
 
 
 def check_same_as_fitted(changed, what):

@@ -132,8 +132,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         a typical series' windows, taken from the end of every series, the
         same number from each and at least one (a single series of 1,300
         rows holds out its last 130; a panel of 400 series one window each).
-        Where that costs more than 8% of the windows (short series, whose
-        held-out targets take a horizon of the latest data) and
+        The windows whose targets reach the held-out ones are not trained on
+        either; where they are more than 8% of the windows (short series,
+        long horizons: 11 of every 96 for 12 months ahead of 10 years) and
         ``early_stopping`` is off, the network that forecasts is trained
         again, on every window, after the first one has calibrated the
         intervals: twice the steps, for the newest data.

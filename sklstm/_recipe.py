@@ -60,7 +60,7 @@ FLAT_UNIT = 1e-6  # the unit of a constant series' window, relative to its level
 SERIES_DRIFT = True  # the linear simple forecast reads each series' drift (benchmarks/m4.md)
 CORRECTION_CHECK = False  # a correction worse than none on the held-out windows is dropped
 LOG_POSITIVE = False  # positive series are learned and forecast in logs (benchmarks/m4.md)
-REFIT_FROM = 0.08  # holding out more of the windows than this: train again on all of them
+REFIT_FROM = 0.08  # the held-out targets keep out more windows than this: train again
 
 
 @dataclass(frozen=True)
@@ -444,11 +444,13 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
                 kept = np.zeros_like(kept)
                 history["correction_dropped"] = [1.0]
         scores = np.abs(z_val - np.asarray(kept).reshape(z_val.shape))
-        # where holding out cost a large share of the windows (short series: the held-out
-        # windows' targets take a horizon of the latest data), the network that forecasts
-        # is trained again on every window; the first one calibrated the intervals (and
-        # a correction that did worse than none there is not trained again)
-        if (len(candidates) < (1 - REFIT_FROM) * known.sum() and not settings.early_stopping
+        # the held-out windows' targets take a horizon of each series' latest data: where
+        # the windows before them that this keeps out are a large share (short series,
+        # long horizons), the network that forecasts is trained again on every window;
+        # the first one calibrated the intervals (and a correction that did worse than
+        # none there is not trained again)
+        kept_out = np.count_nonzero(known & ~held & ~before_held)
+        if (kept_out > REFIT_FROM * known.sum() and not settings.early_stopping
                 and "correction_dropped" not in history):
             # history_ shows the forecasting network's curve; n_steps_ counts both trainings
             model, simple, history, more = _train(context, np.flatnonzero(known), rng)
