@@ -497,9 +497,13 @@ def check_time_order(index, what, *, fix="sort it, e.g. data.sort_index()"):
         return
     # numpy, not Index.has_duplicates / is_monotonic_increasing: pandas' cached index
     # engine is not thread-safe, and searches fit in threads (dask-ml) saw it disagree
+    missing = np.flatnonzero(np.asarray(index.isna()))
+    if len(missing):
+        raise ValueError(f"{what} has no time at row {missing[0] + 1} (NaN or NaT): every row "
+                         "needs its time; drop or fill those rows")
     order = index.asi8 if hasattr(index, "asi8") else np.asarray(index)
-    steps = np.diff(order)
-    wrong = np.flatnonzero(~(steps > 0))  # a repeat, a step back, or NaN
+    # comparisons, not np.diff: a difference wraps around on unsigned integers
+    wrong = np.flatnonzero(~(order[1:] > order[:-1]))  # a repeat or a step back
     if not len(wrong):
         return
     firsts = np.unique(order, return_index=True)[1]

@@ -101,7 +101,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         column of values (the other columns are exogenous).
 
     max_steps : int or "auto", default="auto"
-        At most this many gradient steps of training ("auto": 1000, or at
+        At most this many gradient steps per training ("auto": 1000, or at
         most 40 passes over the windows of a small panel if that is fewer;
         ``n_steps_`` says how many were taken). The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
@@ -127,7 +127,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         are a noisy guide (``benchmarks/m4.md``).
 
     validation_fraction : float, default=0.1
-        The windows never trained on, which calibrate :meth:`predict_interval`
+        The windows held out of training, which calibrate :meth:`predict_interval`
         (and stop training early, with ``early_stopping``): this fraction of
         a typical series' windows, taken from the end of every series, the
         same number from each and at least one (a single series of 1,300

@@ -168,8 +168,9 @@ def _build_parser():
                          "day and a week of hours, 12 for monthly; default: the cycles of the "
                          "data's frequency that the data repeat, if any)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
-                    help="gradient steps per fit, at most (default: 1000, or at most 40 "
-                         "passes over the windows of data too small for that)")
+                    help="gradient steps per training, at most (default: 1000, or at most "
+                         "40 passes over the windows of data too small for that; short "
+                         "series with long horizons are trained twice)")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,
@@ -762,8 +763,8 @@ def _min_rows(n_splits, sequence_length, horizon, coverage, validation_fraction,
         framed + horizon,
         (f"the --coverage {coverage:.12g} interval is calibrated on at least {calibration} "
          f"held-out rows, the last {validation_fraction:.0%} of the {framed - (horizon - 1)} "
-         f"framed rows it may train on (those whose {horizon} targets lie in the data), "
-         f"{future}"),
+         f"framed rows it may train on (the last {horizon - 1} framed rows' targets reach "
+         f"past the step after them), {future}"),
         lever)
     needs = sorted([split_need, interval_need], key=lambda need: need[0], reverse=True)
     rows, reason, fix = needs[0]
@@ -1251,7 +1252,7 @@ NATURAL_SEASONS = {"h": [(24, "a day"), (168, "a week")], "D": [(7, "a week"), (
                    "B": [(5, "a week")], "W": [(52, "a year")], "M": [(12, "a year")],
                    "Q": [(4, "a year")], "min": [(60, "an hour"), (1440, "a day")]}
 FREQUENCY_NAMES = {"h": "hourly", "D": "daily", "B": "business-day", "W": "weekly",
-                   "M": "monthly", "Q": "quarterly", "min": "minute"}
+                   "M": "monthly", "Q": "quarterly", "min": "minutely"}
 SEASONS_TO_TRY = (24, 7, 12, 52, 4)  # for whole-number time steps: the common cycles
 
 
@@ -1305,8 +1306,8 @@ def _find_season(args, job):
             return None
         args.season_length = [m for m, _ in cycles]
         steps = " and ".join(f"{m} steps ({what})" for m, what in cycles)
-        said = (f"{steps}: these {FREQUENCY_NAMES.get(base, base)} data repeat on it "
-                "(--season-length changes it)")
+        said = (f"{steps}: these {FREQUENCY_NAMES.get(base, base)} data repeat on "
+                f"{'them' if len(cycles) > 1 else 'it'} (--season-length changes it)")
         missed = [(m, what) for m, what in natural if (m, what) not in cycles]
         if missed:  # a cycle the test did not pass may still be there (a few weeks of hours)
             more = " ".join(str(m) for m in args.season_length + [m for m, _ in missed])

@@ -701,7 +701,7 @@ def plot_history(estimator_or_history, *, ylabel=None, ax=None):
 
     An :class:`~sklstm.LSTMForecaster` logs its loss per pass over the
     windows it trains on (a budget of gradient steps, not epochs): its
-    x-axis says "pass".
+    x-axis says "pass". A history dict is read as one entry per epoch.
 
     Parameters
     ----------

@@ -148,6 +148,20 @@ def test_a_shuffled_index_is_refused_at_fit_and_transform():
         SequenceWindower(3).fit(pd.concat([frame.iloc[:1], frame]))
 
 
+@pytest.mark.parametrize("index, message", [
+    (pd.DatetimeIndex(["2020-01-01", "2020-01-02", None]), "has no time at row 3"),
+    (pd.PeriodIndex(["2020-01", None, "2020-03"], freq="M"), "has no time at row 2"),
+    (pd.Index([1.0, np.nan, 3.0]), "has no time at row 2"),
+    (pd.Index([3, 2, 1], dtype="uint64"), r"is not in time order \(row 2: 2 after 3\)"),
+    (pd.Index([1, 2, 2, 3]), "repeats 2"),
+])
+def test_the_time_order_rule_refuses_missing_times_and_unsigned_steps_back(index, message):
+    from sklstm._checks import check_time_order
+
+    with pytest.raises(ValueError, match=message):
+        check_time_order(index, "the index of X")
+
+
 def test_a_test_frame_with_missing_dates_is_windowed_by_its_labels():
     frame = _rows(100, pd.date_range("2024-01-01", periods=100, freq="D"))
     windower = SequenceWindower(5).fit(frame.iloc[:76])
