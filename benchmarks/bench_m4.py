@@ -164,17 +164,22 @@ def load_hourly(path, horizon=48):
     return panel[~last].reset_index(drop=True), actual, ids
 
 
-def load_us_employment(horizon=12):
-    """sklstm's embedded panel in long form, its last ``horizon`` months the test."""
-    from sklstm.datasets import load_us_employment as load_wide
-
-    wide = load_wide()
+def long_with_test(wide, horizon):
+    """A wide panel in long form on integer times, its last ``horizon`` rows the test:
+    ``(training rows, actual (n_series, horizon), ids)``."""
     panel = (wide.reset_index(drop=True).rename_axis("ds").reset_index()
              .melt(id_vars="ds", var_name="unique_id", value_name="y"))
     last = panel["ds"] >= len(wide) - horizon
     ids = np.asarray(wide.columns)
     actual = np.stack([panel[last & (panel["unique_id"] == i)]["y"].to_numpy() for i in ids])
     return panel[~last][["unique_id", "ds", "y"]].reset_index(drop=True), actual, ids
+
+
+def load_us_employment(horizon=12):
+    """sklstm's embedded panel in long form, its last ``horizon`` months the test."""
+    from sklstm.datasets import load_us_employment as load_wide
+
+    return long_with_test(load_wide(), horizon)
 
 
 def load(dataset, folder):
@@ -224,6 +229,44 @@ def scores(history_by_series, actual, forecasts, m):
         scale = np.mean(np.abs(hist[m:] - hist[:-m]))
         mase.append(np.mean(np.abs(a - f)) / scale)
     return float(smape), float(np.mean(mase))
+
+
+def owa_scores(history_by_series, actual, forecasts, m):
+    """``(sMAPE, MASE, OWA, (sMAPE, MASE) of Naive2)``: OWA relative to Naive2, as M4 scores."""
+    smape, mase = scores(history_by_series, actual, forecasts, m)
+    ref = np.array([naive2(h, actual.shape[1], m) for h in history_by_series])
+    ref_smape, ref_mase = scores(history_by_series, actual, ref, m)
+    return smape, mase, 0.5 * (smape / ref_smape + mase / ref_mase), (ref_smape, ref_mase)
+
+
+# --- peers (scripts of their own, in throw-away environments) -------------------
+
+
+def peer_row(method, smape, mase, owa, wall="-", cpu="-", rss="-"):
+    """One row of a peer script's table."""
+    fmt = lambda v: v if isinstance(v, str) else f"{v:.1f}"  # noqa: E731
+    return (f"| {method} | {smape:.3f} | {mase:.3f} | {owa:.3f} | {fmt(wall)} | {fmt(cpu)} "
+            f"| {fmt(rss)} |")
+
+
+def run_peer(script, args, name, method):
+    """Run ``script``'s worker ``name`` in a fresh process: its result dict, or None after
+    printing the row of a run that failed or ran past ``args.timeout``."""
+    import subprocess
+
+    try:
+        proc = subprocess.run([sys.executable, script, args.data, "--dataset", args.dataset,
+                               "--worker", name],
+                              capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        print(f"| {method} | stopped after {args.timeout:.0f} s | | | | | |", flush=True)
+        return None
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode or not lines:
+        print(f"| {method} | failed (rc {proc.returncode}) | | | | | |")
+        print(proc.stderr[-3000:], file=sys.stderr)
+        return None
+    return json.loads(lines[-1])
 
 
 # --- contenders -----------------------------------------------------------------
@@ -440,12 +483,9 @@ def worker(arg):
         lower, upper = (np.asarray(b)[at] for b in info.pop("bounds"))
         info["coverage"] = float(np.mean((lower <= actual) & (actual <= upper)))
     hist = [histories[i] for i in order.get_indexer(ids)]
-    smape, mase = scores(hist, actual, fc, m)
-    ref = np.array([naive2(h, horizon, m) for h in hist])
-    ref_smape, ref_mase = scores(hist, actual, ref, m)
+    smape, mase, owa, reference = owa_scores(hist, actual, fc, m)
     return dict(
-        name=name, smape=smape, mase=mase, owa=0.5 * (smape / ref_smape + mase / ref_mase),
-        naive2=(ref_smape, ref_mase), wall_s=wall,
+        name=name, smape=smape, mase=mase, owa=owa, naive2=reference, wall_s=wall,
         cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         peak_rss_mib=after.ru_maxrss / 1024, **info,
     )

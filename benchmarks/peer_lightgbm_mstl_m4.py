@@ -80,7 +80,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -89,7 +88,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_m4 import DATASETS, load, naive2, scores  # noqa: E402  (numpy and pandas only)
+from bench_m4 import (  # noqa: E402  (numpy and pandas only)
+    DATASETS, load, long_with_test, naive2, owa_scores, peer_row, run_peer)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "m4-weekly"
@@ -134,27 +134,13 @@ def load_employment(horizon=12):
     wide = pd.read_csv(EMPLOYMENT_CSV, parse_dates=["month"], date_format="%Y-%m-%d")
     wide = wide.set_index("month").asfreq("MS").astype("float64")
     wide = wide.rename(columns={"trade_transportation_utilties": "trade_transportation_utilities"})
-    wide = wide.drop(columns="nonfarm_change")
-    panel = (wide.reset_index(drop=True).rename_axis("ds").reset_index()
-             .melt(id_vars="ds", var_name="unique_id", value_name="y"))
-    last = panel["ds"] >= len(wide) - horizon
-    ids = np.asarray(wide.columns)
-    actual = np.stack([panel[last & (panel["unique_id"] == i)]["y"].to_numpy() for i in ids])
-    return panel[~last][["unique_id", "ds", "y"]].reset_index(drop=True), actual, ids
+    return long_with_test(wide.drop(columns="nonfarm_change"), horizon)
 
 
 def load_panel(dataset, data):
     long, actual, ids = load_employment() if dataset == "us-employment" else load(dataset, data)
     long = long.assign(unique_id=long["unique_id"].astype(str))
     return long, actual, np.asarray(ids).astype(str)
-
-
-def score(history, actual, forecast, m):
-    """sMAPE, MASE and OWA against Naive2, as bench_m4.py scores sklstm."""
-    smape, mase = scores(history, actual, forecast, m)
-    ref = np.array([naive2(h, actual.shape[1], m) for h in history])
-    ref_smape, ref_mase = scores(history, actual, ref, m)
-    return smape, mase, 0.5 * (smape / ref_smape + mase / ref_mase)
 
 
 def cpu_seconds():
@@ -216,7 +202,7 @@ def worker(name, dataset, data):
     by_pred = {u: g[column].to_numpy(float) for u, g in pred.groupby("unique_id", sort=False)}
     forecast = np.stack([by_pred[u] for u in ids])
     assert forecast.shape == actual.shape and np.isfinite(forecast).all()
-    s, mase, o = score(history, actual, forecast, m)
+    s, mase, o, _ = owa_scores(history, actual, forecast, m)
     print(json.dumps({
         "name": name, "sMAPE": s, "MASE": mase, "OWA": o, "wall_s": wall, "cpu_s": cpu,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -225,11 +211,6 @@ def worker(name, dataset, data):
                      "statsforecast": statsforecast.__version__, "numpy": np.__version__,
                      "pandas": pd.__version__},
     }))
-
-
-def row(method, s, m, o, wall="-", cpu="-", rss="-"):
-    fmt = lambda v: v if isinstance(v, str) else f"{v:.1f}"
-    return f"| {method} | {s:.3f} | {m:.3f} | {o:.3f} | {fmt(wall)} | {fmt(cpu)} | {fmt(rss)} |"
 
 
 def main():
@@ -253,33 +234,23 @@ def main():
                        else np.repeat(h[-1], horizon) for h in history])
     ref = np.array([naive2(h, horizon, m) for h in history])
     published = " (M4 Weekly's published Naive: 9.161, 2.777)" if args.dataset == "weekly" else ""
-    s, mase, _ = score(history, actual, naive, m)
+    s, mase, _, _ = owa_scores(history, actual, naive, m)
     print(f"dataset {args.dataset}: {len(ids)} series, {len(long)} training rows, horizon "
           f"{horizon}; naive: sMAPE {s:.3f}, MASE {mase:.3f}{published}; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     print("| method | sMAPE | MASE | OWA | fit+forecast wall s | CPU s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
-    print(row("Naive2", *score(history, actual, ref, m)))
-    print(row("Naive (last value)", *score(history, actual, naive, m)))
-    print(row(f"seasonal naive ({snaive_m})", *score(history, actual, snaive, m)), flush=True)
+    for method, forecast in (("Naive2", ref), ("Naive (last value)", naive),
+                             (f"seasonal naive ({snaive_m})", snaive)):
+        print(peer_row(method, *owa_scores(history, actual, forecast, m)[:3]), flush=True)
     for name in args.runs.split(","):
         method = label(name, args.dataset)
-        try:
-            proc = subprocess.run([sys.executable, __file__, args.data, "--dataset",
-                                   args.dataset, "--worker", name],
-                                  capture_output=True, text=True, timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            print(f"| {method} | stopped after {args.timeout:.0f} s | | | | | |", flush=True)
+        r = run_peer(__file__, args, name, method)
+        if r is None:
             continue
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-        if proc.returncode or not lines:
-            print(f"| {method} | failed (rc {proc.returncode}) | | | | | |")
-            print(proc.stderr[-3000:], file=sys.stderr)
-            continue
-        r = json.loads(lines[-1])
         notes = {k: r[k] for k in ("load_at_start", "fallbacks", "fallback_lengths", "versions")
                  if k in r}
-        print(row(method, r["sMAPE"], r["MASE"], r["OWA"], r["wall_s"], r["cpu_s"],
+        print(peer_row(method, r["sMAPE"], r["MASE"], r["OWA"], r["wall_s"], r["cpu_s"],
                   r["peak_rss_mib"]), f"<!-- {json.dumps(notes)} -->", flush=True)
 
 

@@ -43,17 +43,15 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_m4 import DATASETS, load, naive2, scores  # noqa: E402  (numpy and pandas only)
+from bench_m4 import DATASETS, load, owa_scores, peer_row, run_peer  # noqa: E402  (numpy, pandas)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "m4-weekly"
 
@@ -70,14 +68,6 @@ TRAINER = {"enable_progress_bar": False, "logger": False, "enable_model_summary"
 
 def _arguments(kwargs, horizon):
     return {k: 2 * horizon if v == "2h" else v for k, v in kwargs.items()}
-
-
-def score(history, actual, forecast, m):
-    """sMAPE, MASE and OWA against Naive2, as bench_m4.py scores sklstm."""
-    smape, mase = scores(history, actual, forecast, m)
-    ref = np.array([naive2(h, actual.shape[1], m) for h in history])
-    ref_smape, ref_mase = scores(history, actual, ref, m)
-    return smape, mase, 0.5 * (smape / ref_smape + mase / ref_mase)
 
 
 def cpu_seconds():
@@ -120,7 +110,7 @@ def worker(name, dataset, data):
     forecast = np.stack([g[cls_name].to_numpy(float) for _, g in pred.groupby("unique_id", sort=False)])
     order = {u: i for i, u in enumerate(pred["unique_id"].unique())}
     forecast = forecast[[order[u] for u in ids]]
-    s, mase, o = score(history, actual, forecast, m)
+    s, mase, o, _ = owa_scores(history, actual, forecast, m)
     print(json.dumps({
         "name": name, "sMAPE": s, "MASE": mase, "OWA": o, "wall_s": wall, "cpu_s": cpu,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -136,11 +126,6 @@ def _lightning_version():
     except ImportError:
         import pytorch_lightning
         return "pytorch_lightning " + pytorch_lightning.__version__
-
-
-def row(method, s, m, o, wall="-", cpu="-", rss="-"):
-    fmt = lambda v: v if isinstance(v, str) else f"{v:.1f}"
-    return f"| {method} | {s:.3f} | {m:.3f} | {o:.3f} | {fmt(wall)} | {fmt(cpu)} | {fmt(rss)} |"
 
 
 def main():
@@ -159,31 +144,21 @@ def main():
     history = [by_id[u] for u in ids]
     horizon, m = DATASETS[args.dataset]["horizon"], DATASETS[args.dataset]["season"]
     naive = np.stack([np.repeat(h[-1], horizon) for h in history])
-    s, mase, o = score(history, actual, naive, m)
+    s, mase, o, _ = owa_scores(history, actual, naive, m)
     published = " (M4 Weekly's published Naive: 9.161, 2.777)" if args.dataset == "weekly" else ""
     print(f"dataset {args.dataset}; naive: sMAPE {s:.3f}, MASE {mase:.3f}{published}; "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
     print("| method | sMAPE | MASE | OWA | fit+predict wall s | CPU s | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|")
-    print(row("Naive (last value)", s, mase, o), flush=True)
+    print(peer_row("Naive (last value)", s, mase, o), flush=True)
     for name in args.runs.split(","):
         cls_name, kwargs = RUNS[name]
         shown = {"h": horizon, **_arguments(kwargs, horizon)}
         label = f"{cls_name}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
-        try:
-            proc = subprocess.run([sys.executable, __file__, args.data, "--dataset",
-                                   args.dataset, "--worker", name],
-                                  capture_output=True, text=True, timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            print(f"| {label} | stopped after {args.timeout:.0f} s | | | | | |", flush=True)
+        r = run_peer(__file__, args, name, label)
+        if r is None:
             continue
-        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-        if proc.returncode or not lines:
-            print(f"| {label} | failed (rc {proc.returncode}) | | | | | |")
-            print(proc.stderr[-3000:], file=sys.stderr)
-            continue
-        r = json.loads(lines[-1])
-        print(row(label, r["sMAPE"], r["MASE"], r["OWA"], r["wall_s"], r["cpu_s"],
+        print(peer_row(label, r["sMAPE"], r["MASE"], r["OWA"], r["wall_s"], r["cpu_s"],
                   r["peak_rss_mib"]), f"<!-- {r['versions']} load {os.getloadavg()[0]:.2f} -->",
               flush=True)
 
