@@ -679,10 +679,7 @@ def _held_out(n_rows, horizon, validation_fraction):
     """The windows LSTMForecaster holds out of one series of ``n_rows`` rows (they calibrate
     the interval): a fraction of the framed rows whose targets it may train on, which are
     those whose ``horizon`` steps end by the step after the last framed row."""
-    from ._recipe import held_out_count  # numpy only: Keras loads when a fit starts
-
-    framed = max(n_rows - horizon, 0)
-    return held_out_count(max(framed - (horizon - 1), 0), validation_fraction)
+    return _fold_windows(max(n_rows - horizon, 0), horizon, validation_fraction)[1]
 
 
 def _fold_windows(n_rows, horizon, validation_fraction):
