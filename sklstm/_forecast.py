@@ -4,11 +4,13 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from . import _calendar
 from ._baselines import PersistenceRegressor
 from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
-from ._clock import future_index, future_labels
+from ._clock import clock_of, future_index, future_labels, steps_on
 from ._forecaster import LSTMForecaster
-from ._framing import _as_frame, _check_columns, _shown
+from ._framing import _as_frame, _check_columns, _shown, lead_columns, lead_name
+from ._panel import Panel, series_name
 from ._series import is_series_list, plain_list
 
 METHODS = ("direct", "recursive")
@@ -61,6 +63,98 @@ def _feature_columns(estimator, frame, target, features):
     return features
 
 
+def _known_ahead(estimator, frame, features, future):
+    """The columns the model reads that data cannot hold: ``(calendar, leads)``.
+
+    ``calendar`` lists the calendar columns (made from the times),
+    ``leads`` maps each future-known column to the steps it is read ahead
+    (``price_t+1 .. price_t+3``: ``{"price": 3}``). ``future`` without
+    future-known columns to fill is refused, and so are leads without it.
+    """
+    names = getattr(estimator, "feature_names_in_", None) if features is None else features
+    absent = [] if names is None else [n for n in names if n not in frame.columns]
+    calendar = [n for n in absent if n in _calendar.COLUMNS]
+    leads = lead_columns([n for n in absent if n not in calendar])
+    if future is not None and not leads:
+        raise ValueError(
+            "future= holds the future values of columns known ahead, but the model reads "
+            "none: it was not fitted on make_supervised(..., future=[...]) (or data already "
+            "holds those columns); pass future=None."
+        )
+    if leads and future is None:
+        column, steps = next(iter(leads.items()))
+        raise ValueError(
+            f"the model reads {lead_name(column, 1)} .. {lead_name(column, steps)}, the "
+            f"future-known {_shown(list(leads))} over the next {steps} steps, which data "
+            f"cannot hold: pass future=, a DataFrame of the {steps} rows after data's end "
+            f"with the column(s) {_shown(list(leads))} (e.g. planned prices or promotions)."
+        )
+    if future is not None and not isinstance(future, pd.DataFrame):
+        raise TypeError(
+            f"future must be a pandas DataFrame of the rows after data's end, got "
+            f"{type(future).__name__}."
+        )
+    missing = [c for c in leads if c not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"data has no column {missing[0]!r}: the model reads its values ahead "
+            f"({lead_name(missing[0], 1)} ...), which the windows take from the history "
+            "and future=; pass the history with that column."
+        )
+    absent = [c for c in leads if c not in future.columns] if leads else []
+    if absent:
+        raise ValueError(
+            f"future has no column {absent[0]!r}, which the model reads over the horizon "
+            f"({lead_name(absent[0], 1)} ...); future's columns are "
+            f"{_shown(list(future.columns))}: name them as data's."
+        )
+    return calendar, leads
+
+
+def _refuse_unknown_future(values, columns, where):
+    """A future value NaN is refused by name: the forecast would read a masked step."""
+    bad = np.isnan(values)
+    if bad.any():
+        row, column = np.argwhere(bad)[0]
+        raise ValueError(
+            f"future has no value (NaN) of {columns[column]!r} {where(row)}; the forecast "
+            "reads every future-known value over the horizon: fill it."
+        )
+
+
+def _with_known_future(estimator, frame, features, future):
+    """The wide history with the calendar and future-known columns the model reads."""
+    calendar, leads = _known_ahead(estimator, frame, features, future)
+    if not calendar and not leads:
+        return frame
+    frame = frame.copy()
+    if calendar:
+        clock, _ = clock_of(frame.index)
+        if clock is None or clock[0] == "int":
+            _calendar.columns_for(clock, param="the model's calendar")
+        frame[calendar] = _calendar.calendar_frame(frame.index, calendar).to_numpy()
+    if leads:
+        columns, horizon = list(leads), max(leads.values())
+        expected = future_index(frame.index, horizon)
+        absent = expected.difference(future.index)
+        if len(absent):
+            raise ValueError(
+                f"future has no row at {str(absent[0])!r}: the model reads {_shown(columns)} "
+                f"over the {horizon} steps after data's end, so future needs the rows "
+                f"{_shown([str(label) for label in expected], limit=3)} (indexed like data)."
+            )
+        ahead = future.loc[expected, columns].to_numpy(dtype=float)
+        _refuse_unknown_future(ahead, columns,
+                               lambda row: f"at {str(expected[row])!r}")
+        values = np.concatenate([frame[columns].to_numpy(dtype=float), ahead])
+        panel = Panel(values, np.zeros(len(values)), np.arange(len(values)), 1)
+        known = panel.ahead(horizon, np.arange(len(frame)))
+        for j, column in enumerate(columns):
+            for k in range(1, leads[column] + 1):
+                frame[lead_name(column, k)] = known[:, j, k - 1]
+    return frame
+
+
 def _model_input(estimator, frame, features):
     """X as the estimator saw it in fit: a DataFrame only if fit had names.
 
@@ -91,7 +185,7 @@ def rows_read(estimator):
 
 def forecast(
     estimator, data, *, target, features=None, horizon=None, method="direct", coverage=None,
-    layout="wide", series=None, time=None,
+    layout="wide", series=None, time=None, future=None,
 ):
     """Forecast the values after the end of ``data`` with a fitted estimator.
 
@@ -150,6 +244,14 @@ def forecast(
         of ``data`` holding each row's series id and time. The forecast is
         then long too: columns ``series``, ``time`` (each series' next
         times, on the panel's step) and ``forecast``.
+
+    future : pandas.DataFrame or None, default=None
+        The values of the future-known columns (``make_supervised(...,
+        future=[...])``) over the horizon: the rows after data's end,
+        indexed like data (its next labels), or for a long panel with the
+        ``series`` and ``time`` columns (each series' next times). Missing
+        rows or values are refused by name. Calendar columns
+        (``calendar=True``) need no frame: they are made from the times.
 
     Returns
     -------
@@ -214,11 +316,13 @@ def forecast(
                 f"method='direct'; got series={series!r}, time={time!r}, method={method!r}."
             )
         return _forecast_long(estimator, data, target=target, series=series, time=time,
-                              features=features, horizon=horizon, coverage=coverage)
+                              features=features, horizon=horizon, coverage=coverage,
+                              future=future)
     frame, target = _history(data, target)
     if len(frame) == 0:
         raise ValueError("data is empty; pass the history to forecast from.")
     check_time_order(frame.index, "the index of data")
+    frame = _with_known_future(estimator, frame, features, future)
     features = _feature_columns(estimator, frame, target, features)
 
     if isinstance(target, list):
@@ -380,7 +484,8 @@ def _recursive(estimator, frame, target, features, horizon, coverage):
     return pd.DataFrame({"forecast": np.asarray(values, dtype=float)})
 
 
-def _forecast_long(estimator, data, *, target, series, time, features, horizon, coverage):
+def _forecast_long(estimator, data, *, target, series, time, features, horizon, coverage,
+                   future):
     """The next values of every series of long ``data``, as a long frame (with intervals)."""
     model = getattr(estimator, "best_estimator_", estimator)
     if not isinstance(model, LSTMForecaster) or getattr(model, "layout_", None) != "long":
@@ -411,7 +516,11 @@ def _forecast_long(estimator, data, *, target, series, time, features, horizon, 
         )
     _check_columns("series", series, [series], data.columns)
     _check_columns("time", time, [time], data.columns)
-    _check_columns("features", names, names, data.columns)
+    calendar, leads = _known_ahead(model, data, names, future)
+    added = {*calendar, *(lead_name(c, k) for c, steps in leads.items()
+                          for k in range(1, steps + 1))}
+    in_data = [n for n in names if n not in added]
+    _check_columns("features", in_data, in_data, data.columns)
     if not len(data):
         raise ValueError("data has no rows; pass the history to forecast from.")
     missing = pd.Index(model.series_).difference(pd.Index(data[series].unique()))
@@ -434,6 +543,11 @@ def _forecast_long(estimator, data, *, target, series, time, features, horizon, 
             "after each series' last known value."
         )
     tail = frame.groupby(series, sort=False).tail(model.sequence_length_)
+    if calendar:
+        tail = tail.copy()
+        tail[calendar] = _calendar.calendar_frame(tail[time], calendar).to_numpy()
+    if leads:
+        tail = _long_leads(model, tail, future, series=series, time=time, leads=leads)
     X = tail.set_index([series, time])[names]
     out = model.predict_last(X, coverage)
     pred, bounds = (out, None) if coverage is None else (out[0], out[1:])
@@ -450,3 +564,50 @@ def _forecast_long(estimator, data, *, target, series, time, features, horizon, 
         result["lower"], result["upper"] = bounds[0].ravel(), bounds[1].ravel()
     result.attrs.update(method="direct", coverage=coverage)
     return result
+
+
+def _long_leads(model, tail, future, *, series, time, leads):
+    """Each series' last rows with its future-known columns over the horizon, by time.
+
+    The values after each series' end come from ``future``, at the series'
+    next times on the model's clock; a missing row or value is refused by
+    name.
+    """
+    columns, horizon = list(leads), max(leads.values())
+    _check_columns("series", series, [series], future.columns)
+    _check_columns("time", time, [time], future.columns)
+    ends = tail.groupby(series, sort=False).tail(1)
+    expected = pd.DataFrame({
+        series: np.repeat(ends[series].to_numpy(), horizon),
+        time: future_labels(model.clock_, ends[time], horizon),
+    })
+    given = future[[series, time, *columns]].drop_duplicates([series, time])
+    if given[time].dtype != expected[time].dtype:
+        given = given.astype({time: expected[time].dtype}, errors="ignore")
+    ahead = expected.merge(given, on=[series, time], how="left", indicator=True)
+    absent = ahead["_merge"] != "both"
+    if absent.any():
+        row = ahead[absent].iloc[0]
+        raise ValueError(
+            f"future has no row for {series_name(row[series])} at {time}={str(row[time])!r}: "
+            f"the model reads {_shown(columns)} over each series' next {horizon} times, so "
+            f"future needs a row per series and each of those times."
+        )
+    values = ahead[columns].to_numpy(dtype=float)
+    _refuse_unknown_future(
+        values, columns,
+        lambda row: f"for {series_name(ahead[series].iloc[row])} at "
+                    f"{time}={str(ahead[time].iloc[row])!r}")
+    rows = pd.concat([tail[[series, time, *columns]], ahead[[series, time, *columns]]],
+                     ignore_index=True)
+    codes, _ = pd.factorize(rows[series])
+    steps, reason = steps_on(model.clock_, pd.Index(rows[time]))
+    if reason is not None:
+        raise ValueError(f"future's {time}: {reason}; pass times on the panel's step.")
+    panel = Panel(rows[columns].to_numpy(dtype=float), codes, steps, int(codes.max()) + 1)
+    known = panel.ahead(horizon, np.arange(len(tail)))
+    tail = tail.copy()
+    for j, column in enumerate(columns):
+        for k in range(1, leads[column] + 1):
+            tail[lead_name(column, k)] = known[:, j, k - 1]
+    return tail

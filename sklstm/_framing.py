@@ -5,14 +5,16 @@ scikit-learn's splitters split time, never a series. ``long_to_wide`` and
 ``wide_to_long`` convert from and to the long layout (time, series, value).
 """
 
+import re
 import warnings
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
+from . import _calendar
 from ._checks import check_positive_int, check_time_order, closest
-from ._clock import inferred_freq, panel_clock
+from ._clock import clock_of, inferred_freq, panel_clock
 from ._panel import Panel, check_one_kind_of_ids, series_name
 from ._series import is_series_list
 
@@ -68,7 +70,62 @@ def _check_columns(param, value, names, columns):
         )
 
 
-def make_supervised(data, target, *, horizon=1, features=None, series=None, time=None):
+def lead_name(column, step):
+    """The name of ``column``'s value ``step`` steps after a row: ``price_t+3``."""
+    return f"{column}_t+{step}"
+
+
+_LEAD = re.compile(r"^(?P<column>.+)_t\+(?P<step>[1-9][0-9]*)$")
+
+
+def lead_columns(names):
+    """The future-known columns among feature ``names``: ``{column: steps}`` (``price_t+1``
+    .. ``price_t+3`` give ``{"price": 3}``)."""
+    found = {}
+    for name in names:
+        match = _LEAD.match(str(name)) if isinstance(name, str) else None
+        if match:
+            column, step = match["column"], int(match["step"])
+            found[column] = max(found.get(column, 0), step)
+    return found
+
+
+def _check_future(future, frame, exclude, param="future"):
+    """``future`` as a list of numeric columns of ``frame``, none of them in ``exclude``."""
+    if future is None:
+        return []
+    names = [future] if isinstance(future, str) else list(future)
+    _check_columns(param, future, names, frame.columns)
+    taken = [c for c in names if c in exclude]
+    if taken:
+        raise ValueError(
+            f"{param}={future!r} names {taken}, which is the target, the series or the time; "
+            "name the columns whose future values are known (a price, a promotion, a "
+            "holiday)."
+        )
+    not_numeric = [c for c in names if not pd.api.types.is_numeric_dtype(frame[c])
+                   or pd.api.types.is_bool_dtype(frame[c])]
+    if not_numeric:
+        raise ValueError(
+            f"{param}={future!r}: columns {not_numeric} are not numeric (dtypes "
+            f"{[str(frame[c].dtype) for c in not_numeric]}); convert them first, e.g. "
+            f"data[{not_numeric[0]!r}] = data[{not_numeric[0]!r}].astype(float)."
+        )
+    return names
+
+
+def _check_new_names(names, columns):
+    """Columns that make_supervised adds may not take the name of a column of data."""
+    clash = [c for c in names if c in columns]
+    if clash:
+        raise ValueError(
+            f"make_supervised adds the column(s) {_shown(clash)}, which data already has; "
+            "rename those columns of data (e.g. data.rename(columns={...}))."
+        )
+
+
+def make_supervised(data, target, *, horizon=1, features=None, series=None, time=None,
+                    future=None, calendar=False):
     """Frame a series or DataFrame as ``(X, y)`` for forecasting ``horizon`` steps.
 
     Row ``t`` of X holds the chosen columns at time ``t`` (exogenous columns
@@ -88,6 +145,16 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     column first and the other features after it; y holds the target's next
     ``horizon`` values of the same series; each series' last ``horizon``
     rows are left out. No row mixes series.
+
+    With ``future=``, columns whose future values are known when the
+    forecast is made (a price, a promotion, a holiday) are framed over the
+    horizon too: X gains ``<column>_t+1 .. <column>_t+<horizon>``, the
+    column's values at the same times as the targets, and
+    :func:`forecast` takes those values for the steps after the data as a
+    frame of future rows. ``calendar=True`` adds the calendar of each row's
+    time (the sine and cosine of its place in the day, week or year); the
+    calendar of the steps ahead follows from it, so :func:`forecast` makes
+    it from the times, with no frame.
 
     Parameters
     ----------
@@ -110,10 +177,22 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     series, time : str or None, default=None
         For long data: the columns of series ids and of times (integers,
         dates or anything ordered). Both or neither.
+    future : str or list of str or None, default=None
+        Numeric columns known ahead: X gains each one's values at the
+        ``horizon`` steps after the row (by time for long data), named
+        ``<column>_t+1`` ...; NaN where a step is missing.
+    calendar : bool, default=False
+        Add the calendar columns of the times (dates or periods: X's index,
+        or the ``time`` column): ``time_of_day``, ``day_of_week`` or
+        ``time_of_year``, each as ``_sin`` and ``_cos``, for the cycles of 2
+        to 200 steps of the data (hourly data: the day and the week; daily:
+        the week; weekly, monthly, quarterly: the year).
 
     Returns
     -------
     X : pandas.DataFrame of shape (n_samples - horizon, n_features)
+        The columns above, then the calendar columns, then the future-known
+        ones (column after column, step after step).
     y : pandas.Series or pandas.DataFrame
         A Series named ``<target>_t+1`` for one ``target`` and ``horizon=1``;
         otherwise a DataFrame with columns ``<target>_t+1`` ...
@@ -144,6 +223,16 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
     (['a', 'b', 'month'], ['a_t+1', 'a_t+2', 'b_t+1', 'b_t+2'])
     >>> y.values.tolist()
     [[2.0, 3.0, 20.0, 30.0], [3.0, 4.0, 30.0, 40.0]]
+
+    A promotion planned ahead, framed over the horizon:
+
+    >>> sales = pd.DataFrame({"sales": [5.0, 9.0, 6.0, 5.0],
+    ...                       "promo": [0.0, 1.0, 0.0, 0.0]})
+    >>> X, y = make_supervised(sales, "sales", horizon=2, future=["promo"])
+    >>> X
+       sales  promo  promo_t+1  promo_t+2
+    0    5.0    0.0        1.0        0.0
+    1    9.0    1.0        0.0        0.0
     """
     check_positive_int("horizon", horizon, fix="e.g. horizon=1 for one step ahead")
     if series is not None or time is not None:
@@ -153,7 +242,8 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
                 f"time={time!r}); name the column of series ids and the column of times."
             )
         return _make_supervised_long(data, target, series=series, time=time,
-                                     horizon=horizon, features=features)
+                                     horizon=horizon, features=features, future=future,
+                                     calendar=calendar)
     frame = _as_frame(data)
     # a tuple that is a column (of MultiIndex columns) is one target, not a list
     panel = is_series_list(target, frame.columns)
@@ -193,18 +283,36 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
             f"data has {len(frame)} rows, too few for horizon={horizon}; "
             f"need at least {horizon + 1}."
         )
+    known = _check_future(future, frame, targets)
     n = len(frame) - horizon
     X = frame[list(columns)].iloc[:n].copy()
-    values = frame[targets].to_numpy()
-    if values.dtype == object:  # nullable dtypes (Int64, Float64): pd.NA becomes NaN
-        values = frame[targets].astype("float64").to_numpy()
-    # (n, n_targets, horizon): the future of each target, then series-major columns.
-    future = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]
-    names = [f"{c}_t+{k}" for c in targets for k in range(1, horizon + 1)]
-    y = pd.DataFrame(future.reshape(n, -1).copy(), index=X.index, columns=names)
+    added = []
+    if calendar:
+        clock, _ = clock_of(frame.index)
+        names = _calendar.columns_for(clock)
+        _check_new_names(names, frame.columns)
+        added.append(_calendar.calendar_frame(frame.index[:n], names).set_axis(X.index))
+    if known:
+        added.append(_leads(frame, known, horizon, n, X.index))
+        _check_new_names(added[-1].columns, frame.columns)
+    if added:
+        X = pd.concat([X, *added], axis=1)
+    y = _leads(frame, targets, horizon, n, X.index)
     if not panel and horizon == 1:
         return X, y.iloc[:, 0]
     return X, y
+
+
+def _leads(frame, columns, horizon, n, index):
+    """``columns``' values at each of the first ``n`` rows' next ``horizon`` rows, by position:
+    ``c_t+1 .. c_t+h`` column after column."""
+    values = frame[columns].to_numpy()
+    if values.dtype == object:  # nullable dtypes (Int64, Float64): pd.NA becomes NaN
+        values = frame[columns].astype("float64").to_numpy()
+    # (n, n_columns, horizon): the future of each column, then column-major names
+    ahead = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]
+    names = [lead_name(c, k) for c in columns for k in range(1, horizon + 1)]
+    return pd.DataFrame(ahead.reshape(n, -1).copy(), index=index, columns=names)
 
 
 def _plain(label):
@@ -251,7 +359,7 @@ def _refuse_long_data(frame):
             )
 
 
-def _make_supervised_long(data, target, *, series, time, horizon, features):
+def _make_supervised_long(data, target, *, series, time, horizon, features, future, calendar):
     """make_supervised for long data: X indexed by (series, time), y the next *times*' values.
 
     Each series is placed on the panel's clock (one step, inferred once);
@@ -288,7 +396,9 @@ def _make_supervised_long(data, target, *, series, time, horizon, features):
     if not len(data):
         raise ValueError("data has no rows; pass the long history (one row per series and "
                          "time).")
-    frame = data[[series, time, target, *features]]
+    known = _check_future(future, data, (series, time, target))
+    frame = data[[series, time, target, *features,
+                  *(c for c in known if c not in features)]]
     for column in (target, *features):
         if not pd.api.types.is_numeric_dtype(frame[column]):
             bad = pd.to_numeric(frame[column], errors="coerce").isna() & frame[column].notna()
@@ -309,10 +419,10 @@ def _make_supervised_long(data, target, *, series, time, horizon, features):
     check_one_kind_of_ids(pd.unique(ids), series)
     codes, labels = pd.factorize(ids, sort=True)
     times = pd.Index(frame[time])
-    _, steps = panel_clock(times, codes, labels, what=time)
+    clock, steps = panel_clock(times, codes, labels, what=time)
     order = np.lexsort((steps, codes))
     frame, codes, steps = frame.iloc[order], codes[order], steps[order]
-    panel = Panel(frame[[target]].to_numpy(dtype=float), codes, steps, len(labels))
+    panel = Panel(frame[[target, *known]].to_numpy(dtype=float), codes, steps, len(labels))
     last = panel.last_steps()[codes]
     keep = steps + horizon <= last
     short = np.flatnonzero(np.bincount(codes[keep], minlength=len(labels)) == 0)
@@ -326,18 +436,24 @@ def _make_supervised_long(data, target, *, series, time, horizon, features):
             f"data[data.groupby({series!r})[{series!r}].transform('size') > {horizon}], "
             "or lower horizon."
         )
-    # each series on its own grid: the value at every step, NaN where none
-    spans = panel.spans()
-    first = panel.first_steps()
-    base = np.r_[0, np.cumsum(spans + horizon)[:-1]]
-    position = base[codes] + steps - first[codes]
-    grid = np.full(int((spans + horizon).sum()), np.nan)
-    grid[position] = panel.values[:, 0]
     rows = np.flatnonzero(keep)
-    future = grid[position[rows, None] + np.arange(1, horizon + 1)]
+    ahead = panel.ahead(horizon, rows)  # (rows, 1 + len(known), horizon), by time
     X = frame.iloc[rows].set_index([series, time])[[target, *features]]
-    names = [f"{target}_t+{k}" for k in range(1, horizon + 1)]
-    y = pd.DataFrame(future, index=X.index, columns=names)
+    added = []
+    if calendar:
+        names = _calendar.columns_for(clock)
+        _check_new_names(names, data.columns)
+        added.append(_calendar.calendar_frame(X.index.get_level_values(1), names)
+                     .set_axis(X.index))
+    if known:
+        names = [lead_name(c, k) for c in known for k in range(1, horizon + 1)]
+        _check_new_names(names, data.columns)
+        added.append(pd.DataFrame(ahead[:, 1:].reshape(len(rows), -1), index=X.index,
+                                  columns=names))
+    if added:
+        X = pd.concat([X, *added], axis=1)
+    names = [lead_name(target, k) for k in range(1, horizon + 1)]
+    y = pd.DataFrame(ahead[:, 0], index=X.index, columns=names)
     return X, y
 
 

@@ -75,6 +75,23 @@ class Panel:
         first, last = self.first_steps(), self.last_steps()
         return np.where(last >= first, last - first + 1, 0)
 
+    def ahead(self, horizon, rows=None):
+        """Each row's values at its series' next ``horizon`` steps: (n_rows, n_features, horizon).
+
+        Only for ``rows`` (positions) when given. NaN where a step has no row (after a series' end, or a missing
+        step): targets and future-known columns are placed by time, never
+        by the next row.
+        """
+        spans = self.spans()
+        first = self.first_steps()
+        base = np.r_[0, np.cumsum(spans + horizon)[:-1]]
+        position = base[self.codes] + self.steps - first[self.codes]
+        grid = np.full((int((spans + horizon).sum()), self.values.shape[1]), np.nan)
+        grid[position] = self.values
+        if rows is not None:
+            position = position[rows]
+        return grid[position[:, None] + np.arange(1, horizon + 1)].transpose(0, 2, 1)
+
     def from_end(self):
         """For each row, how many rows of its series come after it: the one rank in series."""
         lengths = self.lengths
