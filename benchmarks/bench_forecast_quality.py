@@ -45,6 +45,10 @@ Three studies, each printing a table (results and the exact commands are in
     The defaults with five seeds, alone and averaged, against the gridded
     Ridge, on the ``quality`` series and folds.
 
+``calendar`` (issue 25)
+    Seattle with and without ``make_supervised(..., calendar=True)``, one
+    and seven steps ahead, the defaults, seeds 0 and 1, the same folds.
+
 ``bias`` (issue 10)
     How far the CV score of the README pipeline (MinMaxScaler ->
     SequenceWindower(L) -> LSTMRegressor(units=32, epochs=60,
@@ -424,15 +428,48 @@ def run_ensemble(fast):
               f"{np.mean(ensemble) / np.mean(ridge):.3f} | {np.mean(seconds):.1f} |", flush=True)
 
 
+def run_calendar(fast):
+    """The calendar lever on Seattle (issue 25): one step and seven steps ahead.
+
+    ``make_supervised(..., calendar=True)`` against without, the defaults,
+    seeds 0 and 1, the ``quality`` study's outer folds; daily data gets the
+    day of the week (its one calendar cycle of 2 to 200 steps).
+    """
+    weather = load_seattle_weather()
+    seeds = range(1 if fast else 2)
+    print("| horizon | calendar | " + " | ".join(f"seed {k}" for k in seeds)
+          + " | mean | fit s per fold |")
+    print("|---|---|" + "---|" * (len(seeds) + 2))
+    for horizon in (1, 7):
+        for calendar in (False, True):
+            X, y = make_supervised(weather, "temp_max", horizon=horizon,
+                                   features=["temp_max"], calendar=calendar)
+            y = np.asarray(y).reshape(len(X), -1)
+            scores, seconds = [], []
+            for k in seeds:
+                errors = []
+                for train, test in TimeSeriesSplit(2 if fast else 5).split(X):
+                    start = time.perf_counter()
+                    model = LSTMForecaster(random_state=k, **tiny_budget(fast))
+                    model.fit(X.iloc[train], y[train])
+                    seconds.append(time.perf_counter() - start)
+                    errors.append(mae(model.predict(X.iloc[test]).reshape(len(test), -1),
+                                      y[test]))
+                scores.append(np.mean(errors))
+            print(f"| t+1..t+{horizon} | {'on' if calendar else 'off'} | "
+                  + " | ".join(f"{v:.3f}" for v in scores)
+                  + f" | {np.mean(scores):.3f} | {np.mean(seconds):.1f} |", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("study", choices=["quality", "defaults", "bias", "ensemble"], nargs="?",
-                        default="quality")
+    parser.add_argument("study", choices=["quality", "defaults", "bias", "ensemble", "calendar"],
+                        nargs="?", default="quality")
     parser.add_argument("--fast", action="store_true", help="smoke test: tiny grids, 3 epochs")
     args = parser.parse_args()
     start = time.perf_counter()
     studies = {"quality": run_quality, "defaults": run_defaults, "bias": run_bias,
-               "ensemble": run_ensemble}
+               "ensemble": run_ensemble, "calendar": run_calendar}
     studies[args.study](args.fast)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
 

@@ -57,7 +57,10 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   seasons: ``season_length=(24, 168)``), ``steps-300`` / ``steps-3000``
   (``max_steps``), ``length-96`` (any ``sequence_length``), ``ensemble-3``
   (the mean forecast of three seeds). Levers joined by ``+`` apply together
-  (``seasons-24-168+length-192``).
+  (``seasons-24-168+length-192``). ``lr-X`` (``learning_rate=X``) and
+  ``batch-N`` (``batch_size=N``). ``calendar``: ``make_supervised(...,
+  calendar=True)``, for data on dates (US employment's months; Weekly and
+  the hourly panels have integer times, whose calendar is unknown).
 - ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
   (e.g. ``at-26ccb5b``: sklstm before the one forecaster, whose long-panel
   recipe this was).
@@ -164,12 +167,13 @@ def load_hourly(path, horizon=48):
     return panel[~last].reset_index(drop=True), actual, ids
 
 
-def long_with_test(wide, horizon):
-    """A wide panel in long form on integer times, its last ``horizon`` rows the test:
-    ``(training rows, actual (n_series, horizon), ids)``."""
-    panel = (wide.reset_index(drop=True).rename_axis("ds").reset_index()
+def long_with_test(wide, horizon, dated=False):
+    """A wide panel in long form on integer times (``dated``: its index's dates), its last
+    ``horizon`` rows the test: ``(training rows, actual (n_series, horizon), ids)``."""
+    times = wide.index if dated else pd.RangeIndex(len(wide))
+    panel = (wide.set_axis(times.rename("ds")).reset_index()
              .melt(id_vars="ds", var_name="unique_id", value_name="y"))
-    last = panel["ds"] >= len(wide) - horizon
+    last = panel["ds"] >= times[len(wide) - horizon]
     ids = np.asarray(wide.columns)
     actual = np.stack([panel[last & (panel["unique_id"] == i)]["y"].to_numpy() for i in ids])
     return panel[~last][["unique_id", "ds", "y"]].reset_index(drop=True), actual, ids
@@ -179,7 +183,7 @@ def load_us_employment(horizon=12):
     """sklstm's embedded panel in long form, its last ``horizon`` months the test."""
     from sklstm.datasets import load_us_employment as load_wide
 
-    return long_with_test(load_wide(), horizon)
+    return long_with_test(load_wide(), horizon, dated=True)  # months: the calendar lever
 
 
 def load(dataset, folder):
@@ -390,9 +394,12 @@ _LEVERS = {
 
 def _lever_params(name):
     """The LSTMForecaster parameters one lever ``name`` changes."""
-    if name.split("-")[0] in ("steps", "length", "units"):
-        key = {"steps": "max_steps", "length": "sequence_length"}.get(name.split("-")[0], "units")
+    if name.split("-")[0] in ("steps", "length", "units", "batch"):
+        key = {"steps": "max_steps", "length": "sequence_length",
+               "batch": "batch_size"}.get(name.split("-")[0], "units")
         return {key: int(name.split("-")[1])}
+    if name.startswith("lr-"):  # e.g. lr-0.003: the step size the cosine schedule starts from
+        return {"learning_rate": float(name[3:])}
     if name == "no-season":
         return {"season_length": None}
     if name.startswith("seasons-"):  # e.g. seasons-24-168: a day and a week of hours
@@ -410,7 +417,9 @@ def _lstm_forecast(long, horizon, season, name):
         params.update(_lever_params(part))
         if part in _LEVERS:
             _LEVERS[part]()
-    X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon)
+    calendar = {"calendar": True} if "calendar" in name.split("+") else {}
+    X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon,
+                           **calendar)
     seeds = [0, 1, 2] if name == "ensemble-3" else [0]
     runs, bounds = [], None
     for seed in seeds:

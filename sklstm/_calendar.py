@@ -40,21 +40,26 @@ def step_length(clock):
         (start + 2 * offset) - (start + offset)
 
 
-def columns_for(clock, *, param="calendar"):
-    """The calendar columns of data on ``clock``: the cycles of 2 to MAX_CYCLE_STEPS steps."""
+def check_dated(clock, what="calendar=True", fix="or pass calendar=False"):
+    """Refuse a calendar of times that are not dates or periods on a regular clock."""
     if clock is None or clock[0] == "int":
         raise ValueError(
-            f"{param}=True needs times that are dates or periods (a DatetimeIndex, a "
+            f"{what} needs times that are dates or periods (a DatetimeIndex, a "
             "PeriodIndex, or a time column of dates), but the times are "
             f"{'integer steps' if clock else 'not on a regular clock'}; convert them, e.g. "
-            "pandas.to_datetime(...), or pass calendar=False."
+            f"pandas.to_datetime(...), {fix}."
         )
+
+
+def columns_for(clock):
+    """The calendar columns of data on ``clock``: the cycles of 2 to MAX_CYCLE_STEPS steps."""
+    check_dated(clock)
     step = step_length(clock)
     names = [f"{cycle}_{wave}" for cycle, (length, _) in CYCLES.items()
              if 2 * step <= length <= MAX_CYCLE_STEPS * step for wave in ("sin", "cos")]
     if not names:
         raise ValueError(
-            f"{param}=True: data on a step of {clock[1]!r} has no calendar cycle of 2 to "
+            f"calendar=True: data on a step of {clock[1]!r} has no calendar cycle of 2 to "
             f"{MAX_CYCLE_STEPS} steps (the time of day, the day of the week, the time of "
             "the year); pass calendar=False."
         )

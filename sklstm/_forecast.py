@@ -6,7 +6,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _calendar
 from ._baselines import PersistenceRegressor
-from ._checks import check_choice, check_fraction, check_positive_int, check_time_order
+from ._checks import _when, check_choice, check_fraction, check_positive_int, check_time_order
 from ._clock import clock_of, future_index, future_labels, steps_on
 from ._forecaster import LSTMForecaster
 from ._framing import _as_frame, _check_columns, _shown, lead_columns, lead_name
@@ -129,9 +129,8 @@ def _with_known_future(estimator, frame, features, future):
         return frame
     frame = frame.copy()
     if calendar:
-        clock, _ = clock_of(frame.index)
-        if clock is None or clock[0] == "int":
-            _calendar.columns_for(clock, param="the model's calendar")
+        _calendar.check_dated(clock_of(frame.index)[0], what=f"the model's calendar {calendar}",
+                              fix="or pass data indexed by its dates")
         frame[calendar] = _calendar.calendar_frame(frame.index, calendar).to_numpy()
     if leads:
         columns, horizon = list(leads), max(leads.values())
@@ -139,13 +138,13 @@ def _with_known_future(estimator, frame, features, future):
         absent = expected.difference(future.index)
         if len(absent):
             raise ValueError(
-                f"future has no row at {str(absent[0])!r}: the model reads {_shown(columns)} "
+                f"future has no row at {_when(absent[0])!r}: the model reads {_shown(columns)} "
                 f"over the {horizon} steps after data's end, so future needs the rows "
-                f"{_shown([str(label) for label in expected], limit=3)} (indexed like data)."
+                f"{_shown([_when(label) for label in expected], limit=3)} (indexed like data)."
             )
         ahead = future.loc[expected, columns].to_numpy(dtype=float)
         _refuse_unknown_future(ahead, columns,
-                               lambda row: f"at {str(expected[row])!r}")
+                               lambda row: f"at {_when(expected[row])!r}")
         values = np.concatenate([frame[columns].to_numpy(dtype=float), ahead])
         panel = Panel(values, np.zeros(len(values)), np.arange(len(values)), 1)
         known = panel.ahead(horizon, np.arange(len(frame)))
@@ -589,7 +588,7 @@ def _long_leads(model, tail, future, *, series, time, leads):
     if absent.any():
         row = ahead[absent].iloc[0]
         raise ValueError(
-            f"future has no row for {series_name(row[series])} at {time}={str(row[time])!r}: "
+            f"future has no row for {series_name(row[series])} at {time}={_when(row[time])!r}: "
             f"the model reads {_shown(columns)} over each series' next {horizon} times, so "
             f"future needs a row per series and each of those times."
         )
@@ -597,7 +596,7 @@ def _long_leads(model, tail, future, *, series, time, leads):
     _refuse_unknown_future(
         values, columns,
         lambda row: f"for {series_name(ahead[series].iloc[row])} at "
-                    f"{time}={str(ahead[time].iloc[row])!r}")
+                    f"{time}={_when(ahead[time].iloc[row])!r}")
     rows = pd.concat([tail[[series, time, *columns]], ahead[[series, time, *columns]]],
                      ignore_index=True)
     codes, _ = pd.factorize(rows[series])

@@ -171,6 +171,10 @@ def _build_parser():
                     help="gradient steps per training, at most (default: 1000, or at most "
                          "40 passes over the windows of data too small for that; short "
                          "series with long horizons are trained twice)")
+    fc.add_argument("--calendar", action="store_true",
+                    help="add the calendar of the dates as inputs (hourly data: the time of day "
+                         "and the day of the week; daily: the day of the week; weekly, monthly: "
+                         "the time of year); the forecast reads it from the future dates")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
     fc.add_argument("--horizon", type=_positive_int, default=None,
@@ -544,6 +548,7 @@ class _Job:
     def __init__(self, frame, target, features, source, series=None, time=None):
         self.frame, self.target, self.features, self.source = frame, target, features, source
         self.series, self.time = series, time
+        self.calendar = False  # --calendar: the calendar of the dates as inputs
 
     @property
     def long(self):
@@ -564,11 +569,16 @@ class _Job:
     def supervised(self, horizon):
         from ._framing import make_supervised
 
-        if self.long:
-            return make_supervised(self.frame, self.target, series=self.series, time=self.time,
-                                   horizon=horizon, features=self.features)
-        return make_supervised(self.frame, self.target, horizon=horizon,
-                               features=self.features)
+        try:
+            if self.long:
+                return make_supervised(self.frame, self.target, series=self.series,
+                                       time=self.time, horizon=horizon, features=self.features,
+                                       calendar=self.calendar)
+            return make_supervised(self.frame, self.target, horizon=horizon,
+                                   features=self.features, calendar=self.calendar)
+        except ValueError as error:  # in the command's words
+            raise _CLIError(str(error).replace("pass calendar=False", "leave out --calendar")
+                            .replace("calendar=True", "--calendar")) from None
 
     def splitter(self, n_splits):
         from sklearn.model_selection import TimeSeriesSplit
@@ -1149,8 +1159,9 @@ def _print_next_steps(args, job, search, best_row):
                      f"candidates ({4 * args.splits + 1} fits)")
     season = (f"season_length={_seasons(args.season_length)!r}, " if args.season_length
               else "")
+    framing = "make_supervised(..., calendar=True)" if args.calendar else "make_supervised(...)"
     lines.append(f"in Python: LSTMForecaster({season}random_state={args.seed}) on "
-                 "make_supervised(...) is this model; sklstm.save_estimator(model, 'model.zip') "
+                 f"{framing} is this model; sklstm.save_estimator(model, 'model.zip') "
                  "keeps it")
     print("\nnext:\n" + "\n".join(f"  {line}" for line in lines))
 
@@ -1197,6 +1208,7 @@ def _run_forecast(args):
                         f"got {args.splits}; e.g. --splits 2")
     say = (lambda *a: None) if args.quiet else print
     job = _load_long(args) if args.series is not None else _load_data(args)
+    job.calendar = args.calendar
     season = (f"{' and '.join(map(str, args.season_length))} steps (--season-length)"
               if args.season_length is not None else _find_season(args, job))
     if not job.long:
@@ -1204,10 +1216,7 @@ def _run_forecast(args):
     out = _output_directory(args.out)
 
     # Keras and JAX load only now, once the input is known to be good
-    try:
-        X, y = job.supervised(args.horizon)
-    except ValueError as error:
-        raise _CLIError(str(error)) from None
+    X, y = job.supervised(args.horizon)
     if job.long:
         _check_long_calibration(args, X)
     cv = job.splitter(args.splits)
@@ -1371,6 +1380,12 @@ def _candidates(n):
     return f"{n} candidate" if n == 1 else f"{n} candidates"
 
 
+def _calendar_columns():
+    from ._calendar import COLUMNS
+
+    return COLUMNS
+
+
 def _say_plan(say, job, X, cv, grid, args, season):
     """The preamble: the data, the season, the target(s), the folds and the grid."""
     _say_data(say, job)
@@ -1392,6 +1407,9 @@ def _say_plan(say, job, X, cv, grid, args, season):
     elif not job.long:
         say(f"target:   {target}, forecast {horizon} step(s) ahead from "
             f"{', '.join(map(str, features))}")
+    if job.calendar:
+        made = [c for c in X.columns if c in _calendar_columns()]
+        say(f"calendar: {', '.join(made)} (--calendar), from the dates")
     if job.long:
         say(f"CV:       PanelSplit(n_splits={n_splits}): the next {horizon} step(s) of every "
             "series, right after its training rows")
@@ -1465,11 +1483,13 @@ def _forecast_next(model, job, args):
     """The next --horizon steps and their --coverage interval (a panel's: long)."""
     from ._forecast import forecast
 
+    # the columns fitted on: the data's, then the calendar's, which forecast makes
+    features = list(model.feature_names_in_)
     if job.long:
         fc = forecast(model, job.frame, target=job.target, series=job.series, time=job.time,
-                      features=[job.target, *job.features], coverage=args.coverage)
+                      features=features, coverage=args.coverage)
     else:
-        fc = forecast(model, job.frame, target=job.target, features=job.features,
+        fc = forecast(model, job.frame, target=job.target, features=features,
                       horizon=args.horizon, coverage=args.coverage,
                       **({"layout": "long"} if job.panel else {}))
     fc.attrs["coverage"] = args.coverage

@@ -295,7 +295,7 @@ def test_math_becomes_mathml():
 GUIDES = ["../README.md", "index.md", "getting-started.md", "user-guide/windowing.md",
           "user-guide/cross-validation.md", "user-guide/grid-search.md",
           "user-guide/panels.md", "user-guide/long-panels.md",
-          "user-guide/first-hour-long-data.md"]
+          "user-guide/first-hour-long-data.md", "user-guide/future-covariates.md"]
 FENCE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

@@ -168,6 +168,21 @@ def test_forecast_refuses_missing_or_misaligned_future(promo_days):
         forecast(plain, history, target="sales", future=ahead)
 
 
+def test_linear_forecast_makes_the_calendar_of_the_future_dates():
+    days = pd.date_range("2024-01-01", periods=50, freq="D", name="day")
+    phase = 2 * np.pi * days.day_of_week / 7
+    sales = pd.DataFrame({"sales": 10.0 + 2.0 * np.sin(phase) - np.cos(phase)}, index=days)
+    X, y = make_supervised(sales, "sales", horizon=H, features=[], calendar=True)
+    assert list(X.columns) == ["day_of_week_sin", "day_of_week_cos"]
+    model = LinearRegression().fit(X, y)
+    out = forecast(model, sales.iloc[:-H], target="sales")
+    np.testing.assert_allclose(out["forecast"], sales["sales"].iloc[-H:], atol=1e-9)
+    with pytest.raises(ValueError, match=r"the model's calendar \['day_of_week_sin', "
+                                         r"'day_of_week_cos'\] needs times that are dates.*"
+                                         "or pass data indexed by its dates"):
+        forecast(model, sales.reset_index(drop=True), target="sales")
+
+
 # --- a covariate that drives the target: a tiny LSTM, with and without ------------
 
 
@@ -263,3 +278,42 @@ def test_wide_lstm_forecast_with_future_is_predict_on_the_last_framed_row(promo_
     out = forecast(model, history, target="sales", future=ahead[["promo"]], coverage=0.8)
     np.testing.assert_allclose(out["forecast"], model.predict(X)[-1], rtol=1e-5, atol=1e-5)
     assert (out["lower"] <= out["forecast"]).all() and out.index.equals(ahead.index)
+
+
+# --- the command line: --calendar ------------------------------------------------------
+
+
+def _cli(argv):
+    import contextlib
+    import io
+
+    from sklstm.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_the_cli_adds_the_calendar_and_forecasts_from_the_dates(tmp_path):
+    times = pd.date_range("2024-03-01", periods=24 * 10, freq="h")
+    rows = pd.DataFrame({"meter": "m1", "timestamp": times,
+                         "kwh": 2 + np.sin(2 * np.pi * times.hour / 24)})
+    rows.to_csv(tmp_path / "kwh.csv", index=False)
+    code, out, err = _cli(["forecast", str(tmp_path / "kwh.csv"), "--series", "meter",
+                           "--horizon", "4", "--splits", "2", "--max-steps", "2", "--units", "4",
+                           "--calendar", "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    assert ("calendar: time_of_day_sin, time_of_day_cos, day_of_week_sin, day_of_week_cos "
+            "(--calendar), from the dates") in out
+    assert "make_supervised(..., calendar=True) is this model" in out
+    fc = pd.read_csv(tmp_path / "out" / "forecast.csv")
+    assert len(fc) == 4 and fc["forecast"].notna().all()
+
+
+def test_the_cli_refuses_a_calendar_of_integer_steps_in_its_own_words(tmp_path):
+    pd.DataFrame({"t": range(200), "y": np.arange(200.0)}).to_csv(tmp_path / "s.csv", index=False)
+    code, out, err = _cli(["forecast", str(tmp_path / "s.csv"), "--date-column", "t",
+                           "--calendar", "--out", str(tmp_path / "out")])
+    assert code == 2 and "fitting" not in out + err
+    assert "--calendar needs times that are dates" in err and "leave out --calendar" in err
