@@ -79,7 +79,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         shortest series (but not below one horizon).
 
     units : int, tuple of int or "auto", default="auto"
-        LSTM state size; a tuple stacks LSTM layers. "auto": 64.
+        LSTM state size; a tuple stacks LSTM layers. "auto": 64, or 128
+        where the "auto" budget of a large panel is 3000 steps or more (a
+        long budget pays a larger network: ``benchmarks/m4.md``).
 
     season_length : int, tuple of int or None, default=None
         Steps per season (24 for hourly data with a daily cycle, 12 for
@@ -101,9 +103,12 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         column of values (the other columns are exogenous).
 
     max_steps : int or "auto", default="auto"
-        At most this many gradient steps per training ("auto": 1000, or at
-        most 40 passes over the windows of a small panel if that is fewer;
-        ``n_steps_`` says how many were taken). The windows are sampled from
+        At most this many gradient steps per training; ``n_steps_`` says how
+        many were taken. "auto" fits the panel: 4 passes over the windows of
+        a large panel, at least 1000 steps and at most 6000, and no more
+        than 1000 steps cost on windows of 52 LSTM steps (M4 Weekly's; a
+        window read a season per step takes more); a small panel stops at
+        40 passes if that is fewer. The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
         panel with fewer windows is passed over several whole times. The
         cost follows the steps, not the size of the panel.
@@ -448,7 +453,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             seed = int(check_random_state(seed).randint(np.iinfo(np.int32).max))
         return _recipe.Settings(
             sequence_length=self.sequence_length,
-            units=(_recipe.AUTO_UNITS,) if self.units == "auto" else as_units(self.units),
+            units="auto" if self.units == "auto" else as_units(self.units),
             season_length=self.season_length,
             max_steps=self.max_steps,
             batch_size=(_recipe.AUTO_BATCH_SIZE if self.batch_size == "auto"

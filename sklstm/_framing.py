@@ -103,8 +103,7 @@ def _check_future(future, frame, exclude, param="future"):
             "name the columns whose future values are known (a price, a promotion, a "
             "holiday)."
         )
-    not_numeric = [c for c in names if not pd.api.types.is_numeric_dtype(frame[c])
-                   or pd.api.types.is_bool_dtype(frame[c])]
+    not_numeric = [c for c in names if not pd.api.types.is_numeric_dtype(frame[c])]
     if not_numeric:
         raise ValueError(
             f"{param}={future!r}: columns {not_numeric} are not numeric (dtypes "
@@ -307,7 +306,7 @@ def _leads(frame, columns, horizon, n, index):
     """``columns``' values at each of the first ``n`` rows' next ``horizon`` rows, by position:
     ``c_t+1 .. c_t+h`` column after column."""
     values = frame[columns].to_numpy()
-    if values.dtype == object:  # nullable dtypes (Int64, Float64): pd.NA becomes NaN
+    if values.dtype in (object, bool):  # nullable dtypes (pd.NA becomes NaN), flags
         values = frame[columns].astype("float64").to_numpy()
     # (n, n_columns, horizon): the future of each column, then column-major names
     ahead = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]

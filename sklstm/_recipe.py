@@ -45,10 +45,16 @@ from ._panel import SeriesGrid
 AUTO_SEASONS = 2
 AUTO_HORIZONS = 4
 MIN_AUTO_LENGTH = 14
-AUTO_UNITS = 64  # units="auto"
+AUTO_UNITS = 64  # units="auto", or ...
+LARGE_UNITS = 128  # ... this many where "auto" steps reach LARGE_BUDGET (a long budget pays)
+LARGE_BUDGET = 3000
 AUTO_BATCH_SIZE = 256  # batch_size="auto"
-AUTO_STEPS = 1000  # max_steps="auto", or ...
-AUTO_PASSES = 40  # ... at most this many passes over the windows of a small panel
+# max_steps="auto", the budget that fits the panel (benchmarks/m4.md):
+AUTO_STEPS = 1000  # at least this many steps, or as many as ...
+AUTO_TARGET_PASSES = 4  # ... this many passes over a large panel's windows take, ...
+MAX_AUTO_STEPS = 6000  # ... up to this many, and ...
+AUTO_WORK = 52_000  # ... up to this many LSTM steps of a window per window of a batch
+AUTO_PASSES = 40  # never more than this many passes over the windows of a small panel
 FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM step
 MAX_WINDOWS = 262_144  # windows held for training (a few hundred MB); more steps reuse them
 PASS_TOLERANCE = 0.95  # whole passes may take 5% fewer steps than max_steps, for more windows
@@ -67,12 +73,12 @@ REFIT_FROM = 0.08  # the held-out targets keep out more windows than this: train
 class Settings:
     """What the recipe takes from the forecaster's parameters, resolved.
 
-    ``sequence_length`` and ``max_steps`` may be ``"auto"``; ``passes`` is
+    ``sequence_length``, ``units`` and ``max_steps`` may be ``"auto"``; ``passes`` is
     the deprecated ``epochs`` (passes over the training windows), or None.
     """
 
     sequence_length: object
-    units: tuple
+    units: object
     season_length: object
     max_steps: object
     batch_size: int
@@ -366,17 +372,38 @@ def _passes(n_candidates, steps, batch_size):
     return min(most, n_batches * batch_size), n_batches, steps // n_batches
 
 
-def _budget(settings, n_candidates):
+def auto_steps(n_candidates, batch_size, lstm_steps):
+    """max_steps="auto": the budget that fits the panel.
+
+    AUTO_TARGET_PASSES passes over the windows (a large panel's windows are
+    worth more than one pass: M4 Hourly, the synthetic hourly panel), at
+    least AUTO_STEPS steps, at most MAX_AUTO_STEPS and at most the cost of
+    AUTO_STEPS steps on windows of 52 LSTM steps (M4 Weekly's), so a window
+    read in fewer LSTM steps (a season per step) may take more of them; a
+    small panel stops at AUTO_PASSES passes (more overfits).
+    """
+    per_pass = n_candidates / batch_size
+    most = min(MAX_AUTO_STEPS, max(AUTO_STEPS, AUTO_WORK // max(lstm_steps, 1)))
+    steps = int(np.clip(np.ceil(AUTO_TARGET_PASSES * per_pass), AUTO_STEPS, most))
+    return min(steps, max(1, int(np.ceil(AUTO_PASSES * per_pass))))
+
+
+def resolve_units(units, steps):
+    """units="auto": AUTO_UNITS, or LARGE_UNITS for a budget of LARGE_BUDGET steps or more."""
+    if units != "auto":
+        return units
+    return (LARGE_UNITS if steps >= LARGE_BUDGET else AUTO_UNITS,)
+
+
+def _budget(settings, n_candidates, lstm_steps):
     """``(n_windows, batches per pass, passes)`` the settings allow on these windows."""
     batch_size = min(settings.batch_size, n_candidates)
     if settings.passes is not None:  # the deprecated epochs: whole passes
         n_windows = min(n_candidates, MAX_WINDOWS)
         n_batches = -(-n_windows // batch_size)
         return n_windows, n_batches, int(settings.passes)
-    steps = AUTO_STEPS if settings.max_steps == "auto" else int(settings.max_steps)
-    if settings.max_steps == "auto":
-        # a small panel stops at AUTO_PASSES passes over its windows (more overfits)
-        steps = min(steps, max(1, int(np.ceil(AUTO_PASSES * n_candidates / batch_size))))
+    steps = (auto_steps(n_candidates, batch_size, lstm_steps) if settings.max_steps == "auto"
+             else int(settings.max_steps))
     return _passes(n_candidates, steps, batch_size)
 
 
@@ -484,7 +511,8 @@ def _train(context, candidates, rng, validation_rows=None):
     from . import _engine
 
     panel, settings, horizon = context.panel, context.settings, context.horizon
-    n_windows, n_batches, passes = _budget(settings, len(candidates))
+    lstm_steps = context.grid.sequence_length // context.fold
+    n_windows, n_batches, passes = _budget(settings, len(candidates), lstm_steps)
     # sampled windows, the same ones each pass: the cost follows the steps, the
     # memory at most MAX_WINDOWS; each series' latest windows, which choose the
     # simple forecast as a forecast would be judged, are among them (at most half)
@@ -512,7 +540,8 @@ def _train(context, candidates, rng, validation_rows=None):
     windows = ScaledWindows(context.grid, rows, last, unit, context.fold)
     del values
 
-    model = build_network(windows.shape[1:], horizon, settings)
+    units = resolve_units(settings.units, n_batches * passes)
+    model = build_network(windows.shape[1:], horizon, settings, units)
     validation = None
     if validation_rows is not None and len(validation_rows):
         validation = _held_out_windows(context, validation_rows, simple)
@@ -547,7 +576,7 @@ def _zero_head(model):
         variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
 
 
-def build_network(input_shape, horizon, settings):
+def build_network(input_shape, horizon, settings, units):
     """The compiled LSTM whose zero head starts it at the simple forecast."""
     import keras
 
@@ -558,7 +587,7 @@ def build_network(input_shape, horizon, settings):
     sequence_length, n_features = input_shape
     model = build_lstm_model(
         sequence_length=sequence_length, n_features=n_features, n_outputs=horizon,
-        units=settings.units, dropout=float(settings.dropout), seed=settings.seed,
+        units=units, dropout=float(settings.dropout), seed=settings.seed,
         head_initializer="zeros",
     )
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=settings.learning_rate),

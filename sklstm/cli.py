@@ -168,9 +168,10 @@ def _build_parser():
                          "day and a week of hours, 12 for monthly; default: the cycles of the "
                          "data's frequency that the data repeat, if any)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
-                    help="gradient steps per training, at most (default: 1000, or at most "
-                         "40 passes over the windows of data too small for that; short "
-                         "series with long horizons are trained twice)")
+                    help="gradient steps per training, at most (default: 4 passes over "
+                         "the windows, 1000 to 6000 steps, or at most 40 passes over the "
+                         "windows of data too small for 1000; short series with long "
+                         "horizons are trained twice)")
     fc.add_argument("--calendar", action="store_true",
                     help="add the calendar of the dates as inputs (hourly data: the time of day "
                          "and the day of the week; daily: the day of the week; weekly, monthly: "
@@ -185,7 +186,8 @@ def _build_parser():
                     help="window lengths to search (default: auto, the longest of two "
                          "seasons, four horizons and 14 steps)")
     fc.add_argument("--units", type=_auto_or_positive_int, nargs="+", default=None,
-                    metavar="U", help="LSTM sizes to search (default: auto, which is 64)")
+                    metavar="U", help="LSTM sizes to search (default: auto, which is 64, "
+                         "or 128 on a panel large enough for 3000 steps or more)")
     fc.add_argument("--splits", type=_positive_int, default=None,
                     help=f"number of cross-validation folds (TimeSeriesSplit, or PanelSplit "
                          f"with --series; default: {DEFAULT_SPLITS}; 3 with --dataset "

@@ -39,6 +39,9 @@ def test_wide_future_columns_are_the_values_at_the_target_times():
     assert X.to_numpy().tolist() == expected
     assert y.to_numpy().tolist() == [[9.0, 6.0], [6.0, 5.0], [5.0, 7.0]]
     assert data.columns.tolist() == ["sales", "promo", "price"]  # data untouched
+    flags = data.astype({"promo": bool})  # a flag column reads as 0 and 1
+    X_flags, _ = make_supervised(flags, "sales", horizon=2, future=["promo"], features=[])
+    assert X_flags.to_numpy().tolist() == [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]
 
 
 def test_wide_panel_puts_future_columns_after_targets_and_features():
@@ -143,6 +146,18 @@ def test_linear_forecast_reads_the_future_frame(promo_days):
     out = forecast(model, history, target="sales", future=ahead[["promo"]])
     np.testing.assert_allclose(out["forecast"], ahead["sales"], atol=1e-9)
     assert out.index.equals(ahead.index)
+
+
+def test_linear_wide_panel_forecast_reads_the_shared_future_frame(promo_days):
+    panel = promo_days.assign(other=20.0 + 8.0 * promo_days["promo"])
+    X, y = make_supervised(panel, ["sales", "other"], horizon=H, features=[],
+                           future=["promo"])
+    model = LinearRegression().fit(X.drop(columns=["sales", "other"]), y)
+    history, ahead = panel.iloc[:-H], panel.iloc[-H:]
+    out = forecast(model, history, target=["sales", "other"],
+                   features=[f"promo_t+{k}" for k in range(1, H + 1)],
+                   future=ahead[["promo"]])
+    np.testing.assert_allclose(out[["sales", "other"]], ahead[["sales", "other"]], atol=1e-9)
 
 
 def test_forecast_refuses_missing_or_misaligned_future(promo_days):

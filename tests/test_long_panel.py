@@ -19,7 +19,7 @@ from sklstm import (
 )
 from sklstm import _simple_forecasts as simple_forecasts
 from sklstm._panel import Panel, SeriesGrid
-from sklstm._recipe import _passes, scale_windows
+from sklstm._recipe import _passes, auto_steps, resolve_units, scale_windows
 
 HORIZON = 3
 
@@ -218,6 +218,20 @@ def test_passes_take_the_most_steps_on_the_most_windows():
     assert _passes(10**7, 1000, 256) == (256_000, 1000, 1)
     assert _passes(10**7, 3000, 256) == (256_000, 1000, 3)  # at most MAX_WINDOWS held
     assert _passes(5, 3, 256) == (5, 1, 3)
+
+
+@pytest.mark.parametrize("n_windows, lstm_steps, steps, units", [
+    (2_100, 24, 329, 64),  # 22 monthly series: at most 40 passes over ~8 batches
+    (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 953 steps, at least 1000
+    (330_000, 8, 5157, 128),  # 414 hourly series: 4 passes over ~1289 batches
+    (2_000_000, 8, 6000, 128),  # at most 6000 steps
+    (370_000, 52, 1000, 64),  # M4 Weekly's windows of 52 LSTM steps cost as 1000 steps
+    (370_000, 26, 2000, 64),  # half as long a read: twice the steps for the same cost
+])
+def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
+    assert auto_steps(n_windows, 256, lstm_steps) == steps
+    assert resolve_units("auto", steps) == (units,)
+    assert resolve_units((32, 16), steps) == (32, 16)  # a size given is kept
 
 
 def test_the_latest_windows_leave_room_for_earlier_ones(framed, monkeypatch):
