@@ -58,7 +58,8 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   (``max_steps``), ``length-96`` (any ``sequence_length``), ``ensemble-3``
   (the mean forecast of three seeds). Levers joined by ``+`` apply together
   (``seasons-24-168+length-192``). ``lr-X`` (``learning_rate=X``) and
-  ``batch-N`` (``batch_size=N``). ``calendar``: ``make_supervised(...,
+  ``batch-N`` (``batch_size=N``), ``fold-N`` (the LSTM reads ``N`` steps of a
+  window at once, whatever the season). ``calendar``: ``make_supervised(...,
   calendar=True)``, for data on dates (US employment's months; Weekly and
   the hourly panels have integer times, whose calendar is unknown).
 - ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
@@ -325,6 +326,14 @@ def _no_fold():
     recipe.lstm_fold = lambda sequence_length, season_length: 1
 
 
+def _fold_by(n):
+    """The LSTM reads ``n`` steps of every window at once (windows of a multiple of ``n``)."""
+    import sklstm._recipe as recipe
+
+    recipe.lstm_fold = lambda sequence_length, season_length: (
+        n if sequence_length % n == 0 else 1)
+
+
 def _train_with(**fixed):
     """The engine's training, but for ``fixed`` arguments."""
     import sklstm._engine as engine
@@ -417,6 +426,8 @@ def _lstm_forecast(long, horizon, season, name):
         params.update(_lever_params(part))
         if part in _LEVERS:
             _LEVERS[part]()
+        if part.startswith("fold-"):  # e.g. fold-2: two steps of the window per LSTM step
+            _fold_by(int(part.split("-")[1]))
     calendar = {"calendar": True} if "calendar" in name.split("+") else {}
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon,
                            **calendar)

@@ -106,9 +106,12 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         At most this many gradient steps per training; ``n_steps_`` says how
         many were taken. "auto" fits the panel: 4 passes over the windows of
         a large panel, at least 1000 steps and at most 6000, and no more
-        than 1000 steps cost on windows of 52 LSTM steps (M4 Weekly's; a
-        window read a season per step takes more); a small panel stops at
-        40 passes if that is fewer. The windows are sampled from
+        than 1000 steps cost on windows of 52 LSTM steps (a window read a
+        season per step takes more); a small panel stops at 40 passes if
+        that is fewer. Where 4 passes would cost more than that (long
+        windows on a large panel, as M4 Weekly's 52 weeks), the LSTM reads
+        several steps of the window at once, in at most 16 LSTM steps
+        (``fold_`` says how many). The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
         panel with fewer windows is passed over several whole times. The
         cost follows the steps, not the size of the panel.

@@ -19,7 +19,9 @@ from sklstm import (
 )
 from sklstm import _simple_forecasts as simple_forecasts
 from sklstm._panel import Panel, SeriesGrid
-from sklstm._recipe import _passes, auto_steps, resolve_units, scale_windows
+from sklstm._recipe import (
+    Settings, _passes, affordable_fold, auto_steps, resolve_units, scale_windows,
+)
 
 HORIZON = 3
 
@@ -232,6 +234,26 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
     assert auto_steps(n_windows, 256, lstm_steps) == steps
     assert resolve_units("auto", steps) == (units,)
     assert resolve_units((32, 16), steps) == (32, 16)  # a size given is kept
+
+
+@pytest.mark.parametrize("length, fold, n_windows, wider, steps", [
+    (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps for 4 passes
+    (192, 1, 330_000, 12, 3250),  # hourly windows without a season: 16 LSTM steps
+    (192, 24, 330_000, 24, 5157),  # a day per step already costs little
+    (48, 1, 2_100, 1, 329),  # a small panel's passes cost little: read step by step
+    (52, 1, 60_000, 1, 1000),  # 4 passes within 1000 steps: no fold
+    (53, 1, 370_000, 1, 1000),  # no fold divides 53 into 4 to 16 steps
+])
+def test_a_long_window_is_folded_only_to_afford_its_passes(length, fold, n_windows, wider,
+                                                          steps):
+    settings = Settings(sequence_length="auto", units="auto", season_length=None,
+                        max_steps="auto", batch_size=256, learning_rate=0.003, dropout=0.0,
+                        early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+                        seed=0, verbose=0)
+    assert affordable_fold(length, fold, n_windows, settings) == wider
+    assert auto_steps(n_windows, 256, length // wider) == steps
+    given = Settings(**{**settings.__dict__, "max_steps": 1000})
+    assert affordable_fold(length, fold, n_windows, given) == fold  # a budget given: as fitted
 
 
 def test_the_latest_windows_leave_room_for_earlier_ones(framed, monkeypatch):
