@@ -42,12 +42,17 @@ def step_length(clock):
 
 def check_dated(clock, what="calendar=True", fix="or pass calendar=False"):
     """Refuse a calendar of times that are not dates or periods on a regular clock."""
-    if clock is None or clock[0] == "int":
+    if clock is None:
+        raise ValueError(
+            f"{what} needs times on a regular step, but the dates have no frequency that "
+            f"pandas can infer (irregular dates, or fewer than 3); give them one, e.g. "
+            f"data.asfreq('D'), {fix}."
+        )
+    if clock[0] == "int":
         raise ValueError(
             f"{what} needs times that are dates or periods (a DatetimeIndex, a "
-            "PeriodIndex, or a time column of dates), but the times are "
-            f"{'integer steps' if clock else 'not on a regular clock'}; convert them, e.g. "
-            f"pandas.to_datetime(...), {fix}."
+            "PeriodIndex, or a time column of dates), but the times are integer steps; "
+            f"convert them, e.g. pandas.to_datetime(...), {fix}."
         )
 
 

@@ -122,6 +122,31 @@ def _refuse_unknown_future(values, columns, where):
         )
 
 
+def _check_future_labels(labels, expected, what, series=None):
+    """Future rows are found by their labels: a label given twice, or times in another time
+    zone than the data's, would find the wrong values or none."""
+    zone = getattr(getattr(labels, "dt", labels), "tz", None)
+    data_zone = getattr(getattr(expected, "dt", expected), "tz", None)
+    if (pd.api.types.is_datetime64_any_dtype(labels.dtype)
+            and pd.api.types.is_datetime64_any_dtype(expected.dtype) and zone != data_zone):
+        raise ValueError(
+            f"{what} holds times in time zone {zone}, but data's are in {data_zone}; pass "
+            "future's times as data's (e.g. .tz_convert(...) or .tz_localize(...))."
+        )
+    repeated = labels[labels.duplicated()] if series is None else None
+    if series is not None:
+        keys = pd.MultiIndex.from_arrays([series, labels])
+        repeated = keys[keys.duplicated()]
+    if len(repeated):
+        first = repeated[0]
+        where = (f"{series_name(first[0])} at {_when(first[1])!r}" if series is not None
+                 else f"{_when(first)!r}")
+        raise ValueError(
+            f"future has more than one row for {where}; keep one row per "
+            f"{'series and time' if series is not None else 'time'}."
+        )
+
+
 def _with_known_future(estimator, frame, features, future):
     """The wide history with the calendar and future-known columns the model reads."""
     calendar, leads = _known_ahead(estimator, frame, features, future)
@@ -135,6 +160,7 @@ def _with_known_future(estimator, frame, features, future):
     if leads:
         columns, horizon = list(leads), max(leads.values())
         expected = future_index(frame.index, horizon)
+        _check_future_labels(future.index, expected, "future's index")
         absent = expected.difference(future.index)
         if len(absent):
             raise ValueError(
@@ -573,15 +599,22 @@ def _long_leads(model, tail, future, *, series, time, leads):
     name.
     """
     columns, horizon = list(leads), max(leads.values())
-    _check_columns("series", series, [series], future.columns)
-    _check_columns("time", time, [time], future.columns)
+    absent = [c for c in (series, time) if c not in future.columns]
+    if absent:
+        raise ValueError(
+            f"future has no column {absent[0]!r}: for a long panel it holds a row per series "
+            f"and future time, with the columns {series!r}, {time!r} and {_shown(columns)}; "
+            f"future's columns are {_shown(list(future.columns))}."
+        )
     ends = tail.groupby(series, sort=False).tail(1)
     expected = pd.DataFrame({
         series: np.repeat(ends[series].to_numpy(), horizon),
         time: future_labels(model.clock_, ends[time], horizon),
     })
-    given = future[[series, time, *columns]].drop_duplicates([series, time])
-    if given[time].dtype != expected[time].dtype:
+    given = future[[series, time, *columns]]
+    _check_future_labels(given[time], expected[time], f"future's {time!r}",
+                         series=given[series])
+    if given[time].dtype != expected[time].dtype:  # e.g. whole-number floats read from a CSV
         given = given.astype({time: expected[time].dtype}, errors="ignore")
     ahead = expected.merge(given, on=[series, time], how="left", indicator=True)
     absent = ahead["_merge"] != "both"
@@ -603,8 +636,12 @@ def _long_leads(model, tail, future, *, series, time, leads):
     steps, reason = steps_on(model.clock_, pd.Index(rows[time]))
     if reason is not None:
         raise ValueError(f"future's {time}: {reason}; pass times on the panel's step.")
-    panel = Panel(rows[columns].to_numpy(dtype=float), codes, steps, int(codes.max()) + 1)
-    known = panel.ahead(horizon, np.arange(len(tail)))
+    order = np.lexsort((steps, codes))  # a Panel's rows come sorted by (series, step)
+    where = np.empty(len(order), dtype=np.int64)
+    where[order] = np.arange(len(order))
+    panel = Panel(rows[columns].to_numpy(dtype=float)[order], codes[order], steps[order],
+                  int(codes.max()) + 1)
+    known = panel.ahead(horizon, where[:len(tail)])
     tail = tail.copy()
     for j, column in enumerate(columns):
         for k in range(1, leads[column] + 1):

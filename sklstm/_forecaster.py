@@ -110,8 +110,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         season per step takes more); a small panel stops at 40 passes if
         that is fewer. Where 4 passes would cost more than that (long
         windows on a large panel, as M4 Weekly's 52 weeks), the LSTM reads
-        several steps of the window at once, in at most 16 LSTM steps
-        (``fold_`` says how many). The windows are sampled from
+        several steps of the window at once, in 4 to 16 LSTM steps where a
+        whole number of steps divides the window that way (``fold_`` says
+        how many). The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
         panel with fewer windows is passed over several whole times. The
         cost follows the steps, not the size of the panel.

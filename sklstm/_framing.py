@@ -178,8 +178,9 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
         dates or anything ordered). Both or neither.
     future : str or list of str or None, default=None
         Numeric columns known ahead: X gains each one's values at the
-        ``horizon`` steps after the row (by time for long data), named
-        ``<column>_t+1`` ...; NaN where a step is missing.
+        ``horizon`` steps after the row, named ``<column>_t+1`` ..., placed
+        as ``y`` is: by time for long data (NaN where a step is missing),
+        by row for wide data.
     calendar : bool, default=False
         Add the calendar columns of the times (dates or periods: X's index,
         or the ``time`` column): ``time_of_day``, ``day_of_week`` or

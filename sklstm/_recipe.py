@@ -130,15 +130,17 @@ def affordable_fold(sequence_length, fold, n_candidates, settings):
     LSTM reads the window in at most MAX_FOLDED_STEPS steps, the fewest
     steps of the window at once that divide it (Weekly: 4 weeks, 13 LSTM
     steps), and the budget takes the steps that cost allows (0.731 -> 0.704
-    on M4 Weekly: benchmarks/m4.md). Any other fit keeps ``fold``.
+    on M4 Weekly: benchmarks/m4.md). A window no such fold divides into 4
+    to MAX_FOLDED_STEPS steps (a prime length) keeps ``fold``, and so does
+    any other fit.
     """
     if settings.max_steps != "auto" or settings.passes is not None:
         return fold
     batch_size = min(settings.batch_size, n_candidates)
     per_pass = n_candidates / batch_size
     wanted = min(MAX_AUTO_STEPS, AUTO_TARGET_PASSES * per_pass, AUTO_PASSES * per_pass)
-    if wanted * (sequence_length // fold) <= AUTO_WORK:
-        return fold
+    if wanted <= AUTO_STEPS or wanted * (sequence_length // fold) <= AUTO_WORK:
+        return fold  # the passes fit in the least budget, or cost little
     for wider in range(fold, sequence_length + 1, fold):
         if sequence_length % wider == 0 and sequence_length // wider <= MAX_FOLDED_STEPS:
             return wider if sequence_length // wider >= 4 else fold
@@ -401,8 +403,9 @@ def auto_steps(n_candidates, batch_size, lstm_steps):
 
     AUTO_TARGET_PASSES passes over the windows (a large panel's windows are
     worth more than one pass: M4 Hourly, the synthetic hourly panel), at
-    least AUTO_STEPS steps, at most MAX_AUTO_STEPS and at most the cost of
-    AUTO_STEPS steps on windows of 52 LSTM steps (M4 Weekly's), so a window
+    least AUTO_STEPS steps and, above that, at most MAX_AUTO_STEPS and at
+    most the cost of AUTO_STEPS steps on windows of 52 LSTM steps (M4
+    Weekly's), so a window
     read in fewer LSTM steps (a season per step) may take more of them; a
     small panel stops at AUTO_PASSES passes (more overfits).
     """
@@ -412,11 +415,13 @@ def auto_steps(n_candidates, batch_size, lstm_steps):
     return min(steps, max(1, int(np.ceil(AUTO_PASSES * per_pass))))
 
 
-def resolve_units(units, steps):
-    """units="auto": AUTO_UNITS, or LARGE_UNITS for a budget of LARGE_BUDGET steps or more."""
-    if units != "auto":
-        return units
-    return (LARGE_UNITS if steps >= LARGE_BUDGET else AUTO_UNITS,)
+def resolve_units(settings, steps):
+    """units="auto": AUTO_UNITS, or LARGE_UNITS where max_steps="auto" gives a budget of
+    LARGE_BUDGET steps or more (a budget given, or epochs, keeps AUTO_UNITS)."""
+    if settings.units != "auto":
+        return settings.units
+    auto = settings.max_steps == "auto" and settings.passes is None
+    return (LARGE_UNITS if auto and steps >= LARGE_BUDGET else AUTO_UNITS,)
 
 
 def _budget(settings, n_candidates, lstm_steps):
@@ -475,8 +480,11 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
     series_drift, series_scale = panel.series_changes()
     grid = SeriesGrid(panel, L)
     fold = affordable_fold(L, lstm_fold(L, settings.season_length), len(candidates), settings)
-    context = _Context(panel, y, weights, grid, fold, horizon, series_scale, series_drift,
-                       settings)
+    # one network size for the fit: a second training (below) has the first one's units
+    _, n_batches, passes = _budget(settings, len(candidates), L // fold)
+    units = resolve_units(settings, n_batches * passes)
+    context = _Context(panel, y, weights, grid, fold, units, horizon, series_scale,
+                       series_drift, settings)
     held_rows = np.flatnonzero(held)
     model, simple, history, n_steps = _train(
         context, candidates, rng, validation_rows=held_rows if settings.early_stopping else None)
@@ -522,6 +530,7 @@ class _Context:
     weights: object
     grid: SeriesGrid
     fold: int
+    units: tuple
     horizon: int
     series_scale: np.ndarray
     series_drift: np.ndarray
@@ -564,8 +573,7 @@ def _train(context, candidates, rng, validation_rows=None):
     windows = ScaledWindows(context.grid, rows, last, unit, context.fold)
     del values
 
-    units = resolve_units(settings.units, n_batches * passes)
-    model = build_network(windows.shape[1:], horizon, settings, units)
+    model = build_network(windows.shape[1:], horizon, settings, context.units)
     validation = None
     if validation_rows is not None and len(validation_rows):
         validation = _held_out_windows(context, validation_rows, simple)

@@ -571,6 +571,14 @@ class _Job:
     def supervised(self, horizon):
         from ._framing import make_supervised
 
+        if self.calendar:
+            times = self.frame[self.time] if self.long else self.frame.index
+            if not (pd.api.types.is_datetime64_any_dtype(times.dtype)
+                    or isinstance(times.dtype, pd.PeriodDtype)):
+                raise _CLIError(
+                    "--calendar needs dates, but the times of the data are whole-number "
+                    "steps; leave out --calendar, or name a column of dates with "
+                    "--date-column")
         try:
             if self.long:
                 return make_supervised(self.frame, self.target, series=self.series,

@@ -47,7 +47,7 @@ def test_wide_future_columns_are_the_values_at_the_target_times():
 def test_wide_panel_puts_future_columns_after_targets_and_features():
     data = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [10.0, 20.0, 30.0],
                          "promo": [0.0, 1.0, 1.0]})
-    X, y = make_supervised(data, ["a", "b"], horizon=1, future="promo")
+    X, _ = make_supervised(data, ["a", "b"], horizon=1, future="promo")
     assert list(X.columns) == ["a", "b", "promo", "promo_t+1"]
     assert X["promo_t+1"].tolist() == [1.0, 1.0]
 
@@ -111,6 +111,11 @@ def test_future_refusals_name_the_column_and_the_fix(kwargs, message):
 
 
 def test_calendar_refusals():
+    irregular = pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0]},
+                             index=pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05",
+                                                   "2024-01-11"]))
+    with pytest.raises(ValueError, match=r"no frequency .* data.asfreq\('D'\)"):
+        make_supervised(irregular, "v", calendar=True)
     steps = pd.DataFrame({"v": np.arange(5.0)})
     with pytest.raises(ValueError, match=r"calendar=True needs times that are dates.*integer"):
         make_supervised(steps, "v", calendar=True)
@@ -176,6 +181,11 @@ def test_forecast_refuses_missing_or_misaligned_future(promo_days):
         forecast(model, history, target="sales", future=gap)
     with pytest.raises(ValueError, match="future has no column 'promo'.*columns are \\['p'\\]"):
         forecast(model, history, target="sales", future=ahead.rename(columns={"promo": "p"}))
+    twice = pd.concat([ahead.iloc[:1].assign(promo=-1.0), ahead])  # would shift every value
+    with pytest.raises(ValueError, match="more than one row for '2024-02-27'"):
+        forecast(model, history, target="sales", future=twice)
+    with pytest.raises(ValueError, match="time zone UTC, but data's are in None"):
+        forecast(model, history, target="sales", future=ahead.tz_localize("UTC"))
     with pytest.raises(TypeError, match="future must be a pandas DataFrame"):
         forecast(model, history, target="sales", future=ahead.to_numpy())
     plain = LinearRegression().fit(*make_supervised(promo_days, "sales", horizon=H))
@@ -265,6 +275,15 @@ def test_long_forecast_with_future_is_predict_on_the_framed_rows(promo_panel, pr
     with pytest.raises(ValueError, match="future has no row for series 's3' at day="):
         forecast(model, history, target="sales", series="store", time="day",
                  future=ahead[ahead["store"] != "s3"])
+    twice = pd.concat([ahead, ahead.iloc[:1].assign(promo=5.0)])
+    with pytest.raises(ValueError, match="more than one row for series 's0' at '2024-08-25'"):
+        forecast(model, history, target="sales", series="store", time="day", future=twice)
+    with pytest.raises(ValueError, match="future has no column 'store'.*columns 'store', 'day'"):
+        forecast(model, history, target="sales", series="store", time="day",
+                 future=ahead.drop(columns="store"))
+    zoned = ahead.assign(day=ahead["day"].dt.tz_localize("UTC"))
+    with pytest.raises(ValueError, match="time zone UTC, but data's are in None"):
+        forecast(model, history, target="sales", series="store", time="day", future=zoned)
     shuffled = ahead.sample(frac=1.0, random_state=0)  # any order: placed by series and time
     np.testing.assert_allclose(
         forecast(model, history, target="sales", series="store", time="day",
@@ -331,4 +350,5 @@ def test_the_cli_refuses_a_calendar_of_integer_steps_in_its_own_words(tmp_path):
     code, out, err = _cli(["forecast", str(tmp_path / "s.csv"), "--date-column", "t",
                            "--calendar", "--out", str(tmp_path / "out")])
     assert code == 2 and "fitting" not in out + err
-    assert "--calendar needs times that are dates" in err and "leave out --calendar" in err
+    assert "--calendar needs dates, but the times of the data are whole-number steps" in err
+    assert "leave out --calendar, or name a column of dates with --date-column" in err

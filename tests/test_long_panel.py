@@ -20,7 +20,12 @@ from sklstm import (
 from sklstm import _simple_forecasts as simple_forecasts
 from sklstm._panel import Panel, SeriesGrid
 from sklstm._recipe import (
-    Settings, _passes, affordable_fold, auto_steps, resolve_units, scale_windows,
+    Settings,
+    _passes,
+    affordable_fold,
+    auto_steps,
+    resolve_units,
+    scale_windows,
 )
 
 HORIZON = 3
@@ -222,6 +227,11 @@ def test_passes_take_the_most_steps_on_the_most_windows():
     assert _passes(5, 3, 256) == (5, 1, 3)
 
 
+AUTO = Settings(sequence_length="auto", units="auto", season_length=None, max_steps="auto",
+                batch_size=256, learning_rate=0.003, dropout=0.0, early_stopping=False,
+                validation_fraction=0.1, n_iter_no_change=10, seed=0, verbose=0)
+
+
 @pytest.mark.parametrize("n_windows, lstm_steps, steps, units", [
     (2_100, 24, 329, 64),  # 22 monthly series: at most 40 passes over ~8 batches
     (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 953 steps, at least 1000
@@ -232,8 +242,11 @@ def test_passes_take_the_most_steps_on_the_most_windows():
 ])
 def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
     assert auto_steps(n_windows, 256, lstm_steps) == steps
-    assert resolve_units("auto", steps) == (units,)
-    assert resolve_units((32, 16), steps) == (32, 16)  # a size given is kept
+    assert resolve_units(AUTO, steps) == (units,)
+    # a size given is kept; a budget given (or epochs) keeps the default size
+    assert resolve_units(Settings(**{**AUTO.__dict__, "units": (32, 16)}), steps) == (32, 16)
+    assert resolve_units(Settings(**{**AUTO.__dict__, "max_steps": steps}), steps) == (64,)
+    assert resolve_units(Settings(**{**AUTO.__dict__, "passes": 20}), steps) == (64,)
 
 
 @pytest.mark.parametrize("length, fold, n_windows, wider, steps", [
@@ -243,16 +256,13 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
     (48, 1, 2_100, 1, 329),  # a small panel's passes cost little: read step by step
     (52, 1, 60_000, 1, 1000),  # 4 passes within 1000 steps: no fold
     (53, 1, 370_000, 1, 1000),  # no fold divides 53 into 4 to 16 steps
+    (140, 1, 25_600, 1, 1000),  # 4 passes within the least budget: read as before
 ])
 def test_a_long_window_is_folded_only_to_afford_its_passes(length, fold, n_windows, wider,
                                                           steps):
-    settings = Settings(sequence_length="auto", units="auto", season_length=None,
-                        max_steps="auto", batch_size=256, learning_rate=0.003, dropout=0.0,
-                        early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
-                        seed=0, verbose=0)
-    assert affordable_fold(length, fold, n_windows, settings) == wider
+    assert affordable_fold(length, fold, n_windows, AUTO) == wider
     assert auto_steps(n_windows, 256, length // wider) == steps
-    given = Settings(**{**settings.__dict__, "max_steps": 1000})
+    given = Settings(**{**AUTO.__dict__, "max_steps": 1000})
     assert affordable_fold(length, fold, n_windows, given) == fold  # a budget given: as fitted
 
 
