@@ -6,10 +6,24 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _calendar
 from ._baselines import PersistenceRegressor
-from ._checks import _when, check_choice, check_fraction, check_positive_int, check_time_order
+from ._checks import (
+    _when,
+    check_choice,
+    check_fraction,
+    check_positive_int,
+    check_time_order,
+)
 from ._clock import clock_of, future_index, future_labels, steps_on
 from ._forecaster import LSTMForecaster
-from ._framing import _as_frame, _check_columns, _shown, lead_columns, lead_name
+from ._framing import (
+    _as_frame,
+    _check_columns,
+    _shown,
+    lead_columns,
+    lead_frame,
+    lead_name,
+    leads_by_row,
+)
 from ._panel import Panel, series_name
 from ._series import is_series_list, plain_list
 
@@ -133,10 +147,8 @@ def _check_future_labels(labels, expected, what, series=None):
             f"{what} holds times in time zone {zone}, but data's are in {data_zone}; pass "
             "future's times as data's (e.g. .tz_convert(...) or .tz_localize(...))."
         )
-    repeated = labels[labels.duplicated()] if series is None else None
-    if series is not None:
-        keys = pd.MultiIndex.from_arrays([series, labels])
-        repeated = keys[keys.duplicated()]
+    keys = labels if series is None else pd.MultiIndex.from_arrays([series, labels])
+    repeated = keys[keys.duplicated()]
     if len(repeated):
         first = repeated[0]
         where = (f"{series_name(first[0])} at {_when(first[1])!r}" if series is not None
@@ -171,12 +183,11 @@ def _with_known_future(estimator, frame, features, future):
         ahead = future.loc[expected, columns].to_numpy(dtype=float)
         _refuse_unknown_future(ahead, columns,
                                lambda row: f"at {_when(expected[row])!r}")
-        values = np.concatenate([frame[columns].to_numpy(dtype=float), ahead])
-        panel = Panel(values, np.zeros(len(values)), np.arange(len(values)), 1)
-        known = panel.ahead(horizon, np.arange(len(frame)))
-        for j, column in enumerate(columns):
-            for k in range(1, leads[column] + 1):
-                frame[lead_name(column, k)] = known[:, j, k - 1]
+        # the history and the future rows framed as make_supervised frames wide data
+        rows = pd.DataFrame(np.concatenate([frame[columns].to_numpy(dtype=float), ahead]),
+                            columns=columns)
+        known = leads_by_row(rows, columns, horizon, len(frame), frame.index)
+        frame = pd.concat([frame.drop(columns=known.columns, errors="ignore"), known], axis=1)
     return frame
 
 
@@ -641,9 +652,6 @@ def _long_leads(model, tail, future, *, series, time, leads):
     where[order] = np.arange(len(order))
     panel = Panel(rows[columns].to_numpy(dtype=float)[order], codes[order], steps[order],
                   int(codes.max()) + 1)
-    known = panel.ahead(horizon, where[:len(tail)])
-    tail = tail.copy()
-    for j, column in enumerate(columns):
-        for k in range(1, leads[column] + 1):
-            tail[lead_name(column, k)] = known[:, j, k - 1]
-    return tail
+    known = lead_frame(panel.ahead(horizon, where[:len(tail)]).reshape(len(tail), -1),
+                       columns, horizon, tail.index)
+    return pd.concat([tail.drop(columns=known.columns, errors="ignore"), known], axis=1)

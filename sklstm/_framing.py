@@ -75,6 +75,13 @@ def lead_name(column, step):
     return f"{column}_t+{step}"
 
 
+def lead_frame(values, columns, steps, index):
+    """``values`` (n, len(columns) * steps) as the columns ``c_t+1 .. c_t+steps``, column
+    after column: the one layout of y and of the future-known columns."""
+    names = [lead_name(c, k) for c in columns for k in range(1, steps + 1)]
+    return pd.DataFrame(values, index=index, columns=names)
+
+
 _LEAD = re.compile(r"^(?P<column>.+)_t\+(?P<step>[1-9][0-9]*)$")
 
 
@@ -293,26 +300,25 @@ def make_supervised(data, target, *, horizon=1, features=None, series=None, time
         _check_new_names(names, frame.columns)
         added.append(_calendar.calendar_frame(frame.index[:n], names).set_axis(X.index))
     if known:
-        added.append(_leads(frame, known, horizon, n, X.index))
+        added.append(leads_by_row(frame, known, horizon, n, X.index))
         _check_new_names(added[-1].columns, frame.columns)
     if added:
         X = pd.concat([X, *added], axis=1)
-    y = _leads(frame, targets, horizon, n, X.index)
+    y = leads_by_row(frame, targets, horizon, n, X.index)
     if not panel and horizon == 1:
         return X, y.iloc[:, 0]
     return X, y
 
 
-def _leads(frame, columns, horizon, n, index):
-    """``columns``' values at each of the first ``n`` rows' next ``horizon`` rows, by position:
-    ``c_t+1 .. c_t+h`` column after column."""
+def leads_by_row(frame, columns, horizon, n, index):
+    """``columns``' values at each of the first ``n`` rows' next ``horizon`` rows, by position
+    (wide data), as :func:`lead_frame`."""
     values = frame[columns].to_numpy()
     if values.dtype in (object, bool):  # nullable dtypes (pd.NA becomes NaN), flags
         values = frame[columns].astype("float64").to_numpy()
-    # (n, n_columns, horizon): the future of each column, then column-major names
+    # (n, n_columns, horizon): the future of each column
     ahead = np.lib.stride_tricks.sliding_window_view(values[1:], horizon, axis=0)[:n]
-    names = [lead_name(c, k) for c in columns for k in range(1, horizon + 1)]
-    return pd.DataFrame(ahead.reshape(n, -1).copy(), index=index, columns=names)
+    return lead_frame(ahead.reshape(n, -1).copy(), columns, horizon, index)
 
 
 def _plain(label):
@@ -446,14 +452,11 @@ def _make_supervised_long(data, target, *, series, time, horizon, features, futu
         added.append(_calendar.calendar_frame(X.index.get_level_values(1), names)
                      .set_axis(X.index))
     if known:
-        names = [lead_name(c, k) for c in known for k in range(1, horizon + 1)]
-        _check_new_names(names, data.columns)
-        added.append(pd.DataFrame(ahead[:, 1:].reshape(len(rows), -1), index=X.index,
-                                  columns=names))
+        added.append(lead_frame(ahead[:, 1:].reshape(len(rows), -1), known, horizon, X.index))
+        _check_new_names(added[-1].columns, data.columns)
     if added:
         X = pd.concat([X, *added], axis=1)
-    names = [lead_name(target, k) for k in range(1, horizon + 1)]
-    y = pd.DataFrame(ahead[:, 0], index=X.index, columns=names)
+    y = lead_frame(ahead[:, 0], [target], horizon, X.index)
     return X, y
 
 

@@ -1390,12 +1390,6 @@ def _candidates(n):
     return f"{n} candidate" if n == 1 else f"{n} candidates"
 
 
-def _calendar_columns():
-    from ._calendar import COLUMNS
-
-    return COLUMNS
-
-
 def _say_plan(say, job, X, cv, grid, args, season):
     """The preamble: the data, the season, the target(s), the folds and the grid."""
     _say_data(say, job)
@@ -1418,7 +1412,9 @@ def _say_plan(say, job, X, cv, grid, args, season):
         say(f"target:   {target}, forecast {horizon} step(s) ahead from "
             f"{', '.join(map(str, features))}")
     if job.calendar:
-        made = [c for c in X.columns if c in _calendar_columns()]
+        from ._calendar import COLUMNS
+
+        made = [c for c in X.columns if c in COLUMNS]
         say(f"calendar: {', '.join(made)} (--calendar), from the dates")
     if job.long:
         say(f"CV:       PanelSplit(n_splits={n_splits}): the next {horizon} step(s) of every "
