@@ -136,9 +136,8 @@ def affordable_fold(sequence_length, fold, n_candidates, settings):
     """
     if settings.max_steps != "auto" or settings.passes is not None:
         return fold
-    batch_size = min(settings.batch_size, n_candidates)
-    per_pass = n_candidates / batch_size
-    wanted = min(MAX_AUTO_STEPS, AUTO_TARGET_PASSES * per_pass, AUTO_PASSES * per_pass)
+    # the steps the passes want, before the cost cap (one LSTM step costs nothing extra)
+    wanted = auto_steps(n_candidates, min(settings.batch_size, n_candidates), 1)
     if wanted <= AUTO_STEPS or wanted * (sequence_length // fold) <= AUTO_WORK:
         return fold  # the passes fit in the least budget, or cost little
     for wider in range(fold, sequence_length + 1, fold):
