@@ -70,9 +70,12 @@ def forecast(simple, values, horizon, drift=None):
 
 
 def _with_drift(values, drift):
-    """The windows' values with their drift as one more column (0 where unknown)."""
-    drift = np.zeros(len(values)) if drift is None else np.nan_to_num(drift)
-    return np.column_stack([np.nan_to_num(values), drift]).astype(np.float32, copy=False)
+    """The windows' values with their drift as one more column (0 where unknown), float32."""
+    out = np.zeros((len(values), values.shape[1] + 1), dtype=np.float32)
+    out[:, :-1] = np.nan_to_num(values)
+    if drift is not None:
+        out[:, -1] = np.nan_to_num(drift)
+    return out
 
 
 def _forecast(simple, values, horizon, drift=None):
@@ -171,11 +174,14 @@ def choose(values, z, from_end, season_length, span=None, drift=None):
     earlier = _sample(np.flatnonzero(full & (from_end >= span + horizon - 1)))
     if not len(latest):
         return {"kind": "last"}
-    inputs = values if drift is None else _with_drift(values, drift)
+
+    def inputs(rows):  # the sampled windows only: a copy of every window is a panel's peak
+        return values[rows] if drift is None else _with_drift(values[rows], drift[rows])
+
     candidates = list(_candidates(L, season_length))
     if len(earlier) >= 4 * L:  # enough windows for L coefficients per step
         candidates += [{"kind": "linear", "fit": fit,
-                        "coef": robust_linear(inputs[earlier], z[earlier], fit)}
+                        "coef": robust_linear(inputs(earlier), z[earlier], fit)}
                        for fit in LINEAR_FITS]
     latest_drift = None if drift is None else drift[latest]
     errors = np.array([np.abs(z[latest] - forecast(c, values[latest], horizon,
@@ -187,7 +193,7 @@ def choose(values, z, from_end, season_length, span=None, drift=None):
     if best["kind"] == "linear":
         every = _sample(np.flatnonzero(full))
         best = {"kind": "linear", "fit": best["fit"],
-                "coef": robust_linear(inputs[every], z[every], best["fit"])}
+                "coef": robust_linear(inputs(every), z[every], best["fit"])}
     return best
 
 
