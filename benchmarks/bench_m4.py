@@ -59,7 +59,10 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   (the mean forecast of three seeds). Levers joined by ``+`` apply together
   (``seasons-24-168+length-192``). ``lr-X`` (``learning_rate=X``) and
   ``batch-N`` (``batch_size=N``), ``fold-N`` (the LSTM reads ``N`` steps of a
-  window at once, whatever the season). ``calendar``: ``make_supervised(...,
+  window at once, whatever the season), ``passes-N`` (``max_steps="auto"``
+  aims at ``N`` passes, not 4), ``pinball-Q`` (the pinball loss at quantile
+  ``Q`` instead of MAE; ES-RNN trained at 0.49), ``seed-N``
+  (``random_state=N``). ``calendar``: ``make_supervised(...,
   calendar=True)``, for data on dates (US employment's months; Weekly and
   the hourly panels have integer times, whose calendar is unknown).
 - ``at-REV``: the default recipe as sklstm had it at git revision ``REV``
@@ -378,6 +381,33 @@ def _no_refit():
     recipe.REFIT_FROM = 1.0  # the model that chose the stopping point is the final one
 
 
+def _passes(n):
+    """max_steps="auto" aims at ``n`` passes over a large panel's windows."""
+    import sklstm._recipe as recipe
+
+    recipe.AUTO_TARGET_PASSES = n
+
+
+def _pinball(q):
+    """The network trained on the pinball loss at quantile ``q`` (ES-RNN: 0.49), not MAE."""
+    import keras
+
+    import sklstm._recipe as recipe
+
+    def pinball(y_true, y_pred):
+        error = y_true - y_pred
+        return keras.ops.mean(keras.ops.maximum(q * error, (q - 1) * error), axis=-1)
+
+    build = recipe.build_network
+
+    def build_network(*args, **kwargs):
+        model = build(*args, **kwargs)
+        model.compile(optimizer=model.optimizer, loss=pinball)
+        return model
+
+    recipe.build_network = build_network
+
+
 def _no_honest_cutoff():
     import sklstm._recipe as recipe
 
@@ -403,9 +433,9 @@ _LEVERS = {
 
 def _lever_params(name):
     """The LSTMForecaster parameters one lever ``name`` changes."""
-    if name.split("-")[0] in ("steps", "length", "units", "batch"):
-        key = {"steps": "max_steps", "length": "sequence_length",
-               "batch": "batch_size"}.get(name.split("-")[0], "units")
+    if name.split("-")[0] in ("steps", "length", "units", "batch", "seed"):
+        key = {"steps": "max_steps", "length": "sequence_length", "batch": "batch_size",
+               "seed": "random_state"}.get(name.split("-")[0], "units")
         return {key: int(name.split("-")[1])}
     if name.startswith("lr-"):  # e.g. lr-0.003: the step size the cosine schedule starts from
         return {"learning_rate": float(name[3:])}
@@ -428,10 +458,14 @@ def _lstm_forecast(long, horizon, season, name):
             _LEVERS[part]()
         if part.startswith("fold-"):  # e.g. fold-2: two steps of the window per LSTM step
             _fold_by(int(part.split("-")[1]))
+        if part.startswith("passes-"):  # e.g. passes-6: max_steps="auto" aims at 6 passes
+            _passes(int(part.split("-")[1]))
+        if part.startswith("pinball-"):  # e.g. pinball-0.49: the loss at that quantile
+            _pinball(float(part.split("-")[1]))
     calendar = {"calendar": True} if "calendar" in name.split("+") else {}
     X, y = make_supervised(long, target="y", series="unique_id", time="ds", horizon=horizon,
                            **calendar)
-    seeds = [0, 1, 2] if name == "ensemble-3" else [0]
+    seeds = [0, 1, 2] if name == "ensemble-3" else [params["random_state"]]
     runs, bounds = [], None
     for seed in seeds:
         model = LSTMForecaster(**{**params, "random_state": seed}).fit(X, y)

@@ -76,7 +76,11 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     sequence_length : int or "auto", default="auto"
         Time steps of history in each window. "auto": the longest of two
         seasons, four horizons and 14 steps, in whole seasons, cut to the
-        shortest series (but not below one horizon).
+        shortest series (but not below one horizon). Of several seasons, the
+        longest that the data show counts: a longer one where at least a
+        quarter of the series repeat on it once the smaller season's cycle
+        is taken out (a week of hours doubles the window, which costs
+        accuracy on data with no weekly cycle).
 
     units : int, tuple of int or "auto", default="auto"
         LSTM state size; a tuple stacks LSTM layers. "auto": 64, or 128
@@ -88,7 +92,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         monthly, 52 for weekly), as statsforecast's ``season_length``; a
         tuple gives several, e.g. ``(24, 168)`` for a day and a week of
         hours (``365.25`` is read as 365 steps). It sets the window's length
-        ("auto": two of the longest season), offers seasonal simple forecasts
+        ("auto": two of the longest season the data show), offers seasonal simple forecasts
         (the last season, the mean or median of the last few, for each
         season) for the network to correct, and lets the LSTM read long
         windows a season (the shortest) per step. None for no season.
@@ -108,7 +112,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         a large panel, at least 1000 steps and at most 6000, and no more
         than 1000 steps cost on windows of 52 LSTM steps (a window read a
         season per step takes more); a small panel stops at 40 passes if
-        that is fewer. Where 4 passes would cost more than that (long
+        that is fewer, and a large one, whose 4 passes take 3000 steps or
+        more, takes all of that most (more passes overfit a panel of 60,000
+        windows, not one of 280,000). Where 4 passes would cost more than that (long
         windows on a large panel, as M4 Weekly's 52 weeks), the LSTM reads
         several steps of the window at once, in 4 to 16 LSTM steps where a
         whole number of steps divides the window that way (``fold_`` says

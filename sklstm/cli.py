@@ -169,7 +169,8 @@ def _build_parser():
                          "data's frequency that the data repeat, if any)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
                     help="gradient steps per training, at most (default: 4 passes over "
-                         "the windows, 1000 to 6000 steps, or at most 40 passes over the "
+                         "the windows, 1000 to 6000 steps, all 6000 where 4 passes take "
+                         "3000 or more, or at most 40 passes over the "
                          "windows of data too small for 1000; short series with long "
                          "horizons are trained twice)")
     fc.add_argument("--calendar", action="store_true",
@@ -1272,23 +1273,6 @@ FREQUENCY_NAMES = {"h": "hourly", "D": "daily", "B": "business-day", "W": "weekl
 SEASONS_TO_TRY = (24, 7, 12, 52, 4)  # for whole-number time steps: the common cycles
 
 
-def _seasonal(values, m):
-    """Whether ``values`` repeat every ``m`` steps: M4's autocorrelation test at lag ``m``,
-    at 99% (it sets the model, so it must not fire on noise: 0 of 200 random walks), on the
-    one-step changes (a persistent series is autocorrelated at every lag, its changes only
-    where a cycle brings them back)."""
-    values = np.diff(values[np.isfinite(values)])
-    if m < 2 or len(values) < 3 * m:
-        return False
-    x = values - values.mean()
-    denominator = float(x @ x)
-    if not denominator:
-        return False
-    acf = np.array([float(x[k:] @ x[:-k]) / denominator for k in range(1, m + 1)])
-    limit = 2.576 * np.sqrt((1 + 2 * np.sum(acf[:-1] ** 2)) / len(values))
-    return bool(acf[-1] > limit)
-
-
 def _seasons(season_length):
     """--season-length as LSTMForecaster takes it: None, one season, or a tuple of them."""
     if not season_length:
@@ -1303,6 +1287,7 @@ def _find_season(args, job):
     Returns what to say of it, or None.
     """
     from ._clock import inferred_freq
+    from ._simple_forecasts import repeats_every  # None (too short to tell) is no
 
     name = job.names[0]
     history = job.history(name)
@@ -1317,7 +1302,7 @@ def _find_season(args, job):
     if freq is not None:
         base = freq.rule_code.split("-")[0].lstrip("0123456789").rstrip("SE")  # QS-JAN: Q
         natural = NATURAL_SEASONS.get(base, []) if freq.n == 1 else []
-        cycles = [(m, what) for m, what in natural if _seasonal(values, m)]
+        cycles = [(m, what) for m, what in natural if repeats_every(values, m)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]
@@ -1330,7 +1315,7 @@ def _find_season(args, job):
             said += (f"; not found: {' and '.join(f'{m} ({what})' for m, what in missed)}, "
                      f"which --season-length {more} adds if the data have it")
         return said
-    found = [m for m in SEASONS_TO_TRY if _seasonal(values, m)]
+    found = [m for m in SEASONS_TO_TRY if repeats_every(values, m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
                 f"--season-length {found[0]}")

@@ -235,7 +235,8 @@ AUTO = Settings(sequence_length="auto", units="auto", season_length=None, max_st
 @pytest.mark.parametrize("n_windows, lstm_steps, steps, units", [
     (2_100, 24, 329, 64),  # 22 monthly series: at most 40 passes over ~8 batches
     (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 953 steps, at least 1000
-    (330_000, 8, 5157, 128),  # 414 hourly series: 4 passes over ~1289 batches
+    (330_000, 8, 6000, 128),  # 414 hourly series: 4 passes (5157 steps) reach 3000: all 6000
+    (180_000, 8, 2813, 64),  # 4 passes over ~703 batches, under 3000: no more
     (2_000_000, 8, 6000, 128),  # at most 6000 steps
     (370_000, 52, 1000, 64),  # M4 Weekly's windows of 52 LSTM steps cost as 1000 steps
     (370_000, 26, 2000, 64),  # half as long a read: twice the steps for the same cost
@@ -252,7 +253,7 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
 @pytest.mark.parametrize("length, fold, n_windows, wider, steps", [
     (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps for 4 passes
     (192, 1, 330_000, 12, 3250),  # hourly windows without a season: 16 LSTM steps
-    (192, 24, 330_000, 24, 5157),  # a day per step already costs little
+    (192, 24, 330_000, 24, 6000),  # a day per step already costs little
     (48, 1, 2_100, 1, 329),  # a small panel's passes cost little: read step by step
     (52, 1, 60_000, 1, 1000),  # 4 passes within 1000 steps: no fold
     (53, 1, 370_000, 1, 1000),  # no fold divides 53 into 4 to 16 steps
@@ -473,3 +474,37 @@ def test_several_seasons_set_the_window_the_fold_and_the_candidates():
     with pytest.raises(ValueError, match=r"season_length must be None or a number >= 1 or a "
                                          r"non-empty tuple of them"):
         LSTMForecaster(season_length=(24, 0)).fit(X, y)
+
+
+def _hourly_panel(weekly, n_series=6, n_days=28, seed=0):
+    """Hourly series with a daily cycle and noise, and with ``weekly``, a weekend's drop."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(24 * n_days)
+    frames = []
+    for i in range(n_series):
+        values = (10 + 3 * np.sin(2 * np.pi * (t + 3 * i) / 24) + rng.normal(0, 0.3, len(t))
+                  - 4 * weekly * ((t // 24) % 7 >= 5))
+        frames.append(pd.DataFrame({"id": f"s{i}", "t": t + 100 * i, "y": values}))
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.mark.parametrize("weekly, length", [(True, 336), (False, 96)])
+def test_a_longer_season_sets_the_auto_window_only_where_the_series_repeat_on_it(weekly, length):
+    # season_length=(24, 168), horizon 24: two weeks of window where the series repeat weekly,
+    # else the day's rule (four horizons); the weekly simple forecasts stay on offer either way
+    X, y = make_supervised(_hourly_panel(weekly), "y", series="id", time="t", horizon=24)
+    model = LSTMForecaster(season_length=(24, 168), units=2, max_steps=1).fit(X, y)
+    assert model.sequence_length_ == length
+    given = LSTMForecaster(season_length=(24, 168), sequence_length=336, units=2, max_steps=1)
+    assert given.fit(X, y).sequence_length_ == 336  # a length given is kept
+
+
+def test_the_season_test_needs_three_seasons_and_tests_a_week_without_the_days():
+    t = np.arange(24 * 28, dtype=float)
+    daily = np.sin(2 * np.pi * t / 24) + 0.3 * np.random.default_rng(0).normal(size=len(t))
+    weekend = daily - 4.0 * ((t // 24) % 7 >= 5)
+    assert simple_forecasts.repeats_every(daily, 24) is True
+    # the changes over a day: what is left repeats every week only with a week's own pattern
+    assert simple_forecasts.repeats_every(daily, 168, differenced=24) is False
+    assert simple_forecasts.repeats_every(weekend, 168, differenced=24) is True
+    assert simple_forecasts.repeats_every(weekend[:24 * 20], 168, differenced=24) is None
