@@ -114,11 +114,13 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         season per step takes more); a small panel stops at 40 passes if
         that is fewer, and a large one, whose 4 passes take 3000 steps or
         more, takes all of that most (more passes overfit a panel of 60,000
-        windows, not one of 280,000). Where 4 passes would cost more than that (long
-        windows on a large panel, as M4 Weekly's 52 weeks), the LSTM reads
-        several steps of the window at once, in 4 to 16 LSTM steps where a
-        whole number of steps divides the window that way (``fold_`` says
-        how many). The windows are sampled from
+        windows, not one of 280,000). Where 4 passes would cost more than
+        that (long windows on a large panel, as M4 Weekly's 52 weeks), the
+        LSTM reads several steps of the window at once, in 4 to 16 LSTM
+        steps where a whole number of steps divides the window that way; a
+        window already read a season per step reads as many whole seasons
+        per step as the steps need, in at least 4 LSTM steps (two weeks of
+        hours: two days per step). ``fold_`` says how many. The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
         panel with fewer windows is passed over several whole times. The
         cost follows the steps, not the size of the panel.

@@ -254,6 +254,8 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
     (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps for 4 passes
     (192, 1, 330_000, 12, 3250),  # hourly windows without a season: 16 LSTM steps
     (192, 24, 330_000, 24, 6000),  # a day per step already costs little
+    (336, 24, 330_000, 48, 6000),  # two weeks of hours: two days per step afford 6000 steps
+    (312, 24, 330_000, 24, 4000),  # 13 days: no whole number of days divides them
     (48, 1, 2_100, 1, 329),  # a small panel's passes cost little: read step by step
     (52, 1, 60_000, 1, 1000),  # 4 passes within 1000 steps: no fold
     (53, 1, 370_000, 1, 1000),  # no fold divides 53 into 4 to 16 steps
