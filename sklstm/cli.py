@@ -1302,7 +1302,11 @@ def _find_season(args, job):
     if freq is not None:
         base = freq.rule_code.split("-")[0].lstrip("0123456789").rstrip("SE")  # QS-JAN: Q
         natural = NATURAL_SEASONS.get(base, []) if freq.n == 1 else []
-        cycles = [(m, what) for m, what in natural if repeats_every(values, m)]
+        # a longer cycle on the changes over the shorter one: a strong daily cycle also
+        # comes back every week, a weekly pattern of its own only after the day is out
+        shorter = [1] + [m for m, _ in natural[:-1]]
+        cycles = [(m, what) for (m, what), d in zip(natural, shorter)
+                  if repeats_every(values, m, differenced=d)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]

@@ -263,6 +263,21 @@ def test_the_cli_finds_the_daily_season_of_hourly_data_and_writes_intervals(mete
     assert "next:" in out and "save_estimator" in out
 
 
+def test_the_cli_finds_a_weekly_cycle_beside_the_daily_one(tmp_path):
+    # five weeks of hours, higher at weekends: the week is found once the day is taken out
+    data = meters(n_meters=2, hours=24 * 35)
+    weekend = pd.to_datetime(data["timestamp"]).dt.day_of_week >= 5
+    data["kwh"] += 0.6 * weekend + np.random.default_rng(0).normal(0, 0.05, len(data))
+    path = tmp_path / "weekly.csv"
+    data.to_csv(path, index=False)
+    code, out, err = _run(["forecast", str(path), "--series", "meter", "--horizon", "6",
+                           "--splits", "2", "--max-steps", "3", "--units", "4",
+                           "--out", str(tmp_path / "out")])
+    assert code == 0, err
+    assert ("season:   24 steps (a day) and 168 steps (a week): these hourly data repeat on "
+            "them") in out
+
+
 def test_the_cli_suggests_the_season_of_whole_number_steps(tmp_path):
     t = np.arange(24 * 10)
     rows = pd.DataFrame({"id": "a", "step": t, "y": np.sin(2 * np.pi * t / 24)
