@@ -126,16 +126,12 @@ def window_seasons(panel, season_length):
     found = simple_forecasts.seasons(season_length)
     if len(found) < 2:
         return found
-    spans, first, lengths = panel.spans(), panel.first_steps(), panel.lengths
-    starts = np.r_[0, np.cumsum(lengths)[:-1]]  # rows come sorted by series
-    tested = np.flatnonzero(spans > 0)
+    lengths = panel.lengths
+    starts = np.r_[0, np.cumsum(lengths)[:-1]]  # rows come sorted by series and time
+    tested = np.flatnonzero(lengths > 0)
     tested = tested[np.linspace(0, len(tested) - 1, min(len(tested), SEASON_TESTED)).astype(int)]
-    series = []
-    for code in tested:  # each series on its time grid: a missing step stays a gap
-        rows = slice(starts[code], starts[code] + lengths[code])
-        values = np.full(spans[code], np.nan)
-        values[panel.steps[rows] - first[code]] = panel.values[rows, 0]
-        series.append(values)
+    # each series' own values in time order (the test reads the known values, as the CLI's)
+    series = [panel.values[starts[code]:starts[code] + lengths[code], 0] for code in tested]
     kept = [found[0]]
     for smaller, m in itertools.pairwise(found):
         verdicts = [v for v in (simple_forecasts.repeats_every(x, m, smaller) for x in series)
