@@ -381,7 +381,7 @@ def _no_refit():
     recipe.REFIT_FROM = 1.0  # the model that chose the stopping point is the final one
 
 
-def _passes(n):
+def _aim_at_passes(n):
     """max_steps="auto" aims at ``n`` passes over a large panel's windows."""
     import sklstm._recipe as recipe
 
@@ -459,7 +459,7 @@ def _lstm_forecast(long, horizon, season, name):
         if part.startswith("fold-"):  # e.g. fold-2: two steps of the window per LSTM step
             _fold_by(int(part.split("-")[1]))
         if part.startswith("passes-"):  # e.g. passes-6: max_steps="auto" aims at 6 passes
-            _passes(int(part.split("-")[1]))
+            _aim_at_passes(int(part.split("-")[1]))
         if part.startswith("pinball-"):  # e.g. pinball-0.49: the loss at that quantile
             _pinball(float(part.split("-")[1]))
     calendar = {"calendar": True} if "calendar" in name.split("+") else {}
