@@ -50,6 +50,8 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   that follows a series' last row are trained on too, as before sklstm
   0.3: what honest cross-validation costs a final fit), ``log-positive``
   (series whose values are all above 0 learned and forecast in logs),
+  ``no-positive-floor`` (a positive series' forecast may fall below the
+  lowest value of its window),
   ``no-refit`` (the model trained without the held-out last steps is the
   final one; by default it is trained again on all windows),
   ``units-32`` / ``units-128``,
@@ -375,6 +377,12 @@ def _log_positive():
     recipe.LOG_POSITIVE = True
 
 
+def _no_positive_floor():
+    import sklstm._recipe as recipe
+
+    recipe.POSITIVE_FLOOR = False
+
+
 def _no_refit():
     import sklstm._recipe as recipe
 
@@ -415,6 +423,7 @@ def _no_honest_cutoff():
 
 
 _LEVERS = {
+    "no-positive-floor": _no_positive_floor,
     "no-window-scaling": _no_window_scaling,
     "level-scaling": _level_scaling,
     "no-simple-forecast": _no_simple_forecast,

@@ -61,6 +61,8 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
       training windows (the last value, seasonal means or medians, a robust
       linear autoregression), and reads long seasonal windows a season per
       LSTM step;
+    - a series above 0 throughout training is forecast no lower than the
+      lowest value of the window read;
     - training is a budget of gradient steps on sampled windows;
     - each series' latest windows are held out: they calibrate
       :meth:`predict_interval` (and can stop training early).
@@ -225,6 +227,10 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         The series learned and forecast in logs (positive series, where the
         recipe does so; ``series_scale_`` and ``series_drift_`` are then of
         their logs).
+
+    series_positive_ : ndarray of bool of shape (n_series,)
+        The series whose every training value and target is above 0: their
+        forecasts never fall below the lowest value of the window they read.
 
     series_ : ndarray
         The series: ids of a long panel, or the target column(s) of wide rows.
@@ -436,6 +442,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         self.series_scale_ = fitted.series_scale
         self.series_drift_ = fitted.series_drift
         self.series_log_ = fitted.series_log
+        self.series_positive_ = fitted.series_positive
         self.memory_ = memory_of(panel, times, self.sequence_length_, facts)
         return self
 
@@ -658,6 +665,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
             series_scale=self._of_series(self.series_scale_, codes),
             series_drift=self._of_series(getattr(self, "series_drift_", None), codes),
             series_log=self._of_series(getattr(self, "series_log_", None), codes) > 0,
+            series_positive=self._of_series(getattr(self, "series_positive_", None), codes) > 0,
             half=half,
         )
 

@@ -21,6 +21,9 @@ one recipe serves them all (measured lever by lever in ``benchmarks/m4.md``):
 - **Held-out last steps.** Each series' latest windows are never trained
   on: they stop training early (the untrained network, the simple forecast
   alone, competes) and calibrate split-conformal intervals.
+- **Positive series stay above their window.** A series above 0 throughout
+  training is forecast no lower than the lowest value of the window read:
+  an additive correction could dip the trough of a big daily swing to 0.
 - **Honest targets.** A target whose time lies after the step that follows
   a series' last training row is never trained on (it would be a test
   fold's target in cross-validation): so a splitter needs no gap, and the
@@ -72,6 +75,9 @@ FLAT_UNIT = 1e-6  # the unit of a constant series' window, relative to its level
 SERIES_DRIFT = True  # the linear simple forecast reads each series' drift (benchmarks/m4.md)
 CORRECTION_CHECK = False  # a correction worse than none on the held-out windows is dropped
 LOG_POSITIVE = False  # positive series are learned and forecast in logs (benchmarks/m4.md)
+# a positive series' forecast never falls below the lowest value of the window it read: an
+# additive correction can dip a big daily swing's trough to 0 (benchmarks/m4.md)
+POSITIVE_FLOOR = True
 REFIT_FROM = 0.08  # the held-out targets keep out more windows than this: train again
 
 
@@ -339,10 +345,8 @@ def drift_in_units(drift, unit):
 
 
 def positive_series(panel, y):
-    """The series whose every known value and target is above 0 (LOG_POSITIVE: in logs)."""
+    """The series whose every known value and target is above 0."""
     n = panel.n_series
-    if not LOG_POSITIVE:
-        return np.zeros(n, dtype=bool)
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # rows of unknown targets only
         low = np.fmin(panel.values[:, 0], np.nanmin(y, axis=1))
@@ -496,6 +500,7 @@ class Fitted:
     series_scale: np.ndarray
     series_drift: np.ndarray
     series_log: np.ndarray
+    series_positive: np.ndarray
 
 
 def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
@@ -510,7 +515,8 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
                if settings.sequence_length == "auto" else settings.season_length)
     L = resolve_sequence_length(settings.sequence_length, horizon, seasons, panel.spans(),
                                 owner=owner)
-    series_log = positive_series(panel, y)
+    series_positive = positive_series(panel, y)
+    series_log = series_positive & LOG_POSITIVE
     panel, y = in_logs(panel, series_log[panel.codes], y)
     weight = np.ones(len(panel)) if weights is None else weights
     # rows (no (rows, horizon) copies of y: a long panel's y is its largest array)
@@ -566,6 +572,7 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
         model=model, history=history, n_steps=n_steps, sequence_length=L,
         fold=fold, simple_forecast=simple, conformity_scores=scores.astype(np.float64),
         series_scale=series_scale, series_drift=series_drift, series_log=series_log,
+        series_positive=series_positive & POSITIVE_FLOOR,
     )
 
 
@@ -676,13 +683,14 @@ def build_network(input_shape, horizon, settings, units):
 
 
 def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, series_scale,
-            series_drift, series_log, half=None):
+            series_drift, series_log, series_positive=None, half=None):
     """Forecasts for ``rows`` of ``panel`` (n, horizon) in the series' units, and their bounds.
 
-    ``series_scale``, ``series_drift`` and ``series_log`` give each of
-    ``rows`` its series' typical change (the unit of flat windows), mean
-    change (read by a linear simple forecast) and whether it is learned in
-    logs; 0 and False for a series the model never saw. With ``half`` (one
+    ``series_scale``, ``series_drift``, ``series_log`` and ``series_positive``
+    give each of ``rows`` its series' typical change (the unit of flat
+    windows), mean change (read by a linear simple forecast), whether it is
+    learned in logs and whether its forecasts stay at or above its window's
+    lowest value; 0 and False for a series the model never saw. With ``half`` (one
     half-width per step, in units of a window's changes) returns ``(pred,
     lower, upper)``, else ``(pred, None, None)``.
     """
@@ -701,6 +709,11 @@ def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, serie
         z = np.asarray(_engine.predict(model, windows), dtype=np.float64).reshape(len(last), -1)
         z += simple_forecasts.forecast(simple_forecast, values, z.shape[1],
                                        drift_in_units(series_drift[chunk], unit))
+        if series_positive is not None and series_positive[chunk].any():
+            floored = series_positive[chunk]
+            with _quiet_nan_warnings():  # a window of unknown values has no floor (NaN)
+                lowest = np.nanmin(values[floored], axis=1)
+            z[floored] = np.fmax(z[floored], lowest[:, None])
         out.append(last[:, None] + unit[:, None] * z)
         units.append(unit)
     horizon = model.outputs[0].shape[-1]

@@ -510,3 +510,22 @@ def test_the_season_test_needs_three_seasons_and_tests_a_week_without_the_days()
     assert simple_forecasts.repeats_every(daily, 168, differenced=24) is False
     assert simple_forecasts.repeats_every(weekend, 168, differenced=24) is True
     assert simple_forecasts.repeats_every(weekend[:24 * 20], 168, differenced=24) is None
+
+
+def test_a_positive_series_is_not_forecast_below_its_window():
+    """Two series falling by 1.5 a step, 20 apart: their scaled windows are the same, so
+    the network corrects both alike. The one that went below 0 goes on falling from its
+    last value, -8.5; the one above 0 throughout stops at the lowest value of its window
+    (its last, 11.5) instead of falling as far."""
+    t = np.arange(60)
+    data = pd.concat([pd.DataFrame({"id": "above", "t": t, "y": 100 - 1.5 * t}),
+                      pd.DataFrame({"id": "crosses", "t": t, "y": 80 - 1.5 * t})])
+    X, y = make_supervised(data, "y", series="id", time="t", horizon=5)
+    model = LSTMForecaster(sequence_length=8, units=4, max_steps=200, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(model.series_positive_, [True, False])
+    fc = forecast(model, data, target="y", series="id", time="t", coverage=0.5)
+    above, crosses = fc[fc["id"] == "above"], fc[fc["id"] == "crosses"]
+    assert (crosses["forecast"] < -8.5 - 1).all()  # the correction, unfloored
+    np.testing.assert_allclose(above["forecast"], 11.5)
+    assert (above["lower"] <= above["forecast"]).all()
+    assert (above["forecast"] <= above["upper"]).all()
