@@ -259,8 +259,10 @@ def test_loaded_forecaster_remembers_the_end_of_its_training_rows(sine_frame, tm
     forecaster.fit(X.iloc[:150], y.iloc[:150])
     loaded = load_estimator(save_estimator(forecaster, tmp_path / "f"))
     pd.testing.assert_index_equal(loaded.memory_["times"], X.index[144:150], exact=False)
-    # the first rows after the training rows are windowed with their real past
-    np.testing.assert_array_equal(loaded.predict(X.iloc[150:]), forecaster.predict(X)[150:])
+    # the first rows after the training rows are windowed with their real past (a row at
+    # another place in a padded batch may round differently in float32 on some CPUs)
+    np.testing.assert_allclose(loaded.predict(X.iloc[150:]), forecaster.predict(X)[150:],
+                               rtol=1e-6)
 
 
 # written by sklstm 0.2 (tests/data/make_saves_v0_2.py): its highway was a saved function
