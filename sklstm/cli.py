@@ -179,6 +179,11 @@ def _build_parser():
                          "the time of year); the forecast reads it from the future dates")
     fc.add_argument("--features", nargs="+", default=[], metavar="COLUMN",
                     help="extra (exogenous) input columns; the target is always an input")
+    fc.add_argument("--future", nargs="+", default=[], metavar="COLUMN",
+                    help="input columns whose future values are known (planned prices, "
+                         "promotions, holidays): read over the horizon too; after the last "
+                         "--target value (of each series) the file holds the next --horizon "
+                         "rows with the target empty and these columns filled")
     fc.add_argument("--horizon", type=_positive_int, default=None,
                     help=f"number of future steps to forecast (default: {DEFAULT_HORIZON}; "
                          "12 with --dataset us-employment)")
@@ -524,9 +529,11 @@ def _load_data(args):
                                 f"{ALL_TARGETS} for all of them")
             target = numeric[0]
     targets = target if isinstance(target, list) else [target]
-    features = targets + [c for c in dict.fromkeys(args.features) if c not in targets]
+    frame, ahead = _rows_ahead(args, frame, targets)
+    features = targets + [c for c in dict.fromkeys([*args.features, *args.future])
+                          if c not in targets]
     for column in features:
-        option = "--target" if column in targets else "--features"
+        option = "--target" if column in targets else _option_of(column, args)
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
         frame[column] = _numbers(frame, column, option)
@@ -536,7 +543,49 @@ def _load_data(args):
         raise _CLIError(f"--target column(s) {constant} never change, so their error "
                         "relative to persistence (which has none) is undefined; leave them "
                         "out of --target")
-    return _Job(frame, target, features, source)
+    return _Job(frame, target, features, source, future=(args.future, ahead))
+
+
+def _option_of(column, args):
+    """The option that named an input column: --future, else --features."""
+    return "--future" if column in args.future else "--features"
+
+
+def _rows_ahead(args, frame, targets, series=None, time=None):
+    """``(history, ahead)``: with --future, the rows after each series' last --target value
+    (the first --horizon of them, their --future columns as numbers) split off the data;
+    without it, ``(frame, None)``."""
+    if not args.future:
+        return frame, None
+    for column in args.future:
+        if column in targets:
+            raise _CLIError(f"--future column {column!r} is the --target: its future is what "
+                            "is forecast; name the columns whose future values you know")
+        if column not in frame.columns:
+            raise _unknown_column(column, "--future", frame.columns)
+        frame[column] = _numbers(frame, column, "--future")
+    known = frame[targets].notna().any(axis=1).to_numpy()
+    if series is None:  # the rows after the last one that holds a target value
+        after = np.arange(len(frame)) > (np.flatnonzero(known).max() if known.any() else -1)
+        ahead = frame[after]
+        counts = pd.Series({None: len(ahead)})
+        ahead = ahead.iloc[:args.horizon]
+    else:  # each series' rows after its latest time that holds a target value
+        latest = frame[time].where(known).groupby(frame[series]).transform("max")
+        after = (frame[time] > latest).to_numpy()
+        ahead = frame[after].sort_values(time, kind="stable")
+        counts = ahead.groupby(series).size().reindex(frame[series].unique(), fill_value=0)
+        ahead = ahead.groupby(series, sort=False).head(args.horizon)
+    short = counts[counts < args.horizon]
+    if len(short):
+        whose = f"series {short.index[0]!r} has" if series is not None else "the data has"
+        more = f" (and {len(short) - 1} more series)" if len(short) > 1 else ""
+        raise _CLIError(
+            f"--future {' '.join(map(str, args.future))}: the forecast reads the next "
+            f"--horizon {args.horizon} rows after the last {targets[0]!r} value, with the "
+            f"target empty and those columns filled, but {whose} {short.iloc[0]}{more}; add "
+            "the rows of the steps ahead to the file, or leave out --future")
+    return frame[~after].copy(), ahead
 
 
 class _Job:
@@ -548,10 +597,13 @@ class _Job:
     way the command sees series by name: their history, their forecast.
     """
 
-    def __init__(self, frame, target, features, source, series=None, time=None):
+    def __init__(self, frame, target, features, source, series=None, time=None,
+                 future=((), None)):
         self.frame, self.target, self.features, self.source = frame, target, features, source
         self.series, self.time = series, time
         self.calendar = False  # --calendar: the calendar of the dates as inputs
+        # --future: the columns known ahead, and the rows after the data that hold them
+        self.future, self.ahead = list(future[0]), future[1]
 
     @property
     def long(self):
@@ -581,15 +633,23 @@ class _Job:
                     "steps; leave out --calendar, or name a column of dates with "
                     "--date-column")
         try:
+            future = self.future or None
             if self.long:
                 return make_supervised(self.frame, self.target, series=self.series,
                                        time=self.time, horizon=horizon, features=self.features,
-                                       calendar=self.calendar)
+                                       calendar=self.calendar, future=future)
             return make_supervised(self.frame, self.target, horizon=horizon,
-                                   features=self.features, calendar=self.calendar)
+                                   features=self.features, calendar=self.calendar,
+                                   future=future)
         except ValueError as error:  # in the command's words
             raise _CLIError(str(error).replace("pass calendar=False", "leave out --calendar")
                             .replace("calendar=True", "--calendar")) from None
+
+    def shortest(self):
+        """The fewest known values any series has."""
+        if self.long:
+            return int(self.frame.groupby(self.series)[self.target].count().min())
+        return int(self.frame[self.names].count().min())
 
     def splitter(self, n_splits):
         from sklearn.model_selection import TimeSeriesSplit
@@ -675,8 +735,10 @@ def _numbers(frame, column, option, shown=3):
         f"{'an empty cell' if pd.isna(raw.iloc[i]) else repr(raw.iloc[i])} "
         f"({_data_row(frame, i)})" for i in bad[:shown])
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
+    plan = ("; if they are the steps ahead of a plan, name its columns with --future"
+            if option == "--target" and raw.iloc[bad].isna().all() else "")
     raise _CLIError(f"{option} column {column!r} has {len(bad)} cell(s) that are not finite "
-                    f"numbers: {cells}{more}; fix, fill or drop those rows")
+                    f"numbers: {cells}{more}; fix, fill or drop those rows{plan}")
 
 
 def _check_scale(frame, column, option):
@@ -833,6 +895,7 @@ def _command(args, **changes):
     for name in ("series", "date_column", "date_format"):
         words += [f"--{name.replace('_', '-')}", values[name]] if values[name] else []
     words += ["--features", *values["features"]] if values["features"] else []
+    words += ["--future", *values["future"]] if values.get("future") else []
     words += ["--horizon", values["horizon"], "--sequence-length", *values["sequence_length"]]
     if list(values["units"]) != list(DEFAULT_UNITS):
         words += ["--units", *values["units"]]
@@ -1158,23 +1221,38 @@ def _save_plots(out, job, X, y, cv, search, oof, fc, horizon, coverage, score_la
 def _print_next_steps(args, job, search, best_row):
     """What to try next, given what this run found."""
     model = search.best_estimator_
+    length = model.sequence_length_
+    other = _other_length(length, job.shortest(), _seasons(args.season_length))
     lines = []
     if best_row["mae_vs_persistence"] >= 0:
         lines.append("the LSTM did not beat persistence here: "
                      + ("give the data's cycle with --season-length, " if not args.season_length
-                        else "") + "try longer windows (--sequence-length "
-                     f"{model.sequence_length_} {2 * model.sequence_length_}) or more data")
+                        else "") + f"try {'longer' if other > length else 'shorter'} windows "
+                     f"(--sequence-length {length} {other}) or more data")
     if len(search.cv_results_["params"]) == 1:
-        longer = 2 * model.sequence_length_
-        lines.append(f"to tune: --sequence-length auto {longer} --units 32 64 grid-searches 4 "
+        lines.append(f"to tune: --sequence-length auto {other} --units 32 64 grid-searches 4 "
                      f"candidates ({4 * args.splits + 1} fits)")
     season = (f"season_length={_seasons(args.season_length)!r}, " if args.season_length
               else "")
-    framing = "make_supervised(..., calendar=True)" if args.calendar else "make_supervised(...)"
+    options = ([f"future={list(args.future)!r}"] if args.future else []) + (
+        ["calendar=True"] if args.calendar else [])
+    framing = f"make_supervised(..., {', '.join(options)})" if options else "make_supervised(...)"
     lines.append(f"in Python: LSTMForecaster({season}random_state={args.seed}) on "
                  f"{framing} is this model; sklstm.save_estimator(model, 'model.zip') "
                  "keeps it")
     print("\nnext:\n" + "\n".join(f"  {line}" for line in lines))
+
+
+def _other_length(length, shortest, season_length):
+    """A window to try beside ``length``: twice as long while four such windows fit in the
+    shortest series (else most of its windows would be padding), or else half as long, in
+    whole seasons of the shortest season where half holds one."""
+    if 4 * 2 * length <= shortest:
+        return 2 * length
+    from ._simple_forecasts import seasons
+
+    m, half = (seasons(season_length) or (1,))[0], length // 2
+    return m * (half // m) if half >= m else max(1, half)
 
 
 def _first_steps(table):
@@ -1400,6 +1478,10 @@ def _say_plan(say, job, X, cv, grid, args, season):
     elif not job.long:
         say(f"target:   {target}, forecast {horizon} step(s) ahead from "
             f"{', '.join(map(str, features))}")
+    if job.future:
+        say(f"future:   {', '.join(map(str, job.future))} known {horizon} step(s) ahead "
+            f"(--future): the forecast reads the {horizon} rows after "
+            + ("each series' data" if job.long else "the data"))
     if job.calendar:
         from ._calendar import COLUMNS
 
@@ -1421,11 +1503,12 @@ def _say_plan(say, job, X, cv, grid, args, season):
 def _say_data(say, job):
     """The preamble's first line: the data read."""
     frame = job.frame
+    ahead = "" if job.ahead is None else f"; {len(job.ahead)} rows ahead (--future)"
     if job.long:
         say(f"data:     {job.source}: {len(frame)} rows, {len(job.names)} series (long, by "
-            f"{job.series!r} and {job.time!r})")
+            f"{job.series!r} and {job.time!r}){ahead}")
     else:
-        say(f"data:     {job.source}: {len(frame)} rows, {_describe_index(frame.index)}")
+        say(f"data:     {job.source}: {len(frame)} rows, {_describe_index(frame.index)}{ahead}")
 
 
 def _grid_search(args, X, y, job, cv, grid, errors):
@@ -1480,13 +1563,14 @@ def _forecast_next(model, job, args):
 
     # the columns fitted on: the data's, then the calendar's, which forecast makes
     features = list(model.feature_names_in_)
+    ahead = {} if job.ahead is None else {"future": job.ahead}
     if job.long:
         fc = forecast(model, job.frame, target=job.target, series=job.series, time=job.time,
-                      features=features, coverage=args.coverage)
+                      features=features, coverage=args.coverage, **ahead)
     else:
         fc = forecast(model, job.frame, target=job.target, features=features,
                       horizon=args.horizon, coverage=args.coverage,
-                      **({"layout": "long"} if job.panel else {}))
+                      **({"layout": "long"} if job.panel else {}), **ahead)
     fc.attrs["coverage"] = args.coverage
     return fc
 
@@ -1565,7 +1649,11 @@ def _load_long(args):
     elif time not in columns:
         raise _unknown_column(time, "--date-column", columns)
     frame[time] = _read_times(frame[time], time, args.date_format)
-    others = [c for c in columns if c not in (args.series, time, *args.features)]
+    for option, names in (("--features", args.features), ("--future", args.future)):
+        for column in names:  # before the target is inferred from the other columns
+            if column not in columns:
+                raise _unknown_column(column, option, columns)
+    others = [c for c in columns if c not in (args.series, time, *args.features, *args.future)]
     if args.target:
         if len(args.target) != 1:
             raise _CLIError("with --series, --target names the one column of values "
@@ -1578,12 +1666,14 @@ def _load_long(args):
         if len(numeric) != 1:
             raise _CLIError(f"--target is required: choose the column of values among {others}")
         target = numeric[0]
+    frame, ahead = _rows_ahead(args, frame, [target], series=args.series, time=time)
     for column, option in ((target, "--target"), *((f, "--features") for f in args.features)):
         if column not in columns:
             raise _unknown_column(column, option, columns)
         frame[column] = _numbers(frame, column, option)
-    return _Job(frame, target, list(dict.fromkeys(args.features)), str(args.data),
-                series=args.series, time=time)
+    features = list(dict.fromkeys([*args.features, *args.future]))
+    return _Job(frame, target, features, str(args.data), series=args.series, time=time,
+                future=(args.future, ahead))
 
 
 if __name__ == "__main__":  # pragma: no cover

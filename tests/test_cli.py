@@ -19,7 +19,7 @@ from sklearn.model_selection import TimeSeriesSplit
 
 from sklstm import make_supervised
 from sklstm._conformal import few_rows_warning
-from sklstm.cli import _min_rows, main
+from sklstm.cli import _min_rows, _other_length, main
 
 ROOT = Path(__file__).parents[1]
 N_ROWS = 120
@@ -79,8 +79,22 @@ def test_forecast_run_succeeds_and_reports(tiny_run):
     assert "forecast of y for the next 2 step(s), 90% interval" in stdout
     assert f"wrote to {out_dir}/" in stdout
     assert "cv_series.csv" not in stdout  # a file of panels only
+    assert "to tune: --sequence-length auto 6 --units 32 64" in stdout  # 4 x 6 <= 120 rows
     # progress bar on stderr: 1 candidate x 2 folds + the refit
     assert "3/3" in stderr
+
+
+@pytest.mark.parametrize("length, shortest, season_length, other", [
+    (28, 1461, None, 56),  # Seattle's days: four windows of 56 fit
+    (336, 672, (24, 168), 168),  # four weeks of hours: a week, not four
+    (48, 120, 12, 24),  # ten years of months: two years, in whole years
+    (24, 120, 12, 12),
+    (30, 100, 24, 15),  # half is less than a season: half
+    (1, 2, None, 1),
+])
+def test_the_window_to_tune_beside_the_best_fits_the_shortest_series(
+        length, shortest, season_length, other):
+    assert _other_length(length, shortest, season_length) == other
 
 
 def test_forecast_trains_candidates_times_folds_plus_one_networks(tiny_run):
@@ -722,3 +736,82 @@ def test_long_options_errors_are_one_line(tmp_path, args, message):
     pd.DataFrame({"store": ["a"] * 30, "wk": range(30), "sales": range(30)}).to_csv(path)
     code, _, stderr = _run(["forecast", str(path), *args, "--out", str(tmp_path / "o")])
     assert code == 2 and message in stderr and len(stderr.strip().splitlines()) == 1
+
+
+# --- --future: columns known ahead ------------------------------------------------
+
+
+def _promotions(n=60, horizon=2, stores=("north", "south")):
+    """A long CSV's rows: sales that jump on promotion days, then each store's next
+    ``horizon`` days with the sales empty and the planned promotions filled."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, store in enumerate(stores):
+        promo = (rng.random(n + horizon) < 0.3).astype(float)
+        sales = 10 * (i + 1) + 5 * promo + rng.normal(0, 0.2, n + horizon)
+        sales[n:] = np.nan
+        days = pd.date_range("2024-01-01", periods=n + horizon, freq="D") + pd.Timedelta(days=i)
+        rows.append(pd.DataFrame({"store": store, "day": days.strftime("%Y-%m-%d"),
+                                  "sales": np.round(sales, 3), "promo": promo}))
+    return pd.concat(rows, ignore_index=True)
+
+
+FUTURE_RUN = ["--horizon", "2", "--splits", "2", "--sequence-length", "4", "--units", "4",
+              "--max-steps", "3", "--coverage", "0.8", "--quiet"]
+
+
+@pytest.mark.parametrize("layout", ["long", "wide"])
+def test_future_columns_are_read_over_the_horizon_from_the_rows_after_the_data(
+        tmp_path, layout, monkeypatch):
+    data = _promotions()
+    if layout == "long":
+        args = ["--series", "store", "--date-column", "day"]
+    else:  # one store, one row per day
+        data = data[data["store"] == "north"].drop(columns="store")
+        args = ["--target", "sales", "--date-column", "day"]
+    data.to_csv(tmp_path / "promo.csv", index=False)
+    from sklstm import _forecast
+
+    given, real = [], _forecast.forecast
+    monkeypatch.setattr(_forecast, "forecast",
+                        lambda *a, **k: given.append(k.get("future")) or real(*a, **k))
+    code, stdout, stderr = _run(["forecast", str(tmp_path / "promo.csv"), *args,
+                                 "--future", "promo", *FUTURE_RUN, "--out", str(tmp_path / "o")])
+    assert code == 0, stderr
+    assert "future=['promo']" in stdout  # the next: line's Python call
+    # the forecast read the rows after the data: each series' next 2 days and their plan
+    ahead = data[data["sales"].isna()]
+    np.testing.assert_array_equal(given[-1]["promo"], ahead["promo"])
+    fc = pd.read_csv(tmp_path / "o" / "forecast.csv")
+    assert sorted(fc["day"]) == sorted(ahead["day"])
+
+
+@pytest.mark.parametrize("change, args, message", [
+    (lambda d: d[d["sales"].notna() | (d["day"] < "2024-03-02")], [],
+     ("--future promo: the forecast reads the next --horizon 2 rows after the last 'sales' "
+      "value, with the target empty and those columns filled, but series 'north' has 1")),
+    (lambda d: d, ["--target", "sales", "--future", "sales"],
+     "--future column 'sales' is the --target: its future is what is forecast"),
+    (lambda d: d.assign(promo=d["promo"].where(d.index != 61)), [],
+     ("--future column 'promo' has 1 cell(s) that are not finite numbers: an empty cell "
+      "(data row 62")),
+    (lambda d: d, ["--future", "promos"], "unknown column 'promos' for --future"),
+])
+def test_future_errors_are_one_line_before_any_fit(tmp_path, change, args, message):
+    change(_promotions()).to_csv(tmp_path / "promo.csv", index=False)
+    future = [] if "--future" in args else ["--future", "promo"]
+    code, _, stderr = _run(["forecast", str(tmp_path / "promo.csv"), "--series", "store",
+                            "--date-column", "day", *future, *args, *FUTURE_RUN,
+                            "--out", str(tmp_path / "o")])
+    assert code == 2 and message in stderr, stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_rows_ahead_without_future_are_empty_targets_with_a_hint(tmp_path):
+    _promotions().to_csv(tmp_path / "promo.csv", index=False)
+    code, _, stderr = _run(["forecast", str(tmp_path / "promo.csv"), "--series", "store",
+                            "--date-column", "day", "--target", "sales", *FUTURE_RUN,
+                            "--out", str(tmp_path / "o")])
+    assert code == 2 and "--target column 'sales' has 4 cell(s) that are not finite" in stderr
+    assert stderr.rstrip().endswith("if they are the steps ahead of a plan, name its columns "
+                                    "with --future")
