@@ -512,7 +512,7 @@ def test_the_season_test_needs_three_seasons_and_tests_a_week_without_the_days()
     assert simple_forecasts.repeats_every(weekend[:24 * 20], 168, differenced=24) is None
 
 
-def test_a_positive_series_is_not_forecast_below_its_window():
+def test_a_positive_series_is_not_forecast_below_its_window(tmp_path):
     """Two series falling by 1.5 a step, 20 apart: their scaled windows are the same, so
     the network corrects both alike. The one that went below 0 goes on falling from its
     last value, -8.5; the one above 0 throughout stops at the lowest value of its window
@@ -529,3 +529,7 @@ def test_a_positive_series_is_not_forecast_below_its_window():
     np.testing.assert_allclose(above["forecast"], 11.5)
     assert (above["lower"] <= above["forecast"]).all()
     assert (above["forecast"] <= above["upper"]).all()
+    loaded = load_estimator(save_estimator(model, tmp_path / "floor.zip"))
+    np.testing.assert_array_equal(loaded.series_positive_, [True, False])
+    pd.testing.assert_frame_equal(
+        forecast(loaded, data, target="y", series="id", time="t", coverage=0.5), fc)
