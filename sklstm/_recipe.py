@@ -140,9 +140,8 @@ def window_seasons(panel, season_length):
     series = [panel.values[starts[code]:starts[code] + lengths[code], 0] for code in tested]
     kept = [found[0]]
     for smaller, m in itertools.pairwise(found):
-        verdicts = [v for v in (simple_forecasts.repeats_every(x, m, smaller) for x in series)
-                    if v is not None]
-        if verdicts and np.mean(verdicts) >= SEASON_SHARE:
+        share = simple_forecasts.repeat_share(series, m, smaller)
+        if share is not None and share >= SEASON_SHARE:
             kept.append(m)
     return tuple(kept)
 

@@ -1361,18 +1361,30 @@ def _seasons(season_length):
 def _find_season(args, job):
     """--season-length when the user gave none: the data's frequency's cycle, if the data
     repeat on it (then it is used), or a common cycle they repeat on (then it is suggested).
+    The data repeat on a cycle where SEASON_SHARE of the series (of at most SEASON_TESTED,
+    evenly chosen) do, the rule of the "auto" window.
 
     Returns what to say of it, or None.
     """
     from ._clock import inferred_freq
-    from ._simple_forecasts import repeats_every  # None (too short to tell) is no
+    from ._recipe import SEASON_SHARE, SEASON_TESTED
+    from ._simple_forecasts import repeat_share
 
-    name = job.names[0]
-    history = job.history(name)
-    if job.long:  # the longest series tells best
+    names = job.names
+    history = job.history(names[0])
+    if job.long:  # the longest series tells the frequency best
         sizes = job.frame.groupby(job.series).size()
         history = job.history(sizes.idxmax())
-    values = pd.to_numeric(history, errors="coerce").to_numpy(dtype=float)
+    # a cycle counts where a share of the series repeat on it, as for the "auto" window
+    tested = [names[i] for i in
+              np.linspace(0, len(names) - 1, min(len(names), SEASON_TESTED)).astype(int)]
+    series = [pd.to_numeric(job.history(name), errors="coerce").to_numpy(dtype=float)
+              for name in tested]
+
+    def repeats_every(m, differenced=1):
+        share = repeat_share(series, m, differenced)  # None (too short to tell) is no
+        return share is not None and share >= SEASON_SHARE
+
     index = history.index
     freq = inferred_freq(pd.DatetimeIndex(index)) if (
         isinstance(index, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(index)) \
@@ -1384,7 +1396,7 @@ def _find_season(args, job):
         # comes back every week, a weekly pattern of its own only after the day is out
         shorter = [1] + [m for m, _ in natural[:-1]]
         cycles = [(m, what) for (m, what), d in zip(natural, shorter)
-                  if repeats_every(values, m, differenced=d)]
+                  if repeats_every(m, differenced=d)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]
@@ -1397,7 +1409,7 @@ def _find_season(args, job):
             said += (f"; not found: {' and '.join(f'{m} ({what})' for m, what in missed)}, "
                      f"which --season-length {more} adds if the data have it")
         return said
-    found = [m for m in SEASONS_TO_TRY if repeats_every(values, m)]
+    found = [m for m in SEASONS_TO_TRY if repeats_every(m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
                 f"--season-length {found[0]}")

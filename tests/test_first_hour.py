@@ -20,6 +20,7 @@ from sklstm import (
     LSTMForecaster, LSTMRegressor, SequenceWindower, forecast, load_estimator, make_supervised,
     save_estimator,
 )
+from sklstm import cli
 from sklstm.cli import main
 
 FAST = {"units": 4, "max_steps": 3, "random_state": 0}
@@ -276,6 +277,28 @@ def test_the_cli_finds_a_weekly_cycle_beside_the_daily_one(tmp_path):
     assert code == 0, err
     assert ("season:   24 steps (a day) and 168 steps (a week): these hourly data repeat on "
             "them") in out
+
+
+@pytest.mark.parametrize("cycled, found", [
+    ([False, True, True, True], True),  # the longest series is noise; most have the day
+    ([True, False, False, False, False], False),  # only the longest has it: 1 in 5
+])
+def test_the_cli_season_is_the_one_a_share_of_the_series_repeat_on(tmp_path, cycled, found):
+    rng = np.random.default_rng(0)
+    frames = []
+    for i, has_cycle in enumerate(cycled):
+        hours = 24 * (20 if i == 0 else 12)  # the first series is the longest
+        t = np.arange(hours)
+        day = np.sin(2 * np.pi * t / 24) if has_cycle else 0.0
+        frames.append(pd.DataFrame({
+            "meter": f"m{i}", "timestamp": pd.date_range("2024-03-01", periods=hours, freq="h"),
+            "kwh": 5 + day + np.cumsum(rng.normal(0, 0.3, hours))}))
+    pd.concat(frames).to_csv(tmp_path / "share.csv", index=False)
+    args = cli._build_parser().parse_args(["forecast", str(tmp_path / "share.csv"),
+                                           "--series", "meter", "--target", "kwh"])
+    cli._fill_defaults(args)
+    said = cli._find_season(args, cli._load_long(args))
+    assert (said is not None and said.startswith("24 steps (a day)")) == found
 
 
 def test_the_cli_suggests_the_season_of_whole_number_steps(tmp_path):
