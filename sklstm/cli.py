@@ -452,11 +452,12 @@ def _targets(args, frame, source, default=()):
                             f"named {ALL_TARGETS!r}, and '{ALL_TARGETS}' also means every "
                             "numeric column; list the columns to forecast by name, or "
                             "rename that column")
-        exogenous = set(args.features)
+        exogenous = set(args.features) | set(args.future)
         targets = [c for c in _numeric_columns(frame) if c not in exogenous]
         if not targets:
             raise _CLIError(f"--target {ALL_TARGETS}: no numeric column of {source!r} is "
-                            f"left to forecast besides --features {args.features}; the "
+                            f"left to forecast besides --features {args.features} and "
+                            f"--future {args.future}; the "
                             f"columns are {list(frame.columns)}")
     for target in targets:
         if target not in frame.columns:
@@ -484,7 +485,8 @@ def _load_data(args):
     if args.data is None:
         from . import datasets
 
-        for option, names in (("--target", args.target or []), ("--features", args.features)):
+        for option, names in (("--target", args.target or []), ("--features", args.features),
+                              ("--future", args.future)):
             stray = [n for n in names if str(n).lower().endswith(".csv")]
             if stray:  # nargs="+" took the data file as a column name
                 raise _CLIError(f"{option} took {stray[0]!r} as a column name; put DATA.csv "
@@ -536,7 +538,8 @@ def _load_data(args):
         option = "--target" if column in targets else _option_of(column, args)
         if column not in frame.columns:
             raise _unknown_column(column, option, frame.columns)
-        frame[column] = _numbers(frame, column, option)
+        frame[column] = _numbers(frame, column, option,
+                                 plan_hint=option == "--target" and not args.future)
         _check_scale(frame, column, option)
     constant = [c for c in targets if frame[c].nunique() == 1] if len(targets) > 1 else []
     if constant:  # a panel is scored relative to persistence, which is exact on them
@@ -554,7 +557,7 @@ def _option_of(column, args):
 def _rows_ahead(args, frame, targets, series=None, time=None):
     """``(history, ahead)``: with --future, the rows after each series' last --target value
     (the first --horizon of them, their --future columns as numbers) split off the data;
-    without it, ``(frame, None)``."""
+    without it, ``(frame, None)``. Rows ahead past --horizon are never read, so not checked."""
     if not args.future:
         return frame, None
     for column in args.future:
@@ -563,7 +566,6 @@ def _rows_ahead(args, frame, targets, series=None, time=None):
                             "is forecast; name the columns whose future values you know")
         if column not in frame.columns:
             raise _unknown_column(column, "--future", frame.columns)
-        frame[column] = _numbers(frame, column, "--future")
     known = frame[targets].notna().any(axis=1).to_numpy()
     if series is None:  # the rows after the last one that holds a target value
         after = np.arange(len(frame)) > (np.flatnonzero(known).max() if known.any() else -1)
@@ -574,18 +576,33 @@ def _rows_ahead(args, frame, targets, series=None, time=None):
         latest = frame[time].where(known).groupby(frame[series]).transform("max")
         after = (frame[time] > latest).to_numpy()
         ahead = frame[after].sort_values(time, kind="stable")
-        counts = ahead.groupby(series).size().reindex(frame[series].unique(), fill_value=0)
+        repeated = ahead[ahead.duplicated([series, time])]
+        if len(repeated):
+            at = repeated[time].iloc[0]
+            raise _CLIError(
+                f"--future: series {repeated[series].iloc[0]!r} has more than one row ahead "
+                f"at {time}={_when(at) if isinstance(at, pd.Timestamp) else at} (data row "
+                f"{repeated.index[0] + 1}); keep one row per series and time")
+        # the series with values (one without any is refused as an empty --target column)
+        counts = ahead.groupby(series).size().reindex(
+            frame.loc[known, series].unique(), fill_value=0)
         ahead = ahead.groupby(series, sort=False).head(args.horizon)
     short = counts[counts < args.horizon]
     if len(short):
         whose = f"series {short.index[0]!r} has" if series is not None else "the data has"
         more = f" (and {len(short) - 1} more series)" if len(short) > 1 else ""
+        where = "the file" if args.data is not None else "DATA.csv (an embedded dataset has none)"
         raise _CLIError(
             f"--future {' '.join(map(str, args.future))}: the forecast reads the next "
             f"--horizon {args.horizon} rows after the last {targets[0]!r} value, with the "
             f"target empty and those columns filled, but {whose} {short.iloc[0]}{more}; add "
-            "the rows of the steps ahead to the file, or leave out --future")
-    return frame[~after].copy(), ahead
+            f"the rows of the steps ahead to {where}, or leave out --future")
+    unread = after & ~frame.index.isin(ahead.index)
+    frame = frame[~unread].copy()
+    for column in args.future:
+        frame[column] = _numbers(frame, column, "--future")
+    read_ahead = frame.index.isin(ahead.index)
+    return frame[~read_ahead].copy(), frame[read_ahead]
 
 
 class _Job:
@@ -714,11 +731,15 @@ def _data_row(frame, position):
     """Where row ``position`` is, as a user finds it in the file."""
     stamp = frame.index[position]
     date = f", {_when(stamp)}" if isinstance(stamp, pd.Timestamp) else ""
-    return f"data row {position + 1}{date}"
+    # the file's own row numbers where the frame kept them (rows ahead never read are dropped)
+    file_rows = frame.index.name is None and pd.api.types.is_integer_dtype(frame.index)
+    row = stamp if file_rows else position
+    return f"data row {row + 1}{date}"
 
 
-def _numbers(frame, column, option, shown=3):
-    """The column as floats, or an error naming the cells that are not finite numbers."""
+def _numbers(frame, column, option, shown=3, plan_hint=False):
+    """The column as floats, or an error naming the cells that are not finite numbers (with
+    ``plan_hint``, empty cells may be the rows of a plan that --future reads)."""
     raw = frame[column]
     values = _as_numbers(raw)
     bad = np.flatnonzero(~np.isfinite(values.to_numpy()))
@@ -736,7 +757,7 @@ def _numbers(frame, column, option, shown=3):
         f"({_data_row(frame, i)})" for i in bad[:shown])
     more = f" and {len(bad) - shown} more" if len(bad) > shown else ""
     plan = ("; if they are the steps ahead of a plan, name its columns with --future"
-            if option == "--target" and raw.iloc[bad].isna().all() else "")
+            if plan_hint and raw.iloc[bad].isna().all() else "")
     raise _CLIError(f"{option} column {column!r} has {len(bad)} cell(s) that are not finite "
                     f"numbers: {cells}{more}; fix, fill or drop those rows{plan}")
 
@@ -1252,7 +1273,8 @@ def _other_length(length, shortest, season_length):
     from ._simple_forecasts import seasons
 
     m, half = (seasons(season_length) or (1,))[0], length // 2
-    return m * (half // m) if half >= m else max(1, half)
+    other = m * (half // m) if half >= m else half
+    return other if other >= 1 else 2 * length  # a window of one step: two
 
 
 def _first_steps(table):
@@ -1378,8 +1400,12 @@ def _find_season(args, job):
     # a cycle counts where a share of the series repeat on it, as for the "auto" window
     tested = [names[i] for i in
               np.linspace(0, len(names) - 1, min(len(names), SEASON_TESTED)).astype(int)]
-    series = [pd.to_numeric(job.history(name), errors="coerce").to_numpy(dtype=float)
-              for name in tested]
+    if job.long:  # one pass over the rows, not one per series
+        rows = job.frame.sort_values(job.time, kind="stable").groupby(job.series)[job.target]
+        histories = [rows.get_group(name) for name in tested]
+    else:
+        histories = [job.frame[name] for name in tested]
+    series = [pd.to_numeric(h, errors="coerce").to_numpy(dtype=float) for h in histories]
 
     def repeats_every(m, differenced=1):
         share = repeat_share(series, m, differenced)  # None (too short to tell) is no
@@ -1576,13 +1602,19 @@ def _forecast_next(model, job, args):
     # the columns fitted on: the data's, then the calendar's, which forecast makes
     features = list(model.feature_names_in_)
     ahead = {} if job.ahead is None else {"future": job.ahead}
-    if job.long:
-        fc = forecast(model, job.frame, target=job.target, series=job.series, time=job.time,
-                      features=features, coverage=args.coverage, **ahead)
-    else:
-        fc = forecast(model, job.frame, target=job.target, features=features,
-                      horizon=args.horizon, coverage=args.coverage,
-                      **({"layout": "long"} if job.panel else {}), **ahead)
+    try:
+        if job.long:
+            fc = forecast(model, job.frame, target=job.target, series=job.series,
+                          time=job.time, features=features, coverage=args.coverage, **ahead)
+        else:
+            fc = forecast(model, job.frame, target=job.target, features=features,
+                          horizon=args.horizon, coverage=args.coverage,
+                          **({"layout": "long"} if job.panel else {}), **ahead)
+    except ValueError as error:  # rows ahead that are not the next steps (a gap)
+        if job.ahead is None or not str(error).startswith("future "):
+            raise
+        raise _CLIError(f"--future {' '.join(map(str, job.future))}: the rows ahead are not "
+                        f"the next --horizon {args.horizon} steps: {error}") from None
     fc.attrs["coverage"] = args.coverage
     return fc
 
@@ -1682,7 +1714,8 @@ def _load_long(args):
     for column, option in ((target, "--target"), *((f, "--features") for f in args.features)):
         if column not in columns:
             raise _unknown_column(column, option, columns)
-        frame[column] = _numbers(frame, column, option)
+        frame[column] = _numbers(frame, column, option,
+                                 plan_hint=option == "--target" and not args.future)
     features = list(dict.fromkeys([*args.features, *args.future]))
     return _Job(frame, target, features, str(args.data), series=args.series, time=time,
                 future=(args.future, ahead))

@@ -90,7 +90,7 @@ def test_forecast_run_succeeds_and_reports(tiny_run):
     (48, 120, 12, 24),  # ten years of months: two years, in whole years
     (24, 120, 12, 12),
     (30, 100, 24, 15),  # half is less than a season: half
-    (1, 2, None, 1),
+    (1, 2, None, 2),  # no shorter window than one step
 ])
 def test_the_window_to_tune_beside_the_best_fits_the_shortest_series(
         length, shortest, season_length, other):
@@ -796,6 +796,8 @@ def test_future_columns_are_read_over_the_horizon_from_the_rows_after_the_data(
      ("--future column 'promo' has 1 cell(s) that are not finite numbers: an empty cell "
       "(data row 62")),
     (lambda d: d, ["--future", "promos"], "unknown column 'promos' for --future"),
+    (lambda d: pd.concat([d.iloc[:61], d.iloc[60:]], ignore_index=True), [],
+     "--future: series 'north' has more than one row ahead at day=2024-03-01 (data row 62)"),
 ])
 def test_future_errors_are_one_line_before_any_fit(tmp_path, change, args, message):
     change(_promotions()).to_csv(tmp_path / "promo.csv", index=False)
@@ -815,3 +817,28 @@ def test_rows_ahead_without_future_are_empty_targets_with_a_hint(tmp_path):
     assert code == 2 and "--target column 'sales' has 4 cell(s) that are not finite" in stderr
     assert stderr.rstrip().endswith("if they are the steps ahead of a plan, name its columns "
                                     "with --future")
+
+
+def test_rows_ahead_past_the_horizon_are_never_read_nor_checked(tmp_path):
+    # four rows ahead for --horizon 2: the plan of the last two is empty, and never read
+    data = _promotions(horizon=4)
+    data.loc[data.groupby("store").tail(2).index, "promo"] = np.nan
+    data.to_csv(tmp_path / "promo.csv", index=False)
+    code, _, stderr = _run(["forecast", str(tmp_path / "promo.csv"), "--series", "store",
+                            "--date-column", "day", "--future", "promo", *FUTURE_RUN,
+                            "--out", str(tmp_path / "o")])
+    assert code == 0, stderr
+    fc = pd.read_csv(tmp_path / "o" / "forecast.csv")
+    assert len(fc) == 2 * 2  # two stores, the next 2 days
+
+
+def test_target_all_leaves_out_the_future_columns(tmp_path):
+    north = _promotions(stores=("north",))  # 60 days and 2 ahead (sales empty)
+    wide = north.rename(columns={"sales": "north"}).drop(columns="store")
+    wide["south"] = wide["north"] + 5
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    code, stdout, stderr = _run(["forecast", str(tmp_path / "wide.csv"), "--date-column", "day",
+                                 "--target", "all", "--future", "promo", *FUTURE_RUN[:-1],
+                                 "--out", str(tmp_path / "o")])
+    assert code == 0, stderr
+    assert "targets:  2 series, one shared network: north, south" in stdout
