@@ -211,8 +211,9 @@ def choose(values, z, from_end, season_length, span=None, drift=None):
 
     candidates = list(_candidates(L, season_length))
     if len(earlier) >= 4 * L:  # enough windows for L coefficients per step
+        earlier_inputs = inputs(earlier)  # one copy for every fit
         candidates += [{"kind": "linear", "fit": fit,
-                        "coef": robust_linear(inputs(earlier), z[earlier], fit)}
+                        "coef": robust_linear(earlier_inputs, z[earlier], fit)}
                        for fit in LINEAR_FITS]
     latest_drift = None if drift is None else drift[latest]
     errors = np.array([np.abs(z[latest] - forecast(c, values[latest], horizon,

@@ -546,7 +546,7 @@ def _load_data(args):
         raise _CLIError(f"--target column(s) {constant} never change, so their error "
                         "relative to persistence (which has none) is undefined; leave them "
                         "out of --target")
-    return _Job(frame, target, features, source, future=(args.future, ahead))
+    return _Job(frame, target, features, source, future=args.future, ahead=ahead)
 
 
 def _option_of(column, args):
@@ -615,12 +615,12 @@ class _Job:
     """
 
     def __init__(self, frame, target, features, source, series=None, time=None,
-                 future=((), None)):
+                 future=(), ahead=None):
         self.frame, self.target, self.features, self.source = frame, target, features, source
         self.series, self.time = series, time
         self.calendar = False  # --calendar: the calendar of the dates as inputs
         # --future: the columns known ahead, and the rows after the data that hold them
-        self.future, self.ahead = list(future[0]), future[1]
+        self.future, self.ahead = list(future), ahead
 
     @property
     def long(self):
@@ -1393,10 +1393,9 @@ def _find_season(args, job):
     from ._simple_forecasts import repeat_share
 
     names = job.names
-    history = job.history(names[0])
-    if job.long:  # the longest series tells the frequency best
-        sizes = job.frame.groupby(job.series).size()
-        history = job.history(sizes.idxmax())
+    # the longest series tells the frequency best
+    history = job.history(job.frame.groupby(job.series).size().idxmax() if job.long
+                          else names[0])
     # a cycle counts where a share of the series repeat on it, as for the "auto" window
     tested = [names[i] for i in
               np.linspace(0, len(names) - 1, min(len(names), SEASON_TESTED)).astype(int)]
@@ -1407,7 +1406,7 @@ def _find_season(args, job):
         histories = [job.frame[name] for name in tested]
     series = [pd.to_numeric(h, errors="coerce").to_numpy(dtype=float) for h in histories]
 
-    def repeats_every(m, differenced=1):
+    def data_repeat_every(m, differenced=1):
         share = repeat_share(series, m, differenced)  # None (too short to tell) is no
         return share is not None and share >= SEASON_SHARE
 
@@ -1422,7 +1421,7 @@ def _find_season(args, job):
         # comes back every week, a weekly pattern of its own only after the day is out
         shorter = [1] + [m for m, _ in natural[:-1]]
         cycles = [(m, what) for (m, what), d in zip(natural, shorter)
-                  if repeats_every(m, differenced=d)]
+                  if data_repeat_every(m, differenced=d)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]
@@ -1435,7 +1434,7 @@ def _find_season(args, job):
             said += (f"; not found: {' and '.join(f'{m} ({what})' for m, what in missed)}, "
                      f"which --season-length {more} adds if the data have it")
         return said
-    found = [m for m in SEASONS_TO_TRY if repeats_every(m)]
+    found = [m for m in SEASONS_TO_TRY if data_repeat_every(m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
                 f"--season-length {found[0]}")
@@ -1712,13 +1711,11 @@ def _load_long(args):
         target = numeric[0]
     frame, ahead = _rows_ahead(args, frame, [target], series=args.series, time=time)
     for column, option in ((target, "--target"), *((f, "--features") for f in args.features)):
-        if column not in columns:
-            raise _unknown_column(column, option, columns)
         frame[column] = _numbers(frame, column, option,
                                  plan_hint=option == "--target" and not args.future)
     features = list(dict.fromkeys([*args.features, *args.future]))
     return _Job(frame, target, features, str(args.data), series=args.series, time=time,
-                future=(args.future, ahead))
+                future=args.future, ahead=ahead)
 
 
 if __name__ == "__main__":  # pragma: no cover
