@@ -111,7 +111,7 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
     max_steps : int or "auto", default="auto"
         At most this many gradient steps per training; ``n_steps_`` says how
         many were taken. "auto" fits the panel: 4 passes over the windows of
-        a large panel, at least 1000 steps and at most 6000, and no more
+        a large panel, at least 1000 steps and at most 9000, and no more
         than 1000 steps cost on windows of 52 LSTM steps (a window read a
         season per step takes more); a small panel stops at 40 passes if
         that is fewer, and a large one, whose 4 passes take 3000 steps or
@@ -121,8 +121,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         LSTM reads several steps of the window at once, in 4 to 16 LSTM
         steps where a whole number of steps divides the window that way; a
         window already read a season per step reads as many whole seasons
-        per step as the steps need, in at least 4 LSTM steps (two weeks of
-        hours: two days per step). ``fold_`` says how many. The windows are sampled from
+        per step as the steps need, or as it can, in at least 4 LSTM steps
+        (8 days or two weeks of hours: two days per step). ``fold_`` says
+        how many. The windows are sampled from
         every series (``max_steps * batch_size`` of them, at most 262,144); a
         panel with fewer windows is passed over several whole times. The
         cost follows the steps, not the size of the panel.

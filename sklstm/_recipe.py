@@ -60,7 +60,7 @@ AUTO_BATCH_SIZE = 256  # batch_size="auto"
 # max_steps="auto", the budget that fits the panel (benchmarks/m4.md):
 AUTO_STEPS = 1000  # at least this many steps, or as many as ...
 AUTO_TARGET_PASSES = 4  # ... this many passes over a large panel's windows take, ...
-MAX_AUTO_STEPS = 6000  # ... up to this many, and ...
+MAX_AUTO_STEPS = 9000  # ... up to this many, and ...
 AUTO_WORK = 52_000  # ... up to this many LSTM steps of a window per window of a batch
 AUTO_PASSES = 40  # never more than this many passes over the windows of a small panel
 FOLD_FROM = 96  # windows of at least this many steps are read a season per LSTM step
@@ -171,11 +171,11 @@ def affordable_fold(sequence_length, fold, n_candidates, settings):
     on M4 Weekly: benchmarks/m4.md; 13 weeks per LSTM step, 6000 steps:
     0.727). A window read a season per step (``fold`` > 1) reads instead as
     many whole seasons per step as the wanted steps need to fit the cost,
-    in no fewer than 4 LSTM steps (two weeks of hours with
-    ``season_length=(24, 168)``: 2 days per step and 6000 steps, not 3,712;
-    synthetic hourly 0.582 -> 0.570, flights 0.639 either way). A window no
-    such fold divides (a prime length) keeps ``fold``, and so does any
-    other fit.
+    or as many as it can, in no fewer than 4 LSTM steps (two weeks of hours
+    with ``season_length=(24, 168)``: 2 days per step, 7 LSTM steps and
+    7,428 steps, not 14 and 3,714; 192 hours: 2 days per step and 9000
+    steps). A window no such fold divides (a prime length) keeps ``fold``,
+    and so does any other fit.
     """
     if settings.max_steps != "auto" or settings.passes is not None:
         return fold
@@ -183,11 +183,14 @@ def affordable_fold(sequence_length, fold, n_candidates, settings):
     wanted = auto_steps(n_candidates, min(settings.batch_size, n_candidates), 1)
     if wanted <= AUTO_STEPS or wanted * (sequence_length // fold) <= AUTO_WORK:
         return fold  # the passes fit in the least budget, or cost little
-    if fold > 1:  # whole seasons per LSTM step: as many as the wanted steps need
+    if fold > 1:  # whole seasons per LSTM step: as many as the wanted steps need, or all
+        widest = fold
         for wider in range(2 * fold, sequence_length // 4 + 1, fold):
-            if sequence_length % wider == 0 and wanted * (sequence_length // wider) <= AUTO_WORK:
-                return wider
-        return fold
+            if sequence_length % wider == 0:
+                widest = wider
+                if wanted * (sequence_length // wider) <= AUTO_WORK:
+                    break
+        return widest
     for wider in range(fold, sequence_length + 1, fold):
         if sequence_length % wider == 0 and sequence_length // wider <= MAX_FOLDED_STEPS:
             return wider if sequence_length // wider >= 4 else fold

@@ -169,8 +169,8 @@ def _build_parser():
                          "data's frequency that the data repeat, if any)")
     fc.add_argument("--max-steps", type=_positive_int, default=None, metavar="N",
                     help="gradient steps per training, at most (default: 4 passes over "
-                         "the windows, 1000 to 6000 steps, all 6000 where 4 passes take "
-                         "3000 or more, or at most 40 passes over the "
+                         "the windows, 1000 to 9000 steps, all that their cost allows where "
+                         "4 passes take 3000 or more, or at most 40 passes over the "
                          "windows of data too small for 1000; short series with long "
                          "horizons are trained twice)")
     fc.add_argument("--calendar", action="store_true",

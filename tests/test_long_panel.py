@@ -235,9 +235,10 @@ AUTO = Settings(sequence_length="auto", units="auto", season_length=None, max_st
 @pytest.mark.parametrize("n_windows, lstm_steps, steps, units", [
     (2_100, 24, 329, 64),  # 22 monthly series: at most 40 passes over ~8 batches
     (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 953 steps, at least 1000
-    (330_000, 8, 6000, 128),  # 414 hourly series: 4 passes (5157 steps) reach 3000: all 6000
+    (330_000, 4, 9000, 128),  # 414 hourly series: 4 passes (5157 steps) reach 3000: all 9000
+    (330_000, 8, 6500, 128),  # the same read in 8 LSTM steps: as many as their cost allows
     (180_000, 8, 2813, 64),  # 4 passes over ~703 batches, under 3000: no more
-    (2_000_000, 8, 6000, 128),  # at most 6000 steps
+    (2_000_000, 4, 9000, 128),  # at most 9000 steps
     (370_000, 52, 1000, 64),  # M4 Weekly's windows of 52 LSTM steps cost as 1000 steps
     (370_000, 26, 2000, 64),  # half as long a read: twice the steps for the same cost
 ])
@@ -253,8 +254,9 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
 @pytest.mark.parametrize("length, fold, n_windows, wider, steps", [
     (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps for 4 passes
     (192, 1, 330_000, 12, 3250),  # hourly windows without a season: 16 LSTM steps
-    (192, 24, 330_000, 24, 6000),  # a day per step already costs little
-    (336, 24, 330_000, 48, 6000),  # two weeks of hours: two days per step afford 6000 steps
+    (192, 24, 330_000, 48, 9000),  # 8 days of hours: two days per step afford 9000 steps
+    (336, 24, 330_000, 48, 7428),  # two weeks: two days per step, the most 7 LSTM steps afford
+    (336, 24, 150_000, 24, 2344),  # fewer windows: a day per step affords their 4 passes
     (312, 24, 330_000, 24, 4000),  # 13 days: no whole number of days divides them
     (48, 1, 2_100, 1, 329),  # a small panel's passes cost little: read step by step
     (52, 1, 60_000, 1, 1000),  # 4 passes within 1000 steps: no fold
