@@ -19,7 +19,9 @@ Datasets:
 - ``hourly-synthetic``: 414 seeded synthetic series of that shape (daily
   and weekly seasons of random shapes, trends, level shifts, noise).
 - ``us-employment``: sklstm's embedded 22 monthly series, the last 12
-  months of each held out (season 12).
+  months of each held out (season 12); ``us-employment-back-12`` and
+  ``-back-24`` hold out the 12 months before the last 12 or 24 (earlier
+  forecast origins, shorter histories).
 
 We do not have M4 Hourly, the issue's acceptance panel; the hourly panels
 stand in for it.
@@ -62,7 +64,8 @@ peak RSS. The contenders (``--contenders``, comma-separated):
   (``seasons-24-168+length-192``). ``lr-X`` (``learning_rate=X``) and
   ``batch-N`` (``batch_size=N``), ``fold-N`` (the LSTM reads ``N`` steps of a
   window at once, whatever the season), ``passes-N`` (``max_steps="auto"``
-  aims at ``N`` passes, not 4), ``pinball-Q`` (the pinball loss at quantile
+  aims at ``N`` passes, not 4), ``max-passes-N`` (a small panel stops at
+  ``N`` passes, not 40), ``pinball-Q`` (the pinball loss at quantile
   ``Q`` instead of MAE; ES-RNN trained at 0.49), ``seed-N``
   (``random_state=N``). ``calendar``: ``make_supervised(...,
   calendar=True)``, for data on dates (US employment's months; Weekly and
@@ -108,6 +111,8 @@ HOURLY = dict(horizon=48, season=24, snaive=24, lstm_season=24)
 DATASETS = {"weekly": dict(horizon=13, season=1, snaive=52, lstm_season=None),
             "hourly-synthetic": HOURLY, "hourly-flights": HOURLY, "hourly-weather": HOURLY,
             "us-employment": dict(horizon=12, season=12, snaive=12, lstm_season=12)}
+# US employment with the forecast origin moved back: the last 12 or 24 months dropped first
+DATASETS.update({f"us-employment-back-{k}": DATASETS["us-employment"] for k in (12, 24)})
 CONTENDERS = ("naive", "snaive", "default", "simple-forecast-alone", "no-simple-forecast",
               "no-linear-candidate", "robust-linear-only", "no-drift", "no-window-scaling",
               "level-scaling", "no-fold", "constant-lr", "random-head", "early-stopping",
@@ -185,18 +190,20 @@ def long_with_test(wide, horizon, dated=False):
     return panel[~last][["unique_id", "ds", "y"]].reset_index(drop=True), actual, ids
 
 
-def load_us_employment(horizon=12):
-    """sklstm's embedded panel in long form, its last ``horizon`` months the test."""
+def load_us_employment(horizon=12, back=0):
+    """sklstm's embedded panel in long form, its last ``horizon`` months the test (after
+    dropping the last ``back`` months: an earlier forecast origin)."""
     from sklstm.datasets import load_us_employment as load_wide
 
-    return long_with_test(load_wide(), horizon, dated=True)  # months: the calendar lever
+    wide = load_wide()
+    return long_with_test(wide.iloc[:len(wide) - back], horizon, dated=True)  # months: calendar
 
 
 def load(dataset, folder):
     if dataset == "weekly":
         return load_weekly(folder)
-    if dataset == "us-employment":
-        return load_us_employment()
+    if dataset.startswith("us-employment"):
+        return load_us_employment(back=int(dataset.rpartition("-")[2]) if "back" in dataset else 0)
     if dataset == "hourly-synthetic":
         return synthetic_hourly()
     return load_hourly(Path(folder) / f"{dataset.split('-')[1]}.csv.gz")
@@ -389,6 +396,13 @@ def _no_refit():
     recipe.REFIT_FROM = 1.0  # the model that chose the stopping point is the final one
 
 
+def _at_most_passes(n):
+    """max_steps="auto" stops a small panel at ``n`` passes over its windows, not 40."""
+    import sklstm._recipe as recipe
+
+    recipe.AUTO_PASSES = n
+
+
 def _aim_at_passes(n):
     """max_steps="auto" aims at ``n`` passes over a large panel's windows."""
     import sklstm._recipe as recipe
@@ -469,6 +483,8 @@ def _lstm_forecast(long, horizon, season, name):
             _fold_by(int(part.split("-")[1]))
         if part.startswith("passes-"):  # e.g. passes-6: max_steps="auto" aims at 6 passes
             _aim_at_passes(int(part.split("-")[1]))
+        if part.startswith("max-passes-"):  # e.g. max-passes-20: a small panel stops at 20
+            _at_most_passes(int(part.split("-")[2]))
         if part.startswith("pinball-"):  # e.g. pinball-0.49: the loss at that quantile
             _pinball(float(part.split("-")[1]))
     calendar = {"calendar": True} if "calendar" in name.split("+") else {}
