@@ -116,8 +116,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         season per step takes more); a small panel stops at 40 passes if
         that is fewer, and a large one, whose 4 passes take 3000 steps or
         more, takes all of that most (more passes overfit a panel of 60,000
-        windows, not one of 280,000). Where 4 passes would cost more than
-        that (long windows on a large panel, as M4 Weekly's 52 weeks), the
+        windows, not one of 280,000). Where the steps "auto" wants (4
+        passes, or all 9000 for a large panel) would cost more than that
+        (long windows on a large panel, as M4 Weekly's 52 weeks), the
         LSTM reads several steps of the window at once, in 4 to 16 LSTM
         steps where a whole number of steps divides the window that way; a
         window already read a season per step reads as many whole seasons
@@ -200,8 +201,9 @@ class LSTMForecaster(PlainState, RegressorMixin, BaseEstimator):
         The window length used (``sequence_length`` resolved).
 
     fold_ : int
-        Time steps the LSTM reads at once (the season, when the window holds
-        whole seasons of 96 steps or more; else 1).
+        Time steps the LSTM reads at once: the season, when the window holds
+        whole seasons of 96 steps or more, else 1; or several seasons or
+        steps where the "auto" budget's cost needs it (see ``max_steps``).
 
     simple_forecast_ : dict
         The simple forecast whose correction the network learns (the best

@@ -163,10 +163,11 @@ def lstm_fold(sequence_length, season_length):
 def affordable_fold(sequence_length, fold, n_candidates, settings):
     """The fold that lets max_steps="auto" pass over the windows as it wants.
 
-    Where AUTO_TARGET_PASSES passes would cost more than AUTO_WORK (long
-    windows read step by step on a large panel: M4 Weekly's 52 weeks), the
-    LSTM reads the window in at most MAX_FOLDED_STEPS steps, the fewest
-    steps of the window at once that divide it (Weekly: 4 weeks, 13 LSTM
+    Where the steps max_steps="auto" wants (AUTO_TARGET_PASSES passes, or
+    MAX_AUTO_STEPS once they reach LARGE_BUDGET) would cost more than
+    AUTO_WORK (long windows read step by step on a large panel: M4 Weekly's
+    52 weeks), the LSTM reads the window in at most MAX_FOLDED_STEPS steps,
+    the fewest steps of the window at once that divide it (Weekly: 4 weeks, 13 LSTM
     steps), and the budget takes the steps that cost allows (0.731 -> 0.704
     on M4 Weekly: benchmarks/m4.md; 13 weeks per LSTM step, 6000 steps:
     0.727). A window read a season per step (``fold`` > 1) reads instead as
@@ -174,8 +175,9 @@ def affordable_fold(sequence_length, fold, n_candidates, settings):
     or as many as it can, in no fewer than 4 LSTM steps (two weeks of hours
     with ``season_length=(24, 168)``: 2 days per step, 7 LSTM steps and
     7,428 steps, not 14 and 3,714; 192 hours: 2 days per step and 9000
-    steps). A window no such fold divides (a prime length) keeps ``fold``,
-    and so does any other fit.
+    steps). A window no such fold divides (a prime length, or a prime
+    number of seasons: 13 days of hours) keeps ``fold``, and so does any
+    other fit.
     """
     if settings.max_steps != "auto" or settings.passes is not None:
         return fold

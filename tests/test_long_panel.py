@@ -234,7 +234,7 @@ AUTO = Settings(sequence_length="auto", units="auto", season_length=None, max_st
 
 @pytest.mark.parametrize("n_windows, lstm_steps, steps, units", [
     (2_100, 24, 329, 64),  # 22 monthly series: at most 40 passes over ~8 batches
-    (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 953 steps, at least 1000
+    (61_000, 8, 1000, 64),  # 88 hourly series: 4 passes are 954 steps, at least 1000
     (330_000, 4, 9000, 128),  # 414 hourly series: 4 passes (5157 steps) reach 3000: all 9000
     (330_000, 8, 6500, 128),  # the same read in 8 LSTM steps: as many as their cost allows
     (180_000, 8, 2813, 64),  # 4 passes over ~703 batches, under 3000: no more
@@ -252,7 +252,7 @@ def test_the_auto_budget_fits_the_panel(n_windows, lstm_steps, steps, units):
 
 
 @pytest.mark.parametrize("length, fold, n_windows, wider, steps", [
-    (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps for 4 passes
+    (52, 1, 370_000, 4, 4000),  # M4 Weekly: 4 weeks per LSTM step, 4000 steps, all 13 LSTM steps afford
     (192, 1, 330_000, 12, 3250),  # hourly windows without a season: 16 LSTM steps
     (192, 24, 330_000, 48, 9000),  # 8 days of hours: two days per step afford 9000 steps
     (336, 24, 330_000, 48, 7428),  # two weeks: two days per step, the most 7 LSTM steps afford
@@ -461,7 +461,8 @@ def test_save_load_pickle_and_clone_keep_predictions(framed, fitted, tmp_path):
 def test_several_seasons_set_the_window_the_fold_and_the_candidates():
     from sklstm._recipe import auto_sequence_length, lstm_fold
 
-    # a day and a week of hours: two weeks of window, read a day per LSTM step
+    # a day and a week of hours: two weeks of window, read a day per LSTM step (before
+    # the budget of a large panel widens it: affordable_fold)
     assert auto_sequence_length(48, (24, 168)) == 336
     assert lstm_fold(336, (168, 24)) == 24
     assert auto_sequence_length(1, 365.25) == 730 and simple_forecasts.seasons(365.25) == (365,)
