@@ -551,7 +551,7 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
     if len(held_rows):
         from . import _engine
 
-        windows, z_val = _held_out_windows(context, held_rows, simple)
+        windows, z_val, base, values = _held_out_windows(context, held_rows, simple)
         kept = history.pop("_validation_predictions", None)
         if kept is None:  # early stopping off: the held-out windows are predicted once
             kept = np.asarray(_engine.predict(model, windows)).reshape(z_val.shape)
@@ -560,7 +560,13 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
                 _zero_head(model)
                 kept = np.zeros_like(kept)
                 history["correction_dropped"] = [1.0]
-        scores = np.abs(z_val - np.asarray(kept).reshape(z_val.shape))
+        kept = np.asarray(kept).reshape(z_val.shape)
+        scores = np.abs(z_val - kept)
+        # the intervals are sized on the forecasts they centre: a positive series' floored ones
+        floored = series_positive[panel.codes[held_rows]] & POSITIVE_FLOOR
+        if floored.any():
+            forecast = floor_positive(base + kept, values, floored)
+            scores[floored] = np.abs(z_val + base - forecast)[floored]
         # the held-out windows' targets take a horizon of each series' latest data: where
         # the windows before them that this keeps out are a large share (short series,
         # long horizons), the network that forecasts is trained again on every window;
@@ -635,7 +641,7 @@ def _train(context, candidates, rng, validation_rows=None):
     model = build_network(windows.shape[1:], horizon, settings, context.units)
     validation = None
     if validation_rows is not None and len(validation_rows):
-        validation = _held_out_windows(context, validation_rows, simple)
+        validation = _held_out_windows(context, validation_rows, simple)[:2]
     training = _engine.train(
         model, windows, z,
         sample_weight=(None if context.weights is None
@@ -652,13 +658,25 @@ def _train(context, candidates, rng, validation_rows=None):
 
 
 def _held_out_windows(context, held_rows, simple):
-    """The held-out windows (a batch at a time) and their targets less the simple forecast."""
+    """The held-out windows (a batch at a time), their targets less the simple forecast, that
+    forecast and the windows' own scaled values: ``(windows, z, base, values)``."""
     codes = context.panel.codes[held_rows]
     last, unit, values = window_stats(context.grid, held_rows, context.series_scale[codes])
     z = scaled_targets(context.y[held_rows], last, unit)
-    z -= simple_forecasts.forecast(simple, values, context.horizon,
-                                   drift_in_units(context.series_drift[codes], unit))
-    return ScaledWindows(context.grid, held_rows, last, unit, context.fold), z
+    base = simple_forecasts.forecast(simple, values, context.horizon,
+                                     drift_in_units(context.series_drift[codes], unit))
+    z -= base
+    return ScaledWindows(context.grid, held_rows, last, unit, context.fold), z, base, values
+
+
+def floor_positive(z, values, positive):
+    """``z`` (n, horizon; scaled) raised, in place, to the lowest of ``values`` (the windows'
+    own scaled values) on the rows where ``positive``; a window of unknown values has none."""
+    if positive.any():
+        with _quiet_nan_warnings():
+            lowest = np.nanmin(values[positive], axis=1)
+        z[positive] = np.fmax(z[positive], lowest[:, None])
+    return z
 
 
 def _zero_head(model):
@@ -713,11 +731,8 @@ def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, serie
         z = np.asarray(_engine.predict(model, windows), dtype=np.float64).reshape(len(last), -1)
         z += simple_forecasts.forecast(simple_forecast, values, z.shape[1],
                                        drift_in_units(series_drift[chunk], unit))
-        if series_positive is not None and series_positive[chunk].any():
-            floored = series_positive[chunk]
-            with _quiet_nan_warnings():  # a window of unknown values has no floor (NaN)
-                lowest = np.nanmin(values[floored], axis=1)
-            z[floored] = np.fmax(z[floored], lowest[:, None])
+        if series_positive is not None:
+            floor_positive(z, values, series_positive[chunk])
         out.append(last[:, None] + unit[:, None] * z)
         units.append(unit)
     horizon = model.outputs[0].shape[-1]

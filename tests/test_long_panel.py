@@ -532,6 +532,11 @@ def test_a_positive_series_is_not_forecast_below_its_window(tmp_path):
     np.testing.assert_allclose(above["forecast"], 11.5)
     assert (above["lower"] <= above["forecast"]).all()
     assert (above["forecast"] <= above["upper"]).all()
+    # the intervals are sized on the held-out forecasts, floored as these are: the floored
+    # one misses the falling truth by more than the other (their scaled windows are alike)
+    scores = model.conformity_scores_  # the held-out rows, "above"'s then "crosses"'
+    n = len(scores) // 2
+    assert (scores[:n].mean(axis=0) > scores[n:].mean(axis=0) + 0.1).all()
     loaded = load_estimator(save_estimator(model, tmp_path / "floor.zip"))
     np.testing.assert_array_equal(loaded.series_positive_, [True, False])
     pd.testing.assert_frame_equal(
