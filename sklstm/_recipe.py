@@ -135,15 +135,32 @@ def window_seasons(panel, season_length):
     lengths = panel.lengths
     starts = np.r_[0, np.cumsum(lengths)[:-1]]  # rows come sorted by series and time
     tested = np.flatnonzero(lengths > 0)
-    tested = tested[np.linspace(0, len(tested) - 1, min(len(tested), SEASON_TESTED)).astype(int)]
+    tested = tested[season_tested(len(tested))]
     # each series' own values in time order (the test reads the known values, as the CLI's)
     series = [panel.values[starts[code]:starts[code] + lengths[code], 0] for code in tested]
     kept = [found[0]]
     for smaller, m in itertools.pairwise(found):
-        share = simple_forecasts.repeat_share(series, m, smaller)
-        if share is not None and share >= SEASON_SHARE:
+        if panel_repeats_every(series, m, smaller):
             kept.append(m)
     return tuple(kept)
+
+
+def season_tested(n):
+    """Positions of the series a season test reads: at most SEASON_TESTED of ``n``, evenly
+    chosen."""
+    return np.linspace(0, n - 1, min(n, SEASON_TESTED)).astype(int)
+
+
+def panel_repeats_every(series, m, differenced=1):
+    """Whether SEASON_SHARE of ``series`` (arrays of values in time order) repeat every ``m``
+    steps on their changes over ``differenced`` (:func:`~sklstm._simple_forecasts.repeats_every`).
+
+    Series too short to tell are left out; none long enough is no. The rule of the "auto"
+    window (:func:`window_seasons`) and of the CLI's season finder.
+    """
+    verdicts = [v for v in (simple_forecasts.repeats_every(x, m, differenced) for x in series)
+                if v is not None]
+    return bool(verdicts) and np.mean(verdicts) >= SEASON_SHARE
 
 
 def lstm_fold(sequence_length, season_length):
@@ -521,6 +538,7 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
                                 owner=owner)
     series_positive = positive_series(panel, y)
     series_log = series_positive & LOG_POSITIVE
+    series_floored = series_positive & POSITIVE_FLOOR
     panel, y = in_logs(panel, series_log[panel.codes], y)
     weight = np.ones(len(panel)) if weights is None else weights
     # rows (no (rows, horizon) copies of y: a long panel's y is its largest array)
@@ -563,7 +581,7 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
         kept = np.asarray(kept).reshape(z_val.shape)
         scores = np.abs(z_val - kept)
         # the intervals are sized on the forecasts they centre: a positive series' floored ones
-        floored = series_positive[panel.codes[held_rows]] & POSITIVE_FLOOR
+        floored = series_floored[panel.codes[held_rows]]
         if floored.any():
             forecast = floor_positive(base + kept, values, floored)
             scores[floored] = np.abs(z_val + base - forecast)[floored]
@@ -582,7 +600,7 @@ def fit(panel, y, weights, settings, *, owner="LSTMForecaster"):
         model=model, history=history, n_steps=n_steps, sequence_length=L,
         fold=fold, simple_forecast=simple, conformity_scores=scores.astype(np.float64),
         series_scale=series_scale, series_drift=series_drift, series_log=series_log,
-        series_positive=series_positive & POSITIVE_FLOOR,
+        series_positive=series_floored,
     )
 
 
@@ -705,7 +723,7 @@ def build_network(input_shape, horizon, settings, units):
 
 
 def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, series_scale,
-            series_drift, series_log, series_positive=None, half=None):
+            series_drift, series_log, series_positive, half=None):
     """Forecasts for ``rows`` of ``panel`` (n, horizon) in the series' units, and their bounds.
 
     ``series_scale``, ``series_drift``, ``series_log`` and ``series_positive``
@@ -731,8 +749,7 @@ def predict(model, panel, rows, *, sequence_length, fold, simple_forecast, serie
         z = np.asarray(_engine.predict(model, windows), dtype=np.float64).reshape(len(last), -1)
         z += simple_forecasts.forecast(simple_forecast, values, z.shape[1],
                                        drift_in_units(series_drift[chunk], unit))
-        if series_positive is not None:
-            floor_positive(z, values, series_positive[chunk])
+        floor_positive(z, values, series_positive[chunk])
         out.append(last[:, None] + unit[:, None] * z)
         units.append(unit)
     horizon = model.outputs[0].shape[-1]

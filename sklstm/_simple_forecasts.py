@@ -130,14 +130,6 @@ def repeats_every(values, m, differenced=1):
     return bool(acf[-1] > limit)
 
 
-def repeat_share(series, m, differenced=1):
-    """The share of ``series`` (arrays of values) that repeat every ``m`` steps on their
-    changes over ``differenced`` (:func:`repeats_every`), of those long enough to tell; None
-    where none is."""
-    verdicts = [v for v in (repeats_every(x, m, differenced) for x in series) if v is not None]
-    return float(np.mean(verdicts)) if verdicts else None
-
-
 def _candidates(L, season_length):
     yield {"kind": "last"}
     for m in seasons(season_length):

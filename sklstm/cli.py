@@ -1389,27 +1389,20 @@ def _find_season(args, job):
     Returns what to say of it, or None.
     """
     from ._clock import inferred_freq
-    from ._recipe import SEASON_SHARE, SEASON_TESTED
-    from ._simple_forecasts import repeat_share
+    from ._recipe import panel_repeats_every, season_tested
 
     names = job.names
     # the longest series tells the frequency best
     history = job.history(job.frame.groupby(job.series).size().idxmax() if job.long
                           else names[0])
     # a cycle counts where a share of the series repeat on it, as for the "auto" window
-    tested = [names[i] for i in
-              np.linspace(0, len(names) - 1, min(len(names), SEASON_TESTED)).astype(int)]
+    tested = [names[i] for i in season_tested(len(names))]
     if job.long:  # one pass over the rows, not one per series
         rows = job.frame.sort_values(job.time, kind="stable").groupby(job.series)[job.target]
         histories = [rows.get_group(name) for name in tested]
     else:
         histories = [job.frame[name] for name in tested]
     series = [pd.to_numeric(h, errors="coerce").to_numpy(dtype=float) for h in histories]
-
-    def data_repeat_every(m, differenced=1):
-        share = repeat_share(series, m, differenced)  # None (too short to tell) is no
-        return share is not None and share >= SEASON_SHARE
-
     index = history.index
     freq = inferred_freq(pd.DatetimeIndex(index)) if (
         isinstance(index, pd.DatetimeIndex) or pd.api.types.is_datetime64_any_dtype(index)) \
@@ -1421,7 +1414,7 @@ def _find_season(args, job):
         # comes back every week, a weekly pattern of its own only after the day is out
         shorter = [1] + [m for m, _ in natural[:-1]]
         cycles = [(m, what) for (m, what), d in zip(natural, shorter)
-                  if data_repeat_every(m, differenced=d)]
+                  if panel_repeats_every(series, m, differenced=d)]
         if not cycles:
             return None
         args.season_length = [m for m, _ in cycles]
@@ -1434,7 +1427,7 @@ def _find_season(args, job):
             said += (f"; not found: {' and '.join(f'{m} ({what})' for m, what in missed)}, "
                      f"which --season-length {more} adds if the data have it")
         return said
-    found = [m for m in SEASONS_TO_TRY if data_repeat_every(m)]
+    found = [m for m in SEASONS_TO_TRY if panel_repeats_every(series, m)]
     if found:
         return (f"none given; the data repeat every {found[0]} steps: to use it, pass "
                 f"--season-length {found[0]}")
